@@ -1,0 +1,5 @@
+"""``python -m netdiag`` runs the CLI."""
+
+from netdiag.cli import main
+
+main()

@@ -1,0 +1,449 @@
+"""The frozen, typed model every engine consumes: :class:`ClusterSnapshot`.
+
+Kubernetes JSON is parsed once, in :mod:`netdiag.cluster.parse`, into these
+values; engines never see raw dicts or ``kubernetes`` client objects. Field
+names follow the API verbatim (``pod_selector``, ``policy_types``, ``end_port``).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from netdiag.cluster.selectors import LabelSelector
+
+#: The label the API server puts on every Namespace (Kubernetes >= 1.21).
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+class Labels(Mapping[str, str]):
+    """An immutable, hashable ``str -> str`` mapping (labels, selectors, annotations)."""
+
+    __slots__ = ("_data", "_hash")
+
+    def __init__(self, data: Mapping[str, str] | None = None) -> None:
+        self._data: dict[str, str] = dict(sorted((data or {}).items()))
+        self._hash: int | None = None
+
+    def __getitem__(self, key: str) -> str:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(frozenset(self._data.items()))
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Labels):
+            return self._data == other._data
+        if isinstance(other, Mapping):
+            return self._data == dict(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"Labels({self._data!r})"
+
+    def __str__(self) -> str:
+        return ",".join(f"{k}={v}" for k, v in self._data.items())
+
+
+EMPTY_LABELS = Labels()
+
+
+class Protocol(enum.Enum):
+    """Transport protocols NetworkPolicy and Services know; TCP is the API default."""
+
+    TCP = "TCP"
+    UDP = "UDP"
+    SCTP = "SCTP"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ObjectRef:
+    """A reference to an object for messages and outputs: ``Kind ns/name``."""
+
+    kind: str
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        if self.namespace:
+            return f"{self.kind} {self.namespace}/{self.name}"
+        return f"{self.kind} {self.name}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Namespace:
+    name: str
+    labels: Labels = EMPTY_LABELS
+    #: False when the namespace is only referenced by other objects.
+    declared: bool = True
+    origin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContainerPort:
+    container_port: int
+    protocol: Protocol = Protocol.TCP
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Container:
+    name: str
+    image: str = ""
+    ports: tuple[ContainerPort, ...] = ()
+    has_readiness_probe: bool = False
+    has_liveness_probe: bool = False
+    #: Seconds of a ``preStop`` ``sleep`` (exec ``sleep N`` or the sleep action), if any.
+    pre_stop_sleep_seconds: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PodDNSConfig:
+    """``spec.dnsConfig``: options are ``(name, value-or-None)`` in the given order."""
+
+    nameservers: tuple[str, ...] = ()
+    searches: tuple[str, ...] = ()
+    options: tuple[tuple[str, str | None], ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OwnerRef:
+    """The top-level controller of a pod (Deployment rather than its ReplicaSet)."""
+
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Toleration:
+    key: str = ""
+    operator: str = "Equal"
+    value: str = ""
+    effect: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pod:
+    namespace: str
+    name: str
+    labels: Labels = EMPTY_LABELS
+    annotations: Labels = EMPTY_LABELS
+    #: ``status.podIPs`` (first is ``status.podIP``); empty when not scheduled.
+    ips: tuple[str, ...] = ()
+    #: True when ``ips`` were invented by netdiag (pod expanded from a template,
+    #: or a manifest without status). Synthetic IPs are never matched by ipBlocks.
+    synthetic_ip: bool = False
+    #: True when the pod itself was expanded from a workload template.
+    synthetic: bool = False
+    host_network: bool = False
+    node_name: str = ""
+    containers: tuple[Container, ...] = ()
+    dns_policy: str = "ClusterFirst"
+    dns_config: PodDNSConfig | None = None
+    hostname: str = ""
+    subdomain: str = ""
+    ready: bool = True
+    phase: str = "Running"
+    owner: OwnerRef | None = None
+    service_account: str = "default"
+    node_selector: Labels = EMPTY_LABELS
+    tolerations: tuple[Toleration, ...] = ()
+    has_pod_anti_affinity: bool = False
+    termination_grace_period_seconds: int = 30
+    origin: str = field(default="", compare=False)
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef(kind="Pod", namespace=self.namespace, name=self.name)
+
+    @property
+    def key(self) -> str:
+        """``ns/name``, the id used in every output."""
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def container_ports(self) -> Iterator[ContainerPort]:
+        for container in self.containers:
+            yield from container.ports
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServicePort:
+    port: int
+    protocol: Protocol = Protocol.TCP
+    name: str = ""
+    #: ``targetPort``: a number, a container-port name, or (absent) the port itself.
+    target_port: int | str = 0
+    node_port: int | None = None
+    app_protocol: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Service:
+    namespace: str
+    name: str
+    type: str = "ClusterIP"
+    #: ``spec.clusterIPs`` (``spec.clusterIP`` when only that is set); empty for
+    #: headless (``None``) and ExternalName services.
+    cluster_ips: tuple[str, ...] = ()
+    headless: bool = False
+    ports: tuple[ServicePort, ...] = ()
+    #: ``None`` when the service has no selector (endpoints are managed by hand).
+    selector: Labels | None = None
+    external_name: str = ""
+    publish_not_ready_addresses: bool = False
+    ip_families: tuple[str, ...] = ()
+    labels: Labels = EMPTY_LABELS
+    origin: str = field(default="", compare=False)
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef(kind="Service", namespace=self.namespace, name=self.name)
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Endpoint:
+    addresses: tuple[str, ...]
+    ready: bool = True
+    serving: bool = True
+    terminating: bool = False
+    hostname: str = ""
+    node_name: str = ""
+    #: Name of the backing pod in the slice's namespace, when known.
+    target_pod: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EndpointPort:
+    port: int
+    protocol: Protocol = Protocol.TCP
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EndpointSlice:
+    namespace: str
+    name: str
+    service_name: str
+    address_type: str = "IPv4"
+    endpoints: tuple[Endpoint, ...] = ()
+    ports: tuple[EndpointPort, ...] = ()
+    #: True when netdiag derived it from pods and the service selector.
+    derived: bool = False
+    origin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IPBlock:
+    cidr: str
+    #: ``except``: CIDRs carved out of this peer only.
+    except_: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NetworkPolicyPeer:
+    pod_selector: LabelSelector | None = None
+    namespace_selector: LabelSelector | None = None
+    ip_block: IPBlock | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NetworkPolicyPort:
+    protocol: Protocol = Protocol.TCP
+    #: A number, a named port, or ``None`` (every port of the protocol).
+    port: int | str | None = None
+    #: Inclusive upper bound; only with a numeric ``port``.
+    end_port: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NetworkPolicyRule:
+    """An ingress rule (``from``) or an egress rule (``to``).
+
+    Empty ``ports`` means every port; empty ``peers`` means every peer.
+    """
+
+    ports: tuple[NetworkPolicyPort, ...] = ()
+    peers: tuple[NetworkPolicyPeer, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NetworkPolicy:
+    namespace: str
+    name: str
+    pod_selector: LabelSelector
+    #: ``spec.policyTypes`` exactly as written (may be empty); see
+    #: :attr:`effective_policy_types`.
+    policy_types: tuple[str, ...] = ()
+    ingress: tuple[NetworkPolicyRule, ...] = ()
+    egress: tuple[NetworkPolicyRule, ...] = ()
+    labels: Labels = EMPTY_LABELS
+    origin: str = field(default="", compare=False)
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef(kind="NetworkPolicy", namespace=self.namespace, name=self.name)
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def effective_policy_types(self) -> frozenset[str]:
+        """The directions this policy isolates.
+
+        networking.k8s.io/v1 NetworkPolicySpec.policyTypes: when unspecified,
+        ``Ingress`` is always set, and ``Egress`` only if the policy has any
+        egress rules — so ``egress: []`` does *not* isolate egress.
+        """
+        if self.policy_types:
+            return frozenset(self.policy_types)
+        return frozenset({"Ingress", "Egress"} if self.egress else {"Ingress"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Taint:
+    key: str
+    value: str = ""
+    effect: str = "NoSchedule"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Node:
+    name: str
+    labels: Labels = EMPTY_LABELS
+    taints: tuple[Taint, ...] = ()
+    addresses: tuple[str, ...] = ()
+    pod_cidrs: tuple[str, ...] = ()
+    origin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Workload:
+    """A controller (Deployment, StatefulSet, …) as declared, for grouping and audit."""
+
+    kind: str
+    namespace: str
+    name: str
+    replicas: int = 1
+    labels: Labels = EMPTY_LABELS
+    selector: LabelSelector | None = None
+    #: The pod template, kept raw for the serializer (re-emitted verbatim).
+    template: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
+    service_name: str = ""
+    origin: str = field(default="", compare=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CorefileKubernetes:
+    """The ``kubernetes`` plugin block of the Corefile (CoreDNS plugin/kubernetes)."""
+
+    zones: tuple[str, ...] = ("cluster.local",)
+    #: ``pods insecure|verified|disabled``; the plugin default is ``disabled``.
+    pods: str = "disabled"
+    ttl: int = 5
+    endpoint_pod_names: bool = False
+    ignore_empty_service: bool = False
+    #: Namespaces exposed; empty = all.
+    namespaces: tuple[str, ...] = ()
+    #: ``fallthrough`` zones; ``None`` = no fallthrough, ``()`` = all zones.
+    fallthrough: tuple[str, ...] | None = None
+
+
+#: What kubeadm writes into the ``coredns`` ConfigMap, assumed when none is given.
+KUBEADM_COREFILE = CorefileKubernetes(
+    zones=("cluster.local", "in-addr.arpa", "ip6.arpa"),
+    pods="insecure",
+    ttl=30,
+    fallthrough=("in-addr.arpa", "ip6.arpa"),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClusterDNS:
+    cluster_domain: str = "cluster.local"
+    #: ClusterIPs of the ``kube-dns`` Service in kube-system (kubelet's ``clusterDNS``).
+    dns_ips: tuple[str, ...] = ()
+    kubernetes: CorefileKubernetes = KUBEADM_COREFILE
+    #: True when read from the ``coredns`` ConfigMap, False when assumed.
+    corefile_present: bool = False
+    corefile: str = ""
+    #: NodeLocal DNSCache listen address when its DaemonSet is present.
+    nodelocal_ip: str | None = None
+    #: The node's own resolv.conf, used for dnsPolicy Default and hostNetwork pods.
+    node_nameservers: tuple[str, ...] = ()
+    node_searches: tuple[str, ...] = ()
+    node_options: tuple[tuple[str, str | None], ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CNIInfo:
+    #: CNI plugins recognised from kube-system DaemonSets (``calico``, ``flannel``, …).
+    plugins: tuple[str, ...] = ()
+    #: True/False when known; ``None`` when no CNI was recognised.
+    enforces_network_policy: bool | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClusterSnapshot:
+    """One consistent view of the cluster's network-relevant objects."""
+
+    namespaces: tuple[Namespace, ...] = ()
+    pods: tuple[Pod, ...] = ()
+    services: tuple[Service, ...] = ()
+    endpoint_slices: tuple[EndpointSlice, ...] = ()
+    network_policies: tuple[NetworkPolicy, ...] = ()
+    nodes: tuple[Node, ...] = ()
+    workloads: tuple[Workload, ...] = ()
+    dns: ClusterDNS = ClusterDNS()
+    cni: CNIInfo = CNIInfo()
+    #: Human-readable description of where the snapshot came from.
+    source: str = field(default="", compare=False)
+    #: Warnings from loading (``file: object: message``).
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+    #: Kinds that were seen but not modelled, with counts.
+    skipped_kinds: tuple[tuple[str, int], ...] = field(default=(), compare=False)
+    #: Resources that could not be read (e.g. RBAC 403), as ``verb resource ns``.
+    incomplete: tuple[str, ...] = field(default=(), compare=False)
+
+    def namespace(self, name: str) -> Namespace | None:
+        for ns in self.namespaces:
+            if ns.name == name:
+                return ns
+        return None
+
+    def pod(self, namespace: str, name: str) -> Pod | None:
+        for pod in self.pods:
+            if pod.namespace == namespace and pod.name == name:
+                return pod
+        return None
+
+    def service(self, namespace: str, name: str) -> Service | None:
+        for svc in self.services:
+            if svc.namespace == namespace and svc.name == name:
+                return svc
+        return None
+
+    def slices_for(self, service: Service) -> tuple[EndpointSlice, ...]:
+        return tuple(
+            s
+            for s in self.endpoint_slices
+            if s.namespace == service.namespace and s.service_name == service.name
+        )
