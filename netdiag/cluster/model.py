@@ -387,10 +387,12 @@ class ClusterDNS:
     corefile: str = ""
     #: NodeLocal DNSCache listen address when its DaemonSet is present.
     nodelocal_ip: str | None = None
-    #: The node's own resolv.conf, used for dnsPolicy Default and hostNetwork pods.
-    node_nameservers: tuple[str, ...] = ()
-    node_searches: tuple[str, ...] = ()
-    node_options: tuple[tuple[str, str | None], ...] = ()
+    #: The nodes' own ``/etc/resolv.conf`` text (kubelet's ``--resolv-conf``): the
+    #: source of node search domains for ClusterFirst and of everything for
+    #: dnsPolicy Default / hostNetwork pods. Read from the ConfigMap
+    #: ``kube-system/netdiag-node-resolv-conf`` (key ``resolv.conf``) when present,
+    #: since the API does not expose it; empty when unknown.
+    node_resolv_conf: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
