@@ -38,17 +38,18 @@ class LazyGroup(click.Group):
     whose module is not present yet are simply not listed.
     """
 
+    commands_map: dict[str, str] = COMMANDS
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         names = set(super().list_commands(ctx))
-        names.update(n for n in COMMANDS if self._load(n) is not None)
+        names.update(n for n in self.commands_map if self._load(n) is not None)
         return sorted(names)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         return super().get_command(ctx, cmd_name) or self._load(cmd_name)
 
-    @staticmethod
-    def _load(name: str) -> click.Command | None:
-        target = COMMANDS.get(name)
+    def _load(self, name: str) -> click.Command | None:
+        target = self.commands_map.get(name)
         if target is None:
             return None
         module_name, attr = target.split(":")
