@@ -207,7 +207,7 @@ def connect(*, context: str | None = None, kubeconfig: str | None = None) -> Con
                 f"context {context!r} not found in kubeconfig {path}",
                 hint="available contexts: " + (", ".join(sorted(contexts)) or "none"),
             )
-        api_client = kconfig.new_client_from_config(
+        api_client = kconfig.new_client_from_config(  # type: ignore[no-untyped-call]
             config_file=path, context=name, persist_config=False
         )
     except kconfig.ConfigException as e:
@@ -221,7 +221,9 @@ def connect(*, context: str | None = None, kubeconfig: str | None = None) -> Con
 def _contexts(path: str) -> tuple[list[str], str]:
     from kubernetes import config as kconfig
 
-    contexts, current = kconfig.list_kube_config_contexts(config_file=path)
+    contexts, current = kconfig.list_kube_config_contexts(  # type: ignore[no-untyped-call]
+        config_file=path
+    )
     names = [c["name"] for c in contexts]
     return names, (current or {}).get("name", "")
 
@@ -232,7 +234,9 @@ def _connect_in_cluster() -> Connection:
 
     configuration = k8s.Configuration()
     try:
-        kconfig.load_incluster_config(client_configuration=configuration)
+        kconfig.load_incluster_config(  # type: ignore[no-untyped-call]
+            client_configuration=configuration
+        )
     except kconfig.ConfigException as e:
         raise ConfigError(f"in-cluster configuration: {_one_line(e)}") from e
     configuration.retries = 1
@@ -353,7 +357,8 @@ def list_all(
                 meta = body.get("metadata") or {}
                 token = meta.get("continue")
                 if not token:
-                    return Listed(items=tuple(items), resource_version=meta.get("resourceVersion", ""))
+                    rv = meta.get("resourceVersion", "")
+                    return Listed(items=tuple(items), resource_version=rv)
         except Expired:
             continue
         except urllib3.exceptions.HTTPError as e:

@@ -187,7 +187,7 @@ class FakeAPIServer:
     def expire_watches(self) -> None:
         """Forget all history (etcd compaction): open watches get an ERROR 410 and end."""
         with self._lock:
-            self._compacted = self._rv + 1
+            self._compacted = self._rv
             self._history.clear()
             for w in self._watches:
                 w.events.put(("ERROR", _status(410, "Expired", "too old resource version")))
@@ -256,7 +256,8 @@ class FakeAPIServer:
                     )
                 items = self._pages[page_id]
             else:
-                items, start, rv = self._select(group, plural, namespace, _fields(query)), 0, self._rv
+                items = self._select(group, plural, namespace, _fields(query))
+                start, rv = 0, self._rv
             meta: dict[str, Any] = {"resourceVersion": str(rv)}
             if limit and start + limit < len(items):
                 page_id = str(next(self._page_ids))
@@ -268,7 +269,8 @@ class FakeAPIServer:
             else:
                 page = items[start:]
         api_version = f"{group}/{version}" if group else version
-        return 200, {"kind": f"{kind}List", "apiVersion": api_version, "metadata": meta, "items": page}
+        body = {"kind": f"{kind}List", "apiVersion": api_version, "metadata": meta}
+        return 200, body | {"items": page}
 
     def open_watch(
         self, group: str, plural: str, namespace: str | None, query: dict[str, str]
@@ -420,9 +422,7 @@ def _handler_for(server: FakeAPIServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def _events(
-    w: _Watch, deadline: float | None
-) -> Iterator[tuple[str, dict[str, Any]]]:
+def _events(w: _Watch, deadline: float | None) -> Iterator[tuple[str, dict[str, Any]]]:
     while not w.dropped.is_set():
         if deadline is not None and time.monotonic() > deadline:
             return
