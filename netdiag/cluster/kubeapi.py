@@ -197,49 +197,73 @@ def connect(*, context: str | None = None, kubeconfig: str | None = None) -> Con
             f"no kubeconfig found at {path}",
             hint="pass --kubeconfig FILE, set KUBECONFIG, or run inside a pod",
         )
+    from kubernetes import client as k8s
     from kubernetes import config as kconfig
 
     try:
-        contexts, current = _contexts(path)
-        name = context or current
+        contexts = _contexts(path)
+        name = context or _current_context(_existing(path))
         if context is not None and context not in contexts:
             raise ConfigError(
                 f"context {context!r} not found in kubeconfig {path}",
                 hint="available contexts: " + (", ".join(sorted(contexts)) or "none"),
             )
+        configuration = _configuration(k8s.Configuration())
         api_client = kconfig.new_client_from_config(  # type: ignore[no-untyped-call]
-            config_file=path, context=name, persist_config=False
+            config_file=path,
+            context=name or None,
+            persist_config=False,
+            client_configuration=configuration,
         )
     except kconfig.ConfigException as e:
         raise ConfigError(f"kubeconfig {path}: {_one_line(e)}") from e
     except (OSError, ValueError) as e:
         raise ConfigError(f"kubeconfig {path}: {_one_line(e)}") from e
-    api_client.configuration.retries = 1
-    return Connection(client=api_client, host=api_client.configuration.host, context=name)
+    return Connection(client=api_client, host=configuration.host, context=name)
 
 
-def _contexts(path: str) -> tuple[list[str], str]:
+def _configuration(configuration: Any) -> Any:
+    """No urllib3 retries: each would log a warning; watches have their own backoff."""
+    configuration.retries = 0
+    return configuration
+
+
+def _contexts(path: str) -> list[str]:
     from kubernetes import config as kconfig
 
-    contexts, current = kconfig.list_kube_config_contexts(  # type: ignore[no-untyped-call]
+    contexts, _current = kconfig.list_kube_config_contexts(  # type: ignore[no-untyped-call]
         config_file=path
     )
-    names = [c["name"] for c in contexts]
-    return names, (current or {}).get("name", "")
+    return [c["name"] for c in contexts]
+
+
+def _current_context(paths: list[str]) -> str:
+    """The first file that sets ``current-context`` wins, as with kubectl.
+
+    (The Python client's merger lets the last file win; client-go's
+    ``clientcmd`` loading rules take the first non-empty value.)
+    """
+    import yaml
+
+    for path in paths:
+        with open(path) as f:
+            config = yaml.safe_load(f) or {}
+        if isinstance(config, dict) and config.get("current-context"):
+            return str(config["current-context"])
+    return ""
 
 
 def _connect_in_cluster() -> Connection:
     from kubernetes import client as k8s
     from kubernetes import config as kconfig
 
-    configuration = k8s.Configuration()
+    configuration = _configuration(k8s.Configuration())
     try:
         kconfig.load_incluster_config(  # type: ignore[no-untyped-call]
             client_configuration=configuration
         )
     except kconfig.ConfigException as e:
         raise ConfigError(f"in-cluster configuration: {_one_line(e)}") from e
-    configuration.retries = 1
     return Connection(
         client=k8s.ApiClient(configuration), host=configuration.host, context="(in-cluster)"
     )
@@ -271,10 +295,11 @@ def unreachable(conn: Connection, e: BaseException) -> ClusterError:
     reason: BaseException = e
     if isinstance(e, urllib3.exceptions.MaxRetryError) and e.reason is not None:
         reason = e.reason
-    if isinstance(reason, urllib3.exceptions.TimeoutError):
-        text = "timed out"
-    elif isinstance(reason, urllib3.exceptions.NewConnectionError):
+    if isinstance(reason, urllib3.exceptions.NewConnectionError):
+        # urllib3 makes NewConnectionError a ConnectTimeoutError: test it first.
         text = _one_line(reason).rpartition(": ")[2] or "connection failed"
+    elif isinstance(reason, urllib3.exceptions.TimeoutError):
+        text = "timed out"
     else:
         text = _one_line(reason)
     return ClusterError(
