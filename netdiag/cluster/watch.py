@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -99,7 +99,7 @@ def watch_snapshots(
     backoff: Backoff = Backoff(),
     warn: Warn | None = None,
     page_size: int = PAGE_SIZE,
-) -> Iterator[Update]:
+) -> Generator[Update, None, None]:
     """Yield the initial snapshot (no changes), then one :class:`Update` per burst."""
     stop = stop or threading.Event()
     warn = warn or stderr_warn

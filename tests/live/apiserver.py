@@ -30,7 +30,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -115,6 +115,8 @@ class FakeAPIServer:
         self._watches: list[_Watch] = []
         self.requests: list[Request] = []
         self.forbidden: set[tuple[str, str | None]] = set()
+        #: ``(verb, group, plural, namespace, name) -> allowed``; ``None`` allows all.
+        self.authorizer: Callable[[str, str, str, str | None, str | None], bool] | None = None
         for obj in objects:
             self.apply(obj)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -368,7 +370,11 @@ def _handler_for(server: FakeAPIServer) -> type[BaseHTTPRequestHandler]:
             verb = "watch" if query.get("watch") in ("1", "true") else "list"
             if name is not None:
                 verb = "get"
-            if (plural, None) in server.forbidden or (plural, namespace) in server.forbidden:
+            target = name or _fields(query).get("metadata.name")
+            denied = (plural, None) in server.forbidden or (plural, namespace) in server.forbidden
+            if server.authorizer is not None:
+                denied |= not server.authorizer(verb, group, plural, namespace, target)
+            if denied:
                 scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
                 res = f"{plural}.{group}" if group else plural
                 message = (
@@ -465,3 +471,34 @@ def write_kubeconfig(
     with open(path, "w") as f:
         yaml.safe_dump(config, f)
     return path
+
+
+def rbac_authorizer(
+    roles: Iterable[tuple[str | None, list[dict[str, Any]]]],
+) -> Callable[[str, str, str, str | None, str | None], bool]:
+    """Authorize like RBAC from ``(namespace or None for cluster-wide, rules)`` bindings.
+
+    A namespaced binding covers requests in that namespace only; ``resourceNames``
+    admits list/watch only when the request names one object (fieldSelector
+    ``metadata.name``), as the RBAC authorizer does.
+    """
+    bound = list(roles)
+
+    def allowed(
+        verb: str, group: str, plural: str, namespace: str | None, name: str | None
+    ) -> bool:
+        for scope, rules in bound:
+            if scope is not None and scope != namespace:
+                continue
+            for rule in rules:
+                if group not in rule.get("apiGroups", []) or plural not in rule["resources"]:
+                    continue
+                if verb not in rule["verbs"]:
+                    continue
+                names = rule.get("resourceNames")
+                if names and name not in names:
+                    continue
+                return True
+        return False
+
+    return allowed
