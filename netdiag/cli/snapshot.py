@@ -77,7 +77,11 @@ def _facts(snap: ClusterSnapshot) -> list[tuple[str, str]]:
         cni = f"{', '.join(snap.cni.plugins)} ({verdict} NetworkPolicy)"
     else:
         cni = "not recognised"
-    resolv = "; ".join(line.strip() for line in dns.node_resolv_conf.splitlines() if line.strip())
+    resolv = "; ".join(
+        line.strip()
+        for line in dns.node_resolv_conf.splitlines()
+        if line.strip() and not line.lstrip().startswith(("#", ";"))
+    )
     return [
         ("source", snap.source),
         ("cluster domain", dns.cluster_domain),
