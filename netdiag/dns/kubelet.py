@@ -104,8 +104,8 @@ def merge_dns_options(
     """
     merged: dict[str, str] = {}
     for op in existing:
-        name, sep, value = op.partition(":")
-        merged[name] = value if sep else ""
+        key, sep, val = op.partition(":")
+        merged[key] = val if sep else ""
     for name, value in pod_options:
         merged[name] = value or ""
     return tuple(f"{n}:{v}" if v else n for n, v in sorted(merged.items()))
@@ -153,7 +153,9 @@ def _base(
             f'create Pod using "{pod.dns_policy}" policy. Falling back to "Default" policy.'
         )
     if pod.host_network and pod.dns_policy == "ClusterFirst":
-        origin += " + hostNetwork: falls back to the node's resolv.conf (use ClusterFirstWithHostNet)"
+        origin += (
+            " + hostNetwork: falls back to the node's resolv.conf (use ClusterFirstWithHostNet)"
+        )
     else:
         origin += ": the node's resolv.conf"
     if not dns.node_resolv_conf:

@@ -38,9 +38,7 @@ def _usable(reply: Reply) -> bool:
     return reply is not None and reply.rcode not in _RETRY_RCODES
 
 
-def _send(
-    config: ProfileConfig, state: _State, name: str, qtypes: tuple[str, ...]
-) -> Algorithm:
+def _send(config: ProfileConfig, state: _State, name: str, qtypes: tuple[str, ...]) -> Algorithm:
     """``res_send``: ``attempts`` x nameservers tries; the A/AAAA pair stays on one server."""
     servers = config.nameservers
     offset = state.calls % len(servers) if config.rotate else 0

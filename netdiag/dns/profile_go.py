@@ -28,9 +28,7 @@ def name_list(config: ProfileConfig, name: str) -> tuple[str, ...]:
         return (name,)
     has_ndots = name.count(".") >= config.ndots
     names = [join(name, None)] if has_ndots else []
-    names.extend(
-        join(name, s) for s in config.search if len(name) + 1 + len(s) <= MAX_NAME
-    )
+    names.extend(join(name, s) for s in config.search if len(name) + 1 + len(s) <= MAX_NAME)
     if not has_ndots:
         names.append(join(name, None))
     return tuple(names)
@@ -86,8 +84,13 @@ def _try_names(
             if not live:
                 break
             batch = tuple(
-                Query(name=fqdn, rtype=t, nameserver=plans[t][step][1],
-                      attempt=plans[t][step][0], tcp=config.use_vc)
+                Query(
+                    name=fqdn,
+                    rtype=t,
+                    nameserver=plans[t][step][1],
+                    attempt=plans[t][step][0],
+                    tcp=config.use_vc,
+                )
                 for t in live
             )
             replies = yield batch
@@ -109,8 +112,7 @@ def _try_names(
 
 
 def _worst(verdicts: tuple[Verdict, ...]) -> Verdict:
-    for v in (Verdict.TIMEOUT, Verdict.SERVFAIL, Verdict.REFUSED, Verdict.FAILED,
-              Verdict.NODATA):
+    for v in (Verdict.TIMEOUT, Verdict.SERVFAIL, Verdict.REFUSED, Verdict.FAILED, Verdict.NODATA):
         if v in verdicts:
             return v
     return Verdict.NXDOMAIN
@@ -128,8 +130,9 @@ def go_search(
         result = yield from _try_names(config, offset, fqdn, qtypes, parallel)
         tried.append(result.candidates[0])
         if result.resolved:
-            return LookupResult(resolved=True, winner=fqdn, records=result.records,
-                                candidates=tuple(tried))
+            return LookupResult(
+                resolved=True, winner=fqdn, records=result.records, candidates=tuple(tried)
+            )
     verdicts = {v for _, v in tried}
     if Verdict.TIMEOUT in verdicts and tried[-1][1] is Verdict.TIMEOUT:
         error = "i/o timeout"

@@ -40,10 +40,7 @@ def msend(config: ProfileConfig, name: str, qtypes: tuple[str, ...]) -> Algorith
     # One retransmit round per retry interval; the first round is the initial send.
     for _round in range(config.attempts):
         batch = tuple(
-            query(i, s)
-            for i in range(len(qtypes))
-            if i not in answers
-            for s in config.nameservers
+            query(i, s) for i in range(len(qtypes)) if i not in answers for s in config.nameservers
         )
         while batch:
             replies = yield batch
@@ -67,13 +64,15 @@ def _name_from_dns(replies: tuple[Reply, ...]) -> LookupResult:
     """The verdict loop of ``name_from_dns``: replies checked in query order."""
     for reply in replies:
         if reply is None or reply.rcode is Rcode.SERVFAIL:
-            return LookupResult(resolved=False, error="EAI_AGAIN",
-                                candidates=(("", Verdict.TIMEOUT),))
+            return LookupResult(
+                resolved=False, error="EAI_AGAIN", candidates=(("", Verdict.TIMEOUT),)
+            )
         if reply.rcode is Rcode.NXDOMAIN:
             return LookupResult(resolved=False, candidates=(("", Verdict.NXDOMAIN),))
         if reply.rcode is not Rcode.NOERROR:
-            return LookupResult(resolved=False, error="EAI_FAIL",
-                                candidates=(("", Verdict.FAILED),))
+            return LookupResult(
+                resolved=False, error="EAI_FAIL", candidates=(("", Verdict.FAILED),)
+            )
     records = _records(replies)
     if any(r.type in ("A", "AAAA") for r in records):
         return LookupResult(resolved=True, records=records)
@@ -103,8 +102,12 @@ def musl_search(
             # A "." entry gives "name.." which __res_mkquery sends as a corrupt
             # label; servers answer FORMERR, which musl ignores until the timeout.
             tried.append((body + "..", Verdict.TIMEOUT))
-            return LookupResult(resolved=False, error="EAI_AGAIN", candidates=tuple(tried),
-                                notes=("musl: '.' search entry -> malformed query, EAI_AGAIN",))
+            return LookupResult(
+                resolved=False,
+                error="EAI_AGAIN",
+                candidates=tuple(tried),
+                notes=("musl: '.' search entry -> malformed query, EAI_AGAIN",),
+            )
         cand = join(body, entry)
         if len(cand) - 1 > MAX_NAME:
             continue
@@ -121,10 +124,10 @@ def musl_search(
 
 def _final(result: LookupResult, cand: str, tried: list[tuple[str, Verdict]]) -> LookupResult:
     if result.resolved:
-        return LookupResult(resolved=True, winner=cand, records=result.records,
-                            candidates=tuple(tried))
-    return LookupResult(resolved=False, error=result.error or "EAI_NONAME",
-                        candidates=tuple(tried))
+        return LookupResult(
+            resolved=True, winner=cand, records=result.records, candidates=tuple(tried)
+        )
+    return LookupResult(resolved=False, error=result.error or "EAI_NONAME", candidates=tuple(tried))
 
 
 def _single(result: LookupResult, cand: str) -> LookupResult:
@@ -132,8 +135,13 @@ def _single(result: LookupResult, cand: str) -> LookupResult:
     if result.resolved or verdict is Verdict.NODATA:
         # res_query: any NOERROR reply with answers is a success.
         ok = bool(result.records)
-        return LookupResult(resolved=ok, winner=cand if ok else None, records=result.records,
-                            error=None if ok else "NO_DATA",
-                            candidates=((cand, Verdict.ANSWERED if ok else Verdict.NODATA),))
-    return LookupResult(resolved=False, error=result.error or "HOST_NOT_FOUND",
-                        candidates=((cand, verdict),))
+        return LookupResult(
+            resolved=ok,
+            winner=cand if ok else None,
+            records=result.records,
+            error=None if ok else "NO_DATA",
+            candidates=((cand, Verdict.ANSWERED if ok else Verdict.NODATA),),
+        )
+    return LookupResult(
+        resolved=False, error=result.error or "HOST_NOT_FOUND", candidates=((cand, verdict),)
+    )

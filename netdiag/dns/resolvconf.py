@@ -109,46 +109,61 @@ class ResolvConf:
         return replace(changed, text=render(changed))
 
 
-def _set_option(word: str, state: dict[str, object], lineno: int) -> ResolvConfProblem | None:
-    name, sep, value = word.partition(":")
-    flags: set[str] = state["flags"]  # type: ignore[assignment]
-    if name in VALUE_OPTIONS and sep:
-        # res_setoptions uses atoi(): leading digits, anything else is 0.
-        digits = ""
-        for ch in value:
-            if not ch.isdigit():
-                break
-            digits += ch
-        number = int(digits) if digits else 0
-        cap = {"ndots": RES_MAXNDOTS, "timeout": RES_MAXRETRANS, "attempts": RES_MAXRETRY}[name]
-        state[name] = min(number, cap)
-        explicit: set[str] = state["explicit"]  # type: ignore[assignment]
-        explicit.add(name)
-        if not digits:
-            return ResolvConfProblem(line=lineno, message=f"option {word!r}: not a number")
-        return None
-    if name in FLAG_OPTIONS and not sep:
-        flags.add(name)
-        return None
-    unknown: list[str] = state["unknown"]  # type: ignore[assignment]
-    unknown.append(word)
-    return ResolvConfProblem(line=lineno, message=f"unknown option {word!r} (glibc ignores it)")
+class _Options:
+    """Mutable accumulator for ``options`` words while parsing."""
+
+    __slots__ = ("values", "flags", "explicit", "unknown")
+
+    def __init__(self) -> None:
+        self.values = {
+            "ndots": DEFAULT_NDOTS,
+            "timeout": DEFAULT_TIMEOUT,
+            "attempts": DEFAULT_ATTEMPTS,
+        }
+        self.flags: set[str] = set()
+        self.explicit: set[str] = set()
+        self.unknown: list[str] = []
+
+    def set(self, word: str, lineno: int) -> ResolvConfProblem | None:
+        name, sep, value = word.partition(":")
+        if name in VALUE_OPTIONS and sep:
+            # res_setoptions uses atoi(): leading digits, anything else is 0.
+            digits = ""
+            for ch in value:
+                if not ch.isdigit():
+                    break
+                digits += ch
+            cap = {"ndots": RES_MAXNDOTS, "timeout": RES_MAXRETRANS, "attempts": RES_MAXRETRY}
+            self.values[name] = min(int(digits) if digits else 0, cap[name])
+            self.explicit.add(name)
+            if not digits:
+                return ResolvConfProblem(line=lineno, message=f"option {word!r}: not a number")
+            return None
+        if name in FLAG_OPTIONS and not sep:
+            self.flags.add(name)
+            return None
+        self.unknown.append(word)
+        return ResolvConfProblem(line=lineno, message=f"unknown option {word!r} (glibc ignores it)")
+
+
+def _nameserver(args: list[str], nameservers: list[str], lineno: int) -> ResolvConfProblem | None:
+    if not args:
+        return ResolvConfProblem(line=lineno, message="nameserver without address")
+    if len(nameservers) >= MAXNS:
+        return ResolvConfProblem(
+            line=lineno, message=f"nameserver {args[0]} ignored: at most {MAXNS} (MAXNS)"
+        )
+    nameservers.append(args[0])
+    return None
 
 
 def parse(text: str) -> ResolvConf:
     """Read resolv.conf text the way glibc 2.36 does; never raises."""
-    state: dict[str, object] = {
-        "flags": set(),
-        "explicit": set(),
-        "unknown": [],
-        "ndots": DEFAULT_NDOTS,
-        "timeout": DEFAULT_TIMEOUT,
-        "attempts": DEFAULT_ATTEMPTS,
-    }
+    opts = _Options()
     nameservers: list[str] = []
     search: tuple[str, ...] = ()
     source: str | None = None
-    problems: list[ResolvConfProblem] = []
+    problems: list[ResolvConfProblem | None] = []
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line[0] in "#;":
@@ -156,17 +171,7 @@ def parse(text: str) -> ResolvConf:
         words = line.split()
         keyword, args = words[0], words[1:]
         if keyword == "nameserver":
-            if not args:
-                problems.append(ResolvConfProblem(line=lineno, message="nameserver without address"))
-            elif len(nameservers) >= MAXNS:
-                problems.append(
-                    ResolvConfProblem(
-                        line=lineno,
-                        message=f"nameserver {args[0]} ignored: at most {MAXNS} (MAXNS)",
-                    )
-                )
-            else:
-                nameservers.append(args[0])
+            problems.append(_nameserver(args, nameservers, lineno))
         elif keyword in ("search", "domain"):
             if not args:
                 # res_init.c: an empty search/domain line leaves the list alone.
@@ -175,25 +180,20 @@ def parse(text: str) -> ResolvConf:
             search = tuple(args) if keyword == "search" else (args[0],)
             source = keyword
         elif keyword == "options":
-            for word in args:
-                problem = _set_option(word, state, lineno)
-                if problem:
-                    problems.append(problem)
-        elif keyword == "sortlist":
-            continue
-        else:
+            problems.extend(opts.set(word, lineno) for word in args)
+        elif keyword != "sortlist":
             problems.append(ResolvConfProblem(line=lineno, message=f"unrecognised line {line!r}"))
     return ResolvConf(
         nameservers=tuple(nameservers),
         search=search,
         search_source=source,
-        ndots=int(state["ndots"]),  # type: ignore[call-overload]
-        timeout=max(1, int(state["timeout"])),  # type: ignore[call-overload]
-        attempts=max(1, int(state["attempts"])),  # type: ignore[call-overload]
-        flags=frozenset(state["flags"]),  # type: ignore[arg-type]
-        unknown_options=tuple(state["unknown"]),  # type: ignore[arg-type]
-        explicit=tuple(sorted(state["explicit"])),  # type: ignore[call-overload]
-        problems=tuple(problems),
+        ndots=opts.values["ndots"],
+        timeout=max(1, opts.values["timeout"]),
+        attempts=max(1, opts.values["attempts"]),
+        flags=frozenset(opts.flags),
+        unknown_options=tuple(opts.unknown),
+        explicit=tuple(sorted(opts.explicit)),
+        problems=tuple(p for p in problems if p is not None),
         text=text,
     )
 
