@@ -129,7 +129,7 @@ def render_text(trace: Trace, style: Style = _plain) -> str:
     width = max((len(q.name) for q in trace.queries), default=10)
     winner = trace.result.winner
     for i, q in enumerate(trace.queries, start=1):
-        won = winner is not None and q.name == winner and q.rcode is Rcode.NOERROR
+        won = winner is not None and q.name == winner and bool(q.answers)
         glyph = "✓" if won else ("✗" if q.rcode is not Rcode.NOERROR else "·")
         via = f" @{q.nameserver}" + (f" try {q.attempt + 1}" if q.attempt else "")
         detail = _answer_text(q.answers) or ("NODATA" if q.rcode is Rcode.NOERROR else "")
@@ -163,7 +163,8 @@ def _summary(trace: Trace, style: Style) -> list[str]:
             + f"service {s.namespace}/{s.name} is not reached by this name; use {s.fqdn}"
         )
     c = trace.cost
-    cost = f"{c.queries} queries, {c.nxdomains} NXDOMAIN, {c.round_trips} round trips"
+    trips = "round trip" if c.round_trips == 1 else "round trips"
+    cost = f"{c.queries} queries, {c.nxdomains} NXDOMAIN, {c.round_trips} {trips}"
     if c.timeouts:
         cost += f", {c.timeouts} timed out (~{c.waited_seconds:g} s waiting)"
     out.append(style("cost     ", bold=True) + cost)
