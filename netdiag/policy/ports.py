@@ -219,7 +219,9 @@ def parse_port_spec(text: str) -> PortSet:
         ValueError: naming what is wrong; the CLI turns it into a usage error.
     """
     raw = text.strip()
-    port_part, _, proto_part = raw.partition("/")
+    port_part, slash, proto_part = raw.partition("/")
+    if slash and not proto_part:
+        raise ValueError(f"bad port {text!r}: missing protocol after '/'")
     if not proto_part and port_part.upper() in Protocol.__members__:
         return PortSet.of(Protocol[port_part.upper()])
     proto_name = (proto_part or "TCP").upper()
