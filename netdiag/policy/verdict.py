@@ -129,3 +129,62 @@ def summarise(
         paths=paths,
         notes=tuple(dict.fromkeys(notes)),
     )
+
+
+VERDICT_SCHEMA = "netdiag/verdict/v1"
+
+
+def _side_json(side: Side) -> dict[str, object]:
+    miss = side.nearest_miss
+    return {
+        "direction": side.direction.value,
+        "subject": side.subject,
+        "applicable": side.applicable,
+        "isolated": side.isolated,
+        "policies": list(side.policies),
+        "ports": side.ports.to_json(),
+        "allowed_by": [
+            {
+                "policy": m.policy,
+                "rule": m.rule,
+                "peer": m.peer,
+                "ports": m.ports.to_json(),
+                "peer_text": m.peer_text,
+                "port_text": m.port_text,
+            }
+            for m in side.matches
+        ],
+        "nearest_miss": None if miss is None else _miss_json(miss),
+        "misses": [_miss_json(m) for m in sorted(side.misses, key=lambda m: m.score)],
+        "implementation_defined": side.unknown or None,
+        "notes": list(side.notes),
+    }
+
+
+def _miss_json(m: RuleMiss) -> dict[str, object]:
+    return {"policy": m.policy, "rule": m.rule, "peer": m.peer, "reason": m.reason}
+
+
+def verdict_document(v: ConnectionVerdict) -> dict[str, object]:
+    """JSON ``netdiag/verdict/v1``: verdict, allowed ports, and both sides of every path."""
+    return {
+        "schema": VERDICT_SCHEMA,
+        "src": v.src,
+        "dst": v.dst,
+        "query": None if v.query is None else v.query.to_json(),
+        "verdict": v.verdict.value,
+        "ports": v.ports.to_json(),
+        "notes": list(v.notes),
+        "paths": [
+            {
+                "src": p.src,
+                "dst": p.dst,
+                "via": p.via or None,
+                "verdict": p.verdict.value,
+                "ports": p.ports.to_json(),
+                "egress": _side_json(p.egress),
+                "ingress": _side_json(p.ingress),
+            }
+            for p in v.paths
+        ],
+    }
