@@ -47,29 +47,41 @@ def _label(node_id: str, synthetic: bool) -> str:
 
 
 def matrix_lines(matrix: Matrix, style: Style) -> Iterator[str]:
-    """Rows = sources, columns = destinations; wide tables split into column blocks."""
+    """Rows = sources, columns = destinations; wide tables split into column blocks.
+
+    When full names do not fit, columns are headed by row numbers instead.
+    """
     labels = [_label(n.id, n.synthetic_ip) for n in matrix.rows]
     if not labels:
         yield "(no endpoints)"
         return
+    n = len(labels)
+    col_w = max(len(s) for s in labels) + 1
+    numbered = n * col_w + max(len(s) for s in labels) + 2 > style.width
+    if numbered:
+        digits = len(str(n))
+        labels = [f"{i + 1:>{digits}} {s}" for i, s in enumerate(labels)]
+        heads = [str(i + 1) for i in range(n)]
+        col_w = digits + 1
+    else:
+        heads = labels
     row_w = max(len(s) for s in labels)
-    col_w = max(3, max(len(s) for s in labels) + 1)
     per_block = max(1, (style.width - row_w - 2) // col_w)
-    n = len(matrix.cols)
     for start in range(0, n, per_block):
         cols = range(start, min(n, start + per_block))
         if start:
             yield ""
         if n > per_block:
             yield f"destinations {start + 1}-{cols[-1] + 1} of {n}:"
-        yield " " * (row_w + 2) + "".join(labels[j].ljust(col_w) for j in cols).rstrip()
+        yield " " * (row_w + 2) + "".join(heads[j].ljust(col_w) for j in cols).rstrip()
         for i, label in enumerate(labels):
             parts = []
             for j in cols:
                 if matrix.is_external_pair(i, j):
-                    parts.append(NOT_APPLICABLE + " " * (col_w - 1))
+                    glyph = NOT_APPLICABLE
                 else:
-                    parts.append(style.glyph(matrix.cell(i, j).verdict) + " " * (col_w - 1))
+                    glyph = style.glyph(matrix.cell(i, j).verdict)
+                parts.append(glyph + " " * (col_w - 1))
             yield label.ljust(row_w + 2) + "".join(parts).rstrip()
     yield from _legend(matrix, style)
 
@@ -95,7 +107,8 @@ def _legend(matrix: Matrix, style: Style) -> Iterator[str]:
 
 def verdict_lines(v: ConnectionVerdict, style: Style) -> Iterator[str]:
     word = style.paint(v.verdict.value.upper(), v.verdict)
-    head = f"{style.glyph(v.verdict)} {v.src} → {v.dst}: {word}"
+    lead = f"{style.glyph(v.verdict)} " if style.unicode else ""
+    head = f"{lead}{v.src} → {v.dst}: {word}"
     if v.query is not None:
         head += f" for {v.query}"
     elif v.verdict is not Verdict.DENIED:
