@@ -82,6 +82,8 @@ def dot_label(text: str) -> str:
             out.append("&gt;")
         elif ch == "\n":
             out.append("\\n")
+        elif ch == "\t":
+            out.append(" ")
         elif _control(ch):
             out.append("\ufffd")
         else:
@@ -110,7 +112,7 @@ def render_dot(graph: Graph) -> str:
             lines.extend(_node_line(n, "  ") for n in members)
             continue
         lines.append(f"  subgraph {dot_id('cluster_' + namespace)} {{")
-        lines.append(f"    label={dot_label(namespace)}; {_CLUSTER_STYLE};")
+        lines.append(f"    graph [label={dot_label(namespace)}, {_CLUSTER_STYLE}];")
         lines.extend(_node_line(n, "    ") for n in members)
         lines.append("  }")
     lines.extend(_node_line(n, "  ") for n in graph.members(None))

@@ -33,7 +33,7 @@ class PortSpec:
 
     @property
     def first(self) -> int:
-        return 0 if self.port is None else self.port
+        return 1 if self.port is None else self.port
 
     @property
     def last(self) -> int:
@@ -106,7 +106,7 @@ def merge_ports(ports: Iterable[PortSpec]) -> tuple[PortSpec, ...]:
             else:
                 spans.append([first, last])
         for first, last in spans:
-            if first == 0 and last == 65535:
+            if first == 1 and last == 65535:
                 out.append(PortSpec(protocol=protocol))
             elif first == last:
                 out.append(PortSpec(protocol=protocol, port=first))
