@@ -102,7 +102,7 @@ def _mermaid(graph: Graph, coarser: Coarser | None) -> Exported:
             continue
         if fits(candidate):
             note = (
-                f"Mermaid draws at most {MAX_EDGES} edges: {len(graph.edges)} {start}-level "
+                f"Mermaid draws fewer than {MAX_EDGES} edges: {len(graph.edges)} {start}-level "
                 f"edges aggregated to {level} granularity ({len(candidate.edges)} edges)"
             )
             return Exported(data=render_mermaid(candidate, note=note).encode(), notes=(note,))

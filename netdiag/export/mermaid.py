@@ -30,6 +30,8 @@ def mermaid_text(text: str) -> str:
             out.append(f"#{ord(ch)};")
         elif ch == "\n":
             out.append("<br>")
+        elif ch == "\t":
+            out.append(" ")
         elif ord(ch) < 32 or ord(ch) == 127:
             out.append("#65533;")
         else:
@@ -73,5 +75,9 @@ def render_mermaid(graph: Graph, *, note: str | None = None) -> str:
 
 
 def fits(graph: Graph) -> bool:
-    """Under Mermaid's default ``maxEdges`` and ``maxTextSize``."""
-    return len(graph.edges) <= MAX_EDGES and len(render_mermaid(graph)) <= MAX_TEXT_SIZE
+    """Under Mermaid's default ``maxEdges`` and ``maxTextSize``.
+
+    Mermaid 11.17 refuses a flowchart once the edge count *reaches* maxEdges
+    ("500 edges found, but the limit is 500"), so at most 499 fit.
+    """
+    return len(graph.edges) < MAX_EDGES and len(render_mermaid(graph)) <= MAX_TEXT_SIZE
