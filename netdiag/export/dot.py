@@ -118,9 +118,15 @@ def render_dot(graph: Graph) -> str:
     lines.extend(_node_line(n, "  ") for n in graph.members(None))
     for edge in graph.edges:
         label = port_label(edge.ports)
+        tooltip = edge.source + " → " + edge.target
+        extra = ""
+        if edge.implementation_defined:
+            label = "? " + label
+            tooltip += " (implementation-defined: depends on the CNI)"
+            extra = ', style=dashed, color="#6b7280", fontcolor="#4b5563"'
         lines.append(
             f"  {dot_id(edge.source)} -> {dot_id(edge.target)} "
-            f"[label={dot_label(label)}, tooltip={dot_label(edge.source + ' → ' + edge.target)}];"
+            f"[label={dot_label(label)}, tooltip={dot_label(tooltip)}{extra}];"
         )
     lines.append("}")
     return "\n".join(lines) + "\n"

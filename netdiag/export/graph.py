@@ -64,6 +64,9 @@ class Edge:
     source: str
     target: str
     ports: tuple[PortSpec, ...]
+    #: DESIGN.md §4 trap 8: the verdict depends on the CNI (hostNetwork pods,
+    #: ipBlocks naming ClusterIPs); drawn as "?" rather than as a plain allow.
+    implementation_defined: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -171,12 +174,16 @@ def _node_sort_key(node: Node) -> tuple[int, str, str]:
 def make_graph(nodes: Iterable[Node], edges: Iterable[Edge]) -> Graph:
     """Sort nodes and merge edges with the same (source, target)."""
     merged: dict[tuple[str, str], list[PortSpec]] = {}
+    unsure: set[tuple[str, str]] = set()
     for e in edges:
         merged.setdefault((e.source, e.target), []).extend(e.ports)
+        if e.implementation_defined:
+            unsure.add((e.source, e.target))
     return Graph(
         nodes=tuple(sorted(nodes, key=_node_sort_key)),
         edges=tuple(
-            Edge(source=s, target=t, ports=merge_ports(ps)) for (s, t), ps in sorted(merged.items())
+            Edge(source=s, target=t, ports=merge_ports(ps), implementation_defined=(s, t) in unsure)
+            for (s, t), ps in sorted(merged.items())
         ),
     )
 
@@ -288,7 +295,14 @@ def graph_from_document(document: object) -> Graph:
         if not isinstance(ports, list):
             raise InputError(f"reachability document: {where}.ports must be a list")
         parsed = [_parse_port(p, f"{where}.ports[{j}]") for j, p in enumerate(ports)]
-        edges.append(Edge(source=ends[0], target=ends[1], ports=tuple(parsed)))
+        unsure = raw.get("implementation_defined", False)
+        if not isinstance(unsure, bool):
+            raise InputError(
+                f"reachability document: {where}.implementation_defined must be a boolean"
+            )
+        edges.append(
+            Edge(source=ends[0], target=ends[1], ports=tuple(parsed), implementation_defined=unsure)
+        )
     return make_graph(nodes.values(), edges)
 
 
@@ -306,11 +320,19 @@ def document_from_graph(graph: Graph) -> dict[str, Any]:
             }
             for n in graph.nodes
         ],
-        "edges": [
-            {"from": e.source, "to": e.target, "ports": [p.to_json() for p in e.ports]}
-            for e in graph.edges
-        ],
+        "edges": [_edge_json(e) for e in graph.edges],
     }
+
+
+def _edge_json(edge: Edge) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "from": edge.source,
+        "to": edge.target,
+        "ports": [p.to_json() for p in edge.ports],
+    }
+    if edge.implementation_defined:
+        out["implementation_defined"] = True
+    return out
 
 
 def to_namespaces(graph: Graph) -> Graph:
@@ -327,7 +349,12 @@ def to_namespaces(graph: Graph) -> Graph:
     }
     nodes.update({n.id: n for n in graph.nodes if n.namespace is None})
     edges = [
-        Edge(source=group(by_id[e.source]), target=group(by_id[e.target]), ports=e.ports)
+        Edge(
+            source=group(by_id[e.source]),
+            target=group(by_id[e.target]),
+            ports=e.ports,
+            implementation_defined=e.implementation_defined,
+        )
         for e in graph.edges
     ]
     return make_graph(nodes.values(), edges)

@@ -66,8 +66,12 @@ def render_mermaid(graph: Graph, *, note: str | None = None) -> str:
     externals = graph.members(None)
     lines.extend(f"  {_node(n, ids[n.id])}" for n in externals)
     for edge in graph.edges:
-        label = mermaid_text(port_label(edge.ports))
-        lines.append(f"  {ids[edge.source]} -->|{label}| {ids[edge.target]}")
+        if edge.implementation_defined:
+            label = mermaid_text("? " + port_label(edge.ports))
+            lines.append(f"  {ids[edge.source]} -.->|{label}| {ids[edge.target]}")
+        else:
+            label = mermaid_text(port_label(edge.ports))
+            lines.append(f"  {ids[edge.source]} -->|{label}| {ids[edge.target]}")
     lines.append("  classDef cidr fill:#fee2e2,stroke:#b91c1c,color:#7f1d1d,stroke-dasharray:4 2")
     if externals:
         lines.append(f"  class {','.join(ids[n.id] for n in externals)} cidr")

@@ -27,7 +27,7 @@ def _xml_safe(text: str) -> str:
 
 
 def to_networkx(graph: Graph, *, xml: bool = False) -> Any:
-    """A ``networkx.DiGraph`` with only string attributes (ports, labels flattened)."""
+    """A ``networkx.DiGraph`` with scalar attributes only (ports, labels flattened)."""
     import networkx as nx
 
     clean = _xml_safe if xml else (lambda s: s)
@@ -46,6 +46,7 @@ def to_networkx(graph: Graph, *, xml: bool = False) -> Any:
             clean(e.target),
             ports=clean(ports_flat(e.ports)),
             label=port_label(e.ports),
+            implementation_defined=e.implementation_defined,
         )
     return g
 

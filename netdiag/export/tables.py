@@ -23,6 +23,7 @@ CSV_COLUMNS = (
     "protocol",
     "port",
     "end_port",
+    "implementation_defined",
 )
 
 
@@ -45,6 +46,7 @@ def render_csv(graph: Graph) -> str:
                     p.protocol,
                     "" if p.port is None else p.port,
                     "" if p.end_port is None else p.end_port,
+                    "true" if edge.implementation_defined else "false",
                 )
             )
     return buffer.getvalue()
@@ -88,13 +90,15 @@ def render_md(graph: Graph) -> str:
     pairs: dict[tuple[str, str], list[tuple[Node, Node, str]]] = {}
     for edge in graph.edges:
         source, target = by_id[edge.source], by_id[edge.target]
-        pairs.setdefault((_group(source), _group(target)), []).append(
-            (source, target, port_label(edge.ports, limit=64))
-        )
+        ports = port_label(edge.ports, limit=64)
+        if edge.implementation_defined:
+            ports = "? " + ports + " (implementation-defined)"
+        pairs.setdefault((_group(source), _group(target)), []).append((source, target, ports))
     lines = ["# Reachability", ""]
     lines.append(
         f"{len(graph.nodes)} nodes, {len(graph.edges)} allowed connections "
-        f"(`netdiag/reachability/v1`). Pairs not listed are denied."
+        f"(`netdiag/reachability/v1`). Pairs not listed are denied; "
+        "`?` marks implementation-defined verdicts (they depend on the CNI)."
     )
     for (src_ns, dst_ns), rows in sorted(pairs.items()):
         lines += ["", f"## {md_cell(src_ns)} → {md_cell(dst_ns)}", ""]

@@ -70,7 +70,9 @@ def test_edge_labels_and_cidr_styling() -> None:
     graph = graph_from_document(documents.simple())
     svg = draw(render_dot(graph))
     labels = sorted(" ".join(texts(g)) for g in groups(svg, "edge"))
-    assert labels == ["TCP 53 · UDP 53", "TCP 80,443,8000-8080", "all ports"]
+    assert labels == ["? UDP 53", "TCP 53 · UDP 53", "TCP 80,443,8000-8080", "all ports"]
+    unsure = [g for g in groups(svg, "edge") if texts(g) == ["? UDP 53"]]
+    assert any(p.get("stroke-dasharray") for p in unsure[0].iter())
     cidr = [g for g in groups(svg, "node") if texts(g) == ["0.0.0.0/0"]]
     assert cidr and any(p.get("stroke-dasharray") for p in cidr[0].iter())
 

@@ -26,7 +26,7 @@ from tests.helpers import require_tool
 
 HERE = Path(__file__).parent / "mermaid"
 NODE_LINE = re.compile(r'^\s*(n\d+)(\[|\[\(|\{\{)"([^"]*)"(\]|\)\]|\}\})$')
-EDGE_LINE = re.compile(r'^\s*(n\d+) -->\|"([^"]*)"\| (n\d+)$')
+EDGE_LINE = re.compile(r'^\s*(n\d+) (?:-->|-\.->)\|"([^"]*)"\| (n\d+)$')
 SUBGRAPH_LINE = re.compile(r'^\s*subgraph (s\d+)\["([^"]*)"\]$')
 
 
@@ -69,7 +69,14 @@ def expected(graph: Graph) -> dict[str, Any]:
     ids = {n.id: f"n{i}" for i, n in enumerate(graph.nodes)}
     return {
         "vertices": {ids[n.id]: n.name.replace("\t", " ") for n in graph.nodes},
-        "edges": sorted((ids[e.source], ids[e.target], port_label(e.ports)) for e in graph.edges),
+        "edges": sorted(
+            (
+                ids[e.source],
+                ids[e.target],
+                ("? " if e.implementation_defined else "") + port_label(e.ports),
+            )
+            for e in graph.edges
+        ),
         "subgraphs": sorted(
             (ns.replace("\t", " "), sorted(ids[n.id] for n in graph.members(ns)))
             for ns in graph.namespaces

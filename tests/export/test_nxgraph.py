@@ -53,7 +53,8 @@ def node_attrs(g: Any) -> dict[str, dict[str, str]]:
 
 
 def edge_attrs(g: Any) -> dict[tuple[str, str], dict[str, str]]:
-    return {(s, t): {"ports": d["ports"], "label": d["label"]} for s, t, d in g.edges(data=True)}
+    keys = ("ports", "label", "implementation_defined")
+    return {(s, t): {k: d[k] for k in keys} for s, t, d in g.edges(data=True)}
 
 
 @pytest.mark.parametrize("fmt", sorted(READERS))
@@ -76,7 +77,7 @@ def test_attributes_are_scalars_and_labels_parse_back() -> None:
         assert all(isinstance(v, str) for v in data.values())
         assert isinstance(json.loads(data["labels"]), dict)
     for _, _, data in g.edges(data=True):
-        assert all(isinstance(v, str) for v in data.values())
+        assert all(isinstance(v, str | bool) for v in data.values())
 
 
 def test_control_characters_cannot_break_the_xml() -> None:

@@ -32,15 +32,19 @@ def test_csv_round_trips_through_the_csv_module(make: Callable[[], dict[str, Any
             port=int(row["port"]) if row["port"] else None,
             end_port=int(row["end_port"]) if row["end_port"] else None,
         )
-        edges.append(Edge(source=row["from"], target=row["to"], ports=(port,)))
+        unsure = {"true": True, "false": False}[row["implementation_defined"]]
+        edges.append(
+            Edge(source=row["from"], target=row["to"], ports=(port,), implementation_defined=unsure)
+        )
     assert make_graph(graph.nodes, edges) == graph
 
 
 def test_csv_row_per_port_entry() -> None:
     text = render_csv(graph_from_document(documents.simple()))
-    assert "default/web,pod,default,default/api,pod,default,TCP,8000,8080\r\n" in text
-    assert "default/api,pod,default,0.0.0.0/0,cidr,,SCTP,,\r\n" in text
-    assert len(text.splitlines()) == 1 + 3 + 3 + 2
+    assert "default/web,pod,default,default/api,pod,default,TCP,8000,8080,false\r\n" in text
+    assert "default/api,pod,default,0.0.0.0/0,cidr,,SCTP,,,false\r\n" in text
+    assert "kube-system/coredns,pod,kube-system,0.0.0.0/0,cidr,,UDP,53,,true\r\n" in text
+    assert len(text.splitlines()) == 1 + 3 + 3 + 2 + 1
 
 
 def split_row(line: str) -> list[str]:
@@ -88,3 +92,4 @@ def test_md_simple_reads_naturally() -> None:
     assert "## default → kube-system" in text
     assert "| web | coredns | TCP 53 · UDP 53 |" in text
     assert "| api | 0.0.0.0/0 | all ports |" in text
+    assert "| coredns | 0.0.0.0/0 | ? UDP 53 (implementation-defined) |" in text
