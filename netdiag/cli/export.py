@@ -100,15 +100,25 @@ def _document_from_snapshot(
             )
 
     def ask(level: str) -> Mapping[str, Any]:
-        return reachability_for(
+        document, _ = reachability_for(
             snapshot,
             granularity=level,
             ports=params["ports"],
             namespace=namespace,
             externals=params["externals"],
         )
+        return document
 
-    return ask(granularity), ask
+    document, notes = reachability_for(
+        snapshot,
+        granularity=granularity,
+        ports=params["ports"],
+        namespace=namespace,
+        externals=params["externals"],
+    )
+    for note in notes:
+        _note(note)
+    return document, ask
 
 
 @click.command("export")
