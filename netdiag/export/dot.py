@@ -10,15 +10,22 @@ blocks red, connections amber with green labels.
 
 from __future__ import annotations
 
-from netdiag.export.graph import Graph, Node, port_label
+from netdiag.export.graph import Edge, Graph, Node, port_label
+
+#: What :func:`port_label` says for every port of every protocol.
+OPEN = "all ports"
+LEGEND = (
+    "grey: all ports · amber: only the ports shown · dashed ?: implementation-defined"
+    " (depends on the CNI) · red: external CIDRs · ↔: both directions"
+)
 
 FONT = "DejaVu Sans,Helvetica,Arial,sans-serif"
 
 _HEADER = f"""\
 digraph reachability {{
   graph [rankdir=LR, fontname="{FONT}", fontsize=12, nodesep=0.35, ranksep=1.1,
-         pad=0.3, newrank=true, splines=true, labelloc=t,
-         label="netdiag reachability", fontcolor="#334155"];
+         pad=0.3, newrank=true, splines=true, labelloc=b, labeljust=l,
+         fontcolor="#475569"];
   node [fontname="{FONT}", fontsize=11, shape=box, style="rounded,filled",
         fillcolor="#dbeafe", color="#1d4ed8", fontcolor="#0f172a", penwidth=1.2,
         margin="0.15,0.06"];
@@ -28,7 +35,7 @@ digraph reachability {{
 
 _CLUSTER_STYLE = (
     'style="rounded,filled", fillcolor="#f8fafc", color="#64748b", '
-    'fontsize=13, fontcolor="#0f172a", labeljust=l, margin=14'
+    'fontsize=13, fontcolor="#0f172a", labeljust=l, labelloc=t, margin=14'
 )
 
 _KIND_STYLE = {
@@ -103,9 +110,50 @@ def _node_line(node: Node, indent: str) -> str:
     return f"{indent}{dot_id(node.id)} [{', '.join(attrs)}];"
 
 
+def drawn_edges(graph: Graph) -> list[tuple[Edge, bool]]:
+    """Edges, with A→B and B→A drawn once (``dir=both``) when they allow the same
+    ports: half the lines, and a mutual allow reads as one."""
+    index = {(e.source, e.target): e for e in graph.edges}
+    out = []
+    for edge in graph.edges:
+        back = index.get((edge.target, edge.source))
+        both = (
+            back is not None
+            and edge.source != edge.target
+            and back.ports == edge.ports
+            and back.implementation_defined == edge.implementation_defined
+        )
+        if both and edge.source > edge.target:
+            continue  # drawn with its twin
+        out.append((edge, both))
+    return out
+
+
+def _edge_line(edge: Edge, both: bool) -> str:
+    label = port_label(edge.ports)
+    arrow = " ↔ " if both else " → "
+    tooltip = f"{edge.source}{arrow}{edge.target}: {label}"
+    attrs = []
+    if edge.implementation_defined:
+        label = "? " + label
+        tooltip += " (implementation-defined: depends on the CNI)"
+        attrs.append(f"label={dot_label(label)}")
+        attrs.append('style=dashed, color="#6b7280", fontcolor="#4b5563"')
+    elif label == OPEN:
+        # Unrestricted pairs are the common case: thin grey, unlabelled (legend).
+        attrs.append('color="#94a3b8", penwidth=0.8, arrowsize=0.5')
+    else:
+        attrs.append(f"label={dot_label(label)}")
+        attrs.append("penwidth=1.6")
+    attrs.append(f"tooltip={dot_label(tooltip)}")
+    if both:
+        attrs.append("dir=both")
+    return f"  {dot_id(edge.source)} -> {dot_id(edge.target)} [{', '.join(attrs)}];"
+
+
 def render_dot(graph: Graph) -> str:
     """The DOT text; same graph, same bytes."""
-    lines = [_HEADER.rstrip("\n")]
+    lines = [_HEADER.rstrip("\n"), f"  label={dot_label('netdiag reachability — ' + LEGEND)};"]
     for namespace in graph.namespaces:
         members = graph.members(namespace)
         if all(n.kind == "namespace" for n in members):
@@ -116,17 +164,6 @@ def render_dot(graph: Graph) -> str:
         lines.extend(_node_line(n, "    ") for n in members)
         lines.append("  }")
     lines.extend(_node_line(n, "  ") for n in graph.members(None))
-    for edge in graph.edges:
-        label = port_label(edge.ports)
-        tooltip = edge.source + " → " + edge.target
-        extra = ""
-        if edge.implementation_defined:
-            label = "? " + label
-            tooltip += " (implementation-defined: depends on the CNI)"
-            extra = ', style=dashed, color="#6b7280", fontcolor="#4b5563"'
-        lines.append(
-            f"  {dot_id(edge.source)} -> {dot_id(edge.target)} "
-            f"[label={dot_label(label)}, tooltip={dot_label(tooltip)}{extra}];"
-        )
+    lines.extend(_edge_line(edge, both) for edge, both in drawn_edges(graph))
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from netdiag.export.dot import dot_id, dot_label, render_dot
+from netdiag.export.dot import dot_id, dot_label, drawn_edges, render_dot
 from netdiag.export.graph import graph_from_document, to_namespaces
 from tests.export import documents
 from tests.helpers import require_tool
@@ -51,7 +51,7 @@ def test_graphviz_draws_every_node_edge_and_namespace_box(name: str) -> None:
     drawn = sorted("\n".join(texts(c)) for c in clusters)
     assert drawn == sorted(ns.replace("\t", " ") for ns in graph.namespaces)
     assert len(groups(svg, "node")) == len(graph.nodes)
-    assert len(groups(svg, "edge")) == len(graph.edges)
+    assert len(groups(svg, "edge")) == len(drawn_edges(graph))
 
 
 @pytest.mark.system
@@ -70,7 +70,9 @@ def test_edge_labels_and_cidr_styling() -> None:
     graph = graph_from_document(documents.simple())
     svg = draw(render_dot(graph))
     labels = sorted(" ".join(texts(g)) for g in groups(svg, "edge"))
-    assert labels == ["? UDP 53", "TCP 53 · UDP 53", "TCP 80,443,8000-8080", "all ports"]
+    # "all ports" edges are thin grey and unlabelled; the legend says so.
+    assert labels == ["", "? UDP 53", "TCP 53 · UDP 53", "TCP 80,443,8000-8080"]
+    assert "grey: all ports" in " ".join(t.text or "" for t in svg.iter(f"{SVG}text"))
     unsure = [g for g in groups(svg, "edge") if texts(g) == ["? UDP 53"]]
     assert any(p.get("stroke-dasharray") for p in unsure[0].iter())
     cidr = [g for g in groups(svg, "node") if texts(g) == ["0.0.0.0/0"]]
@@ -85,6 +87,21 @@ def test_namespace_granularity_draws_namespaces_without_boxes() -> None:
     assert sorted(" ".join(texts(g)) for g in groups(svg, "node")) == sorted(
         ["default", "kube-system", "0.0.0.0/0"]
     )
+
+
+def test_mutual_edges_with_the_same_ports_are_drawn_once() -> None:
+    doc = documents.simple()
+    doc["edges"].append(documents.edge("default/api", "default/web", "TCP/80", "TCP/443"))
+    doc["edges"].append(documents.edge("kube-system/coredns", "default/web", "UDP/53", "TCP/53"))
+    graph = graph_from_document(doc)
+    pairs = {(e.source, e.target): both for e, both in drawn_edges(graph)}
+    assert pairs[("default/web", "kube-system/coredns")] is True
+    assert ("kube-system/coredns", "default/web") not in pairs
+    assert pairs[("default/api", "default/web")] is False  # ports differ: two edges
+    assert pairs[("default/web", "default/api")] is False
+    text = render_dot(graph)
+    assert text.count("dir=both") == 1
+    assert 'tooltip="default/web ↔ kube-system/coredns: TCP 53 · UDP 53"' in text
 
 
 def test_escaping() -> None:
