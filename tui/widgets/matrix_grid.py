@@ -218,8 +218,13 @@ class MatrixGrid(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ cursor
 
+    @property
+    def view_size(self) -> Size:
+        """The cells actually visible: the content area minus the scrollbars."""
+        return self.scrollable_content_region.size
+
     def _visible_cols(self) -> int:
-        return max(1, (self.size.width - self._label_width) // self._cell_width)
+        return max(1, (self.view_size.width - self._label_width) // self._cell_width)
 
     def _set_cursor(self, r: int, c: int) -> None:
         old_r = self.cursor_row
@@ -231,7 +236,7 @@ class MatrixGrid(ScrollView, can_focus=True):
         self.post_message(self.CursorMoved(self))
 
     def _scroll_to_cursor(self) -> None:
-        h = max(1, self.size.height - 1)
+        h = max(1, self.view_size.height - 1)
         y = self.scroll_y
         if self.cursor_row < y:
             y = self.cursor_row
@@ -247,7 +252,7 @@ class MatrixGrid(ScrollView, can_focus=True):
 
     def _refresh_row(self, r: int) -> None:
         y = r - int(self.scroll_y) + 1
-        if 1 <= y < self.size.height:
+        if 1 <= y < self.view_size.height:
             self.refresh(Region(0, y, self.size.width, 1))
 
     def action_move(self, dr: int, dc: int) -> None:
@@ -258,7 +263,7 @@ class MatrixGrid(ScrollView, can_focus=True):
         self._set_cursor(r, c)
 
     def action_page(self, direction: int) -> None:
-        self.action_move(direction * max(1, self.size.height - 2), 0)
+        self.action_move(direction * max(1, self.view_size.height - 2), 0)
 
     def action_edge(self, direction: int) -> None:
         self.action_move(direction * len(self.row_index), 0)
@@ -293,7 +298,7 @@ class MatrixGrid(ScrollView, can_focus=True):
         return style
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.view_size.width
         col0 = int(self.scroll_x) // self._cell_width
         ncols = min(self._visible_cols(), max(len(self.col_index) - col0, 0))
         if self.model is None:
