@@ -11,11 +11,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
-from textual.app import App
-from textual.binding import Binding, BindingType
-from textual.worker import get_current_worker
-
 from netdiag_tui import engine
 from netdiag_tui.commands import NetdiagCommands
 from netdiag_tui.keymap import keymap_path, load_keymap
@@ -27,6 +22,10 @@ from netdiag_tui.screens.overview import OverviewScreen
 from netdiag_tui.screens.policies import PoliciesScreen
 from netdiag_tui.screens.prompt import CommandPrompt
 from netdiag_tui.screens.resolve import ResolveScreen
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.worker import get_current_worker
 
 if TYPE_CHECKING:
     from netdiag.cli.options import SnapshotSource
@@ -203,8 +202,15 @@ class NetdiagApp(App[None]):
         if not words:
             return
         verb, args = words[0].lower(), words[1:]
-        aliases = {"r": "resolve", "dns": "resolve", "m": "matrix", "np": "policies",
-                   "netpol": "policies", "pol": "policies", "o": "overview"}
+        aliases = {
+            "r": "resolve",
+            "dns": "resolve",
+            "m": "matrix",
+            "np": "policies",
+            "netpol": "policies",
+            "pol": "policies",
+            "o": "overview",
+        }
         verb = aliases.get(verb, verb)
         if verb in MODES_ORDER:
             self.action_mode(verb)
@@ -258,13 +264,12 @@ class NetdiagApp(App[None]):
     def _export(self, request: SaveRequest) -> None:
         from netdiag.errors import NetdiagError
 
-        matrix_screen = next(
-            (s for s in self.mode_screens() if isinstance(s, MatrixScreen)), None
-        )
+        matrix_screen = next((s for s in self.mode_screens() if isinstance(s, MatrixScreen)), None)
         view = matrix_screen.request() if matrix_screen else engine.MatrixRequest()
         try:
-            path = engine.export(self.snapshot, view, request.format, request.path,
-                                 namespace=self.namespace)
+            path = engine.export(
+                self.snapshot, view, request.format, request.path, namespace=self.namespace
+            )
         except (NetdiagError, engine.EngineMissing, OSError) as e:
             message = getattr(e, "message", None) or str(e)
             self.call_from_thread(self.notify, f"export failed: {message}", severity="error")

@@ -102,7 +102,9 @@ def _trace_view(result: Any, *, name: str, resolver: str, family: str) -> TraceV
         options=tuple(str(o) for o in rc.get("options") or ()),
         queries=queries,
         winner=_query_row(answer) if answer else None,
-        target=(f"{target['kind']} {target.get('namespace') or ''}/{target['name']}" if target else ""),
+        target=(
+            f"{target['kind']} {target.get('namespace') or ''}/{target['name']}" if target else ""
+        ),
         target_namespace=(target or {}).get("namespace") or "",
         shadowed=tuple(_shadow_text(s) for s in data.get("shadowed") or ()),
         cost=str(data.get("cost") or ""),
@@ -272,9 +274,7 @@ def policies(snapshot: ClusterSnapshot) -> tuple[PolicyView, ...]:
     )
 
 
-def policies_for_pod(
-    views: Sequence[PolicyView], pod_key: str
-) -> tuple[PolicyView, ...]:
+def policies_for_pod(views: Sequence[PolicyView], pod_key: str) -> tuple[PolicyView, ...]:
     return tuple(v for v in views if pod_key in v.selected)
 
 
@@ -319,7 +319,11 @@ def export_formats() -> tuple[str, ...]:
     except ImportError:
         return ()
     formats = getattr(engine, "FORMATS", None)
-    return tuple(formats) if formats else ("dot", "svg", "png", "graphml", "mermaid", "json", "csv", "md")
+    return (
+        tuple(formats)
+        if formats
+        else ("dot", "svg", "png", "graphml", "mermaid", "json", "csv", "md")
+    )
 
 
 def export(
@@ -366,7 +370,7 @@ def watch(source: SnapshotSource) -> Iterator[ClusterSnapshot]:
         from netdiag.cluster import watch as engine
     except ImportError as e:
         raise EngineMissing("live watch not available in this build") from e
-    fn = getattr(engine, "watch_snapshots", None) or getattr(engine, "watch")
+    fn = getattr(engine, "watch_snapshots", None) or engine.watch
     result: Iterator[ClusterSnapshot] = fn(
         context=source.context, kubeconfig=source.kubeconfig, namespace=source.namespace
     )

@@ -46,14 +46,27 @@ def small_snapshot():  # type: ignore[no-untyped-def]
             pod("kube-system", "coredns-0", "kube-dns", "10.0.2.10"),
         ),
         services=(
-            Service(namespace="default", name="tke-six-six-six", cluster_ips=("10.96.0.66",),
-                    ports=(ServicePort(port=80),), selector=Labels({"app": "web"})),
-            Service(namespace="kube-system", name="tke-six-six-six",
-                    cluster_ips=("10.96.1.66",), ports=(ServicePort(port=80),)),
+            Service(
+                namespace="default",
+                name="tke-six-six-six",
+                cluster_ips=("10.96.0.66",),
+                ports=(ServicePort(port=80),),
+                selector=Labels({"app": "web"}),
+            ),
+            Service(
+                namespace="kube-system",
+                name="tke-six-six-six",
+                cluster_ips=("10.96.1.66",),
+                ports=(ServicePort(port=80),),
+            ),
         ),
         network_policies=(
-            NetworkPolicy(namespace="default", name="default-deny", pod_selector=LabelSelector(),
-                          policy_types=("Ingress",)),
+            NetworkPolicy(
+                namespace="default",
+                name="default-deny",
+                pod_selector=LabelSelector(),
+                policy_types=("Ingress",),
+            ),
         ),
         dns=ClusterDNS(dns_ips=("10.96.0.10",)),
         source="test fixture",
@@ -73,8 +86,13 @@ def screen_text(app) -> str:  # type: ignore[no-untyped-def]
 
     width, height = app.size
     console = Console(
-        width=width, height=height, file=io.StringIO(), force_terminal=True, record=True,
-        color_system=None, legacy_windows=False,
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        record=True,
+        color_system=None,
+        legacy_windows=False,
     )
     console.print(
         app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from textual.app import App, ComposeResult
-
 from netdiag_tui.engine import ListMatrix, MatrixNode, Verdict
 from netdiag_tui.widgets.matrix_grid import MatrixGrid
+from textual.app import App, ComposeResult
+
 from tests.tui.conftest import screen_text
 
 
 def nodes(n: int, ns: str = "ns") -> list[MatrixNode]:
-    return [MatrixNode(id=f"{ns}/pod-{i:04d}", kind="pod", namespace=ns, name=f"pod-{i:04d}")
-            for i in range(n)]
+    return [
+        MatrixNode(id=f"{ns}/pod-{i:04d}", kind="pod", namespace=ns, name=f"pod-{i:04d}")
+        for i in range(n)
+    ]
 
 
 @dataclass
@@ -81,7 +83,8 @@ async def test_hjkl_and_arrows_move_the_cursor_and_keep_it_visible() -> None:
 
 async def test_glyphs_header_and_labels() -> None:
     model = ListMatrix(
-        rows=nodes(2), cols=nodes(2),
+        rows=nodes(2),
+        cols=nodes(2),
         cells=[[Verdict.ALLOWED, Verdict.DENIED], [Verdict.UNKNOWN, Verdict.ALLOWED]],
     )
     app = GridApp(model)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from netdiag_tui.widgets.status_line import StatusLine
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Header
-
-from netdiag_tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from netdiag_tui.app import NetdiagApp

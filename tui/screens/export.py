@@ -46,8 +46,9 @@ class ExportDialog(ModalScreen[SaveRequest | None]):
         first = self.formats[0]
         with Vertical():
             yield Label("Save the current view")
-            yield Select[str]([(f, f) for f in self.formats], value=first, allow_blank=False,
-                              id="format")
+            yield Select[str](
+                [(f, f) for f in self.formats], value=first, allow_blank=False, id="format"
+            )
             yield Input(value=self._path(first), id="path")
             with Horizontal():
                 yield Button("Save", variant="primary", id="save")

@@ -41,7 +41,7 @@ class HelpScreen(ModalScreen[None]):
         table: DataTable[str] = self.query_one(DataTable)
         table.add_columns("key", "action", "id")
         seen: set[str] = set()
-        for key, active in self.below.active_bindings.items():
+        for active in self.below.active_bindings.values():
             binding = active.binding
             ident = binding.id or binding.action
             if ident in seen or not binding.description:

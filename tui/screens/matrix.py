@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from netdiag_tui import engine
+from netdiag_tui.filtering import filter_indices
+from netdiag_tui.screens.base import ModeScreen
+from netdiag_tui.widgets.explain_pane import ExplainPane
+from netdiag_tui.widgets.matrix_grid import GLYPHS, MatrixGrid
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -11,12 +16,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, Select, Static
 from textual.worker import get_current_worker
-
-from netdiag_tui import engine
-from netdiag_tui.filtering import filter_indices
-from netdiag_tui.screens.base import ModeScreen
-from netdiag_tui.widgets.explain_pane import ExplainPane
-from netdiag_tui.widgets.matrix_grid import GLYPHS, MatrixGrid
 
 ANY_PORT = "any port"
 
@@ -77,7 +76,9 @@ class MatrixScreen(ModeScreen):
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._apply, model, request, highlight)
 
-    def _apply(self, model: engine.MatrixModel, request: engine.MatrixRequest, highlight: bool) -> None:
+    def _apply(
+        self, model: engine.MatrixModel, request: engine.MatrixRequest, highlight: bool
+    ) -> None:
         if request != self.request():
             return
         self.model = model
@@ -144,7 +145,9 @@ class MatrixScreen(ModeScreen):
             self._explain(nodes[0], nodes[1], self.port)
 
     @work(exclusive=True, thread=True, group="explain")
-    def _explain(self, source: engine.MatrixNode, dest: engine.MatrixNode, port: str | None) -> None:
+    def _explain(
+        self, source: engine.MatrixNode, dest: engine.MatrixNode, port: str | None
+    ) -> None:
         result = engine.explain(self.netdiag.snapshot, source, dest, port)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.query_one(ExplainPane).show, result)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from netdiag_tui import engine
+from netdiag_tui.screens.base import ModeScreen
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
-
-from netdiag_tui import engine
-from netdiag_tui.screens.base import ModeScreen
 
 
 def overview_text(snapshot: object, findings: tuple[engine.Finding, ...] | None) -> Text:
@@ -20,9 +19,12 @@ def overview_text(snapshot: object, findings: tuple[engine.Finding, ...] | None)
     text.append("Source  ", style="bold")
     text.append((s.source or "unknown") + "\n")
     counts = (
-        ("namespaces", len(s.namespaces)), ("pods", len(s.pods)), ("services", len(s.services)),
+        ("namespaces", len(s.namespaces)),
+        ("pods", len(s.pods)),
+        ("services", len(s.services)),
         ("endpoint slices", len(s.endpoint_slices)),
-        ("network policies", len(s.network_policies)), ("nodes", len(s.nodes)),
+        ("network policies", len(s.network_policies)),
+        ("nodes", len(s.nodes)),
         ("workloads", len(s.workloads)),
     )
     text.append("Objects ", style="bold")
@@ -31,19 +33,26 @@ def overview_text(snapshot: object, findings: tuple[engine.Finding, ...] | None)
         text.append("Ignored ", style="bold")
         text.append(", ".join(f"{n} {kind}" for kind, n in s.skipped_kinds) + "\n")
     cni = ", ".join(s.cni.plugins) or "not recognised"
-    enforce = {True: "enforces NetworkPolicy", False: "does NOT enforce NetworkPolicy",
-               None: "NetworkPolicy enforcement unknown"}[s.cni.enforces_network_policy]
+    enforce = {
+        True: "enforces NetworkPolicy",
+        False: "does NOT enforce NetworkPolicy",
+        None: "NetworkPolicy enforcement unknown",
+    }[s.cni.enforces_network_policy]
     text.append("CNI     ", style="bold")
     text.append(f"{cni} ({enforce})\n")
     text.append("DNS     ", style="bold")
-    text.append(f"cluster domain {s.dns.cluster_domain}, cluster DNS "
-                f"{', '.join(s.dns.dns_ips) or 'unknown'}, Corefile "
-                f"{'from the coredns ConfigMap' if s.dns.corefile_present else 'assumed (kubeadm)'}")
+    text.append(
+        f"cluster domain {s.dns.cluster_domain}, cluster DNS "
+        f"{', '.join(s.dns.dns_ips) or 'unknown'}, Corefile "
+        f"{'from the coredns ConfigMap' if s.dns.corefile_present else 'assumed (kubeadm)'}"
+    )
     if s.dns.nodelocal_ip:
         text.append(f", NodeLocal DNSCache {s.dns.nodelocal_ip}")
     text.append("\n")
-    for title, lines, style in (("Warnings", s.warnings, "yellow"),
-                                ("Incomplete", s.incomplete, "red")):
+    for title, lines, style in (
+        ("Warnings", s.warnings, "yellow"),
+        ("Incomplete", s.incomplete, "red"),
+    ):
         if lines:
             text.append(f"\n{title} ({len(lines)})\n", style=f"bold {style}")
             for line in lines:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from netdiag_tui import engine
+from netdiag_tui.filtering import matches
+from netdiag_tui.screens.base import ModeScreen
 from rich.syntax import Syntax
 from rich.text import Text
 from textual import on
@@ -11,10 +14,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, Static
-
-from netdiag_tui import engine
-from netdiag_tui.filtering import matches
-from netdiag_tui.screens.base import ModeScreen
 
 
 def policy_text(view: engine.PolicyView) -> Text:
@@ -78,15 +77,26 @@ class PoliciesScreen(ModeScreen):
         for v in self.views:
             if (ns is None or v.namespace == ns) and flt in v.key.lower():
                 types = "/".join(t[0] for t in v.policy_types)
-                table.add_row(v.key, types, str(len(v.selected)), str(len(v.ingress)),
-                              str(len(v.egress)), key=v.key)
+                table.add_row(
+                    v.key,
+                    types,
+                    str(len(v.selected)),
+                    str(len(v.ingress)),
+                    str(len(v.egress)),
+                    key=v.key,
+                )
         table.move_cursor(row=min(keep, max(table.row_count - 1, 0)))
         pods = self.query_one("#pods", DataTable)
         keep = pods.cursor_row
         pods.clear()
         for pod in sorted(self.netdiag.snapshot.pods, key=lambda p: p.key):
-            node = engine.MatrixNode(id=pod.key, kind="pod", namespace=pod.namespace,
-                                     name=pod.name, labels=tuple(pod.labels.items()))
+            node = engine.MatrixNode(
+                id=pod.key,
+                kind="pod",
+                namespace=pod.namespace,
+                name=pod.name,
+                labels=tuple(pod.labels.items()),
+            )
             if matches(node, flt, ns):
                 n = len(engine.policies_for_pod(self.views, pod.key))
                 pods.add_row(pod.key, str(n), key=pod.key)

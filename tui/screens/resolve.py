@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from netdiag_tui import engine
+from netdiag_tui.screens.base import ModeScreen
+from netdiag_tui.widgets.trace_panel import TracePanel
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, Select
 from textual.worker import get_current_worker
-
-from netdiag_tui import engine
-from netdiag_tui.screens.base import ModeScreen
-from netdiag_tui.widgets.trace_panel import TracePanel
 
 NO_POD = "(namespace only)"
 
@@ -113,7 +112,12 @@ class ResolveScreen(ModeScreen):
 
     @work(exclusive=True, thread=True, group="trace")
     def _trace(
-        self, name: str, *, namespace: str | None, pod: str | None, resolver: str | None,
+        self,
+        name: str,
+        *,
+        namespace: str | None,
+        pod: str | None,
+        resolver: str | None,
         family: str | None,
     ) -> None:
         # Exclusive: a new keystroke cancels the previous run; a cancelled run's
@@ -149,8 +153,9 @@ class ResolveScreen(ModeScreen):
         self._cycle("family", engine.FAMILIES)
 
     def back(self) -> bool:
+        # k9s: esc leaves typing mode; the trace stays, and ':' '?' work again.
         name = self.query_one("#name", Input)
-        if name.has_focus and name.value:
-            name.value = ""
+        if name.has_focus:
+            self.query_one("#trace-queries").focus()
             return True
         return False

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from rich.text import Text
-from textual.widgets import Static
-
 from netdiag_tui.engine import Explanation, Verdict
 from netdiag_tui.widgets.matrix_grid import GLYPHS
+from rich.text import Text
+from textual.widgets import Static
 
 VERDICT_STYLE = {Verdict.ALLOWED: "bold green", Verdict.DENIED: "bold red", Verdict.UNKNOWN: "dim"}
 

@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
+from netdiag_tui.engine import MatrixModel, MatrixNode, Verdict
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
@@ -23,8 +24,6 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-
-from netdiag_tui.engine import MatrixModel, MatrixNode, Verdict
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult  # noqa: F401
@@ -181,7 +180,9 @@ class MatrixGrid(ScrollView, can_focus=True):
     def _restore(self, keep: tuple[str, str] | None) -> None:
         if keep is None or not self.move_to_ids(*keep):
             rows, cols = len(self.row_index), len(self.col_index)
-            self._set_cursor(min(self.cursor_row, max(rows - 1, 0)), min(self.cursor_col, max(cols - 1, 0)))
+            self._set_cursor(
+                min(self.cursor_row, max(rows - 1, 0)), min(self.cursor_col, max(cols - 1, 0))
+            )
 
     def _relayout(self) -> None:
         self.generation += 1
@@ -277,7 +278,10 @@ class MatrixGrid(ScrollView, can_focus=True):
         if event.y < 1 or event.x < self._label_width or self.model is None:
             return
         r = int(self.scroll_y) + event.y - 1
-        c = int(self.scroll_x) // self._cell_width + (event.x - self._label_width) // self._cell_width
+        c = (
+            int(self.scroll_x) // self._cell_width
+            + (event.x - self._label_width) // self._cell_width
+        )
         if r < len(self.row_index) and c < len(self.col_index):
             self._set_cursor(r, c)
             if event.chain >= 2:
@@ -342,7 +346,9 @@ class MatrixGrid(ScrollView, can_focus=True):
         digits = len(str(max(len(self.row_index), 1)))
         name = node.id if len(node.id) <= MAX_LABEL else "…" + node.id[-MAX_LABEL + 1 :]
         label = f"{r + 1:>{digits}} {name}".ljust(self._label_width)[: self._label_width]
-        label_style = self._style("label") + (self._style("cursor-axis") if cursor >= 0 else Style())
+        label_style = self._style("label") + (
+            self._style("cursor-axis") if cursor >= 0 else Style()
+        )
         segments = [Segment(label, base + label_style)]
         pad = " " * (self._cell_width - 1)
         styles = {v: base + self._style(v.value) for v in Verdict}

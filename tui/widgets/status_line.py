@@ -12,9 +12,7 @@ class StatusLine(Static):
     StatusLine.-stale { background: $warning 40%; color: $text; }
     """
 
-    def show(
-        self, *, source: str, scope: str, generation: int, age: str, stale: str = ""
-    ) -> None:
+    def show(self, *, source: str, scope: str, generation: int, age: str, stale: str = "") -> None:
         text = Text()
         text.append(source or "snapshot", style="bold")
         text.append(f"  ns: {scope}")

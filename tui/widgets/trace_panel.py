@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from netdiag_tui.engine import TraceView
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
-
-from netdiag_tui.engine import TraceView
 
 RCODE_STYLE = {"NOERROR": "green", "NXDOMAIN": "red", "SERVFAIL": "bold red", "NODATA": "yellow"}
 
