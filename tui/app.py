@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 from netdiag_tui import engine
 from netdiag_tui.commands import NetdiagCommands
 from netdiag_tui.keymap import keymap_path, load_keymap
-from netdiag_tui.screens.base import ModeScreen
+from netdiag_tui.screens.base import ModeScreen, report_worker_error
 from netdiag_tui.screens.export import ExportDialog, SaveRequest
 from netdiag_tui.screens.help import HelpScreen
 from netdiag_tui.screens.matrix import MatrixScreen
@@ -25,7 +25,7 @@ from netdiag_tui.screens.resolve import ResolveScreen
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 if TYPE_CHECKING:
     from netdiag.cli.options import SnapshotSource
@@ -124,6 +124,9 @@ class NetdiagApp(App[None]):
         self.notify(reason, title="keeping the last good snapshot", severity="error", timeout=8)
         for screen in self.mode_screens():
             screen.update_status()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_worker_error(self, event)
 
     # ------------------------------------------------------------------ live sources
 

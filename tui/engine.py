@@ -36,7 +36,8 @@ class QueryRow:
     type: str
     rcode: str
     answers: tuple[str, ...] = ()
-    note: str = ""
+    nameserver: str = ""
+    winner: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,15 +48,19 @@ class TraceView:
     nameservers: tuple[str, ...] = ()
     search: tuple[str, ...] = ()
     options: tuple[str, ...] = ()
+    origin: str = ""
     queries: tuple[QueryRow, ...] = ()
-    #: The winning query's name and answers, or ``None`` when nothing resolved.
-    winner: QueryRow | None = None
-    #: ``kind namespace/name`` of what the name landed on, e.g. ``service default/x``.
+    resolved: bool = False
+    #: The name that answered and its records (``A 10.0.0.1``), when resolved.
+    winner: str = ""
+    answers: tuple[str, ...] = ()
+    #: ``service default/x`` — what the name landed on.
     target: str = ""
     target_namespace: str = ""
     shadowed: tuple[str, ...] = ()
     cost: str = ""
     advice: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
     error: str = ""
 
 
@@ -70,6 +75,7 @@ def trace(
 ) -> TraceView:
     """Run the DNS trace engine for ``name`` as seen from a pod (or namespace)."""
     try:
+        from netdiag.dns.report import to_json
         from netdiag.dns.trace import trace_name
     except ImportError:
         return TraceView(
@@ -79,20 +85,55 @@ def trace(
 
     try:
         result = trace_name(
-            snapshot, name, namespace=namespace, pod=pod, resolver=resolver, family=family
+            snapshot,
+            name,
+            namespace=namespace,
+            pod=f"{namespace}/{pod}" if pod else None,
+            resolver=resolver,
+            family=family,
         )
     except NetdiagError as e:
         return TraceView(name=name, resolver=resolver, family=family, error=e.message)
-    return _trace_view(result, name=name, resolver=resolver, family=family)
+    return trace_view(to_json(result), name=name, resolver=resolver, family=family)
 
 
-def _trace_view(result: Any, *, name: str, resolver: str, family: str) -> TraceView:
-    """Translate a ``netdiag.dns.trace.Trace`` through its JSON form (the stable contract)."""
-    data: dict[str, Any] = result.to_json() if hasattr(result, "to_json") else dict(result)
+def _record_text(r: Any) -> str:
+    if isinstance(r, str):
+        return r
+    kind, data = r.get("type", ""), r.get("data", "")
+    return str(data) if kind in ("A", "AAAA") else f"{kind} {data}"
+
+
+def trace_view(data: dict[str, Any], *, name: str, resolver: str, family: str) -> TraceView:
+    """A ``netdiag/resolve/v1`` document (the stable contract) laid out for the screen."""
     rc = data.get("resolv_conf") or {}
-    queries = tuple(_query_row(q) for q in data.get("queries") or ())
-    answer = data.get("answer")
+    answer = data.get("answer") or None
+    winner = str(answer["name"]) if answer else ""
+    rows: list[QueryRow] = []
+    marked = False
+    for q in data.get("queries") or ():
+        answers = tuple(_record_text(a) for a in q.get("answers") or ())
+        is_winner = not marked and bool(winner) and q.get("name") == winner and bool(answers)
+        marked = marked or is_winner
+        rows.append(
+            QueryRow(
+                name=str(q.get("name", "")),
+                type=str(q.get("type", "")),
+                rcode=str(q.get("rcode", "")),
+                answers=answers,
+                nameserver=str(q.get("nameserver") or ""),
+                winner=is_winner,
+            )
+        )
     target = data.get("target") or None
+    cost = data.get("cost") or {}
+    cost_text = (
+        f"{cost.get('queries', len(rows))} queries, {cost.get('nxdomains', 0)} NXDOMAIN, "
+        f"{cost.get('round_trips', 0)} round trips"
+        + (f", {cost['timeouts']} timeouts" if cost.get("timeouts") else "")
+        if isinstance(cost, dict)
+        else str(cost)
+    )
     return TraceView(
         name=name,
         resolver=resolver,
@@ -100,36 +141,29 @@ def _trace_view(result: Any, *, name: str, resolver: str, family: str) -> TraceV
         nameservers=tuple(rc.get("nameservers") or ()),
         search=tuple(rc.get("search") or ()),
         options=tuple(str(o) for o in rc.get("options") or ()),
-        queries=queries,
-        winner=_query_row(answer) if answer else None,
+        origin=str(rc.get("origin") or ""),
+        queries=tuple(rows),
+        resolved=bool(data.get("resolved", answer is not None)),
+        winner=winner,
+        answers=tuple(_record_text(r) for r in (answer or {}).get("records") or ()),
         target=(
-            f"{target['kind']} {target.get('namespace') or ''}/{target['name']}" if target else ""
+            f"{target['kind']} {target.get('namespace') + '/' if target.get('namespace') else ''}"
+            f"{target['name']}"
+            if target
+            else ""
         ),
-        target_namespace=(target or {}).get("namespace") or "",
-        shadowed=tuple(_shadow_text(s) for s in data.get("shadowed") or ()),
-        cost=str(data.get("cost") or ""),
-        advice=tuple(str(a) for a in data.get("advice") or ()),
+        target_namespace=str((target or {}).get("namespace") or ""),
+        shadowed=tuple(str(s.get("fqdn") or s) for s in data.get("shadowed") or ()),
+        cost=cost_text,
+        advice=tuple(
+            f"{a.get('text')} (saves {a.get('queries_saved')} queries)"
+            if isinstance(a, dict)
+            else str(a)
+            for a in data.get("advice") or ()
+        ),
+        warnings=tuple(str(w) for w in data.get("warnings") or ()),
+        error=str(data.get("error") or "") if not data.get("resolved", True) else "",
     )
-
-
-def _query_row(q: dict[str, Any]) -> QueryRow:
-    answers = tuple(
-        a if isinstance(a, str) else str(a.get("data") or a.get("value") or a)
-        for a in q.get("answers") or ()
-    )
-    return QueryRow(
-        name=str(q.get("name", "")),
-        type=str(q.get("type", "")),
-        rcode=str(q.get("rcode", "")),
-        answers=answers,
-        note=str(q.get("note") or q.get("stop") or ""),
-    )
-
-
-def _shadow_text(s: Any) -> str:
-    if isinstance(s, str):
-        return s
-    return str(s.get("fqdn") or f"{s.get('namespace')}/{s.get('name')}")
 
 
 # --------------------------------------------------------------------------- matrix
@@ -194,14 +228,117 @@ class Explanation:
 def matrix(snapshot: ClusterSnapshot, request: MatrixRequest) -> MatrixModel:
     """Compute the reachability matrix (heavy: call from a worker)."""
     try:
-        from netdiag.policy import matrix as engine
+        from netdiag.policy.matrix import Matrix
+        from netdiag.policy.ports import parse_port_spec
     except ImportError:
         return _unknown_matrix(snapshot)
-    return _adapt_matrix(engine, snapshot, request)
+    ports = parse_port_spec(request.port) if request.port else None
+    return PolicyMatrix(Matrix(snapshot, granularity=request.granularity, ports=ports), request)
 
 
-def _adapt_matrix(engine: Any, snapshot: ClusterSnapshot, request: MatrixRequest) -> MatrixModel:
-    return _unknown_matrix(snapshot)  # replaced when the policy engine lands
+class PolicyMatrix:
+    """``netdiag.policy.matrix.Matrix`` seen through :class:`MatrixModel`."""
+
+    def __init__(self, engine_matrix: Any, request: MatrixRequest) -> None:
+        from netdiag.policy.verdict import Verdict as EngineVerdict
+
+        self.engine = engine_matrix
+        self.request = request
+        self.rows = tuple(_node(n) for n in engine_matrix.rows)
+        self.cols = (
+            self.rows
+            if engine_matrix.cols is engine_matrix.rows
+            else tuple(_node(n) for n in engine_matrix.cols)
+        )
+        self._verdicts = {
+            EngineVerdict.ALLOWED: Verdict.ALLOWED,
+            EngineVerdict.DENIED: Verdict.DENIED,
+            EngineVerdict.UNKNOWN: Verdict.UNKNOWN,
+        }
+        self._cell = engine_matrix.cell
+
+    def cell(self, i: int, j: int) -> Verdict:
+        return self._verdicts[self._cell(i, j).verdict]
+
+    def ports(self, i: int, j: int) -> str:
+        return str(self._cell(i, j).ports)
+
+    def explain(self, i: int, j: int) -> Explanation:
+        verdict = self.engine.explain(i, j)
+        return _explanation(
+            verdict,
+            source=self.rows[i].id,
+            destination=self.cols[j].id,
+            port=self.request.port,
+            cell=self.cell(i, j),
+            cell_ports=self.ports(i, j),
+        )
+
+
+def _node(n: Any) -> MatrixNode:
+    return MatrixNode(
+        id=n.id,
+        kind=n.kind,
+        namespace=n.namespace or "",
+        name=n.name,
+        labels=tuple(n.labels.items()),
+    )
+
+
+def _side_lines(side: Any) -> list[str]:
+    """One direction of a path in words: who isolates it, which rule allows, the nearest miss."""
+    what = side.direction.value
+    if not side.applicable:
+        return [f"{side.subject} is not a pod: no {what} policy applies"]
+    if side.unknown:
+        return [f"? implementation-defined: {side.unknown}"]
+    lines: list[str] = []
+    if not side.isolated:
+        lines.append(f"✓ no NetworkPolicy selects {side.subject} for {what}: allowed by default")
+    else:
+        lines.append(f"{side.subject} is isolated for {what} by " + ", ".join(side.policies))
+        for m in side.matches:
+            peer = f" peer {m.peer}" if m.peer is not None else ""
+            lines.append(
+                f"✓ allowed by {m.policy} rule {m.rule}{peer}: {m.peer_text} on {m.port_text}"
+            )
+        if not side.matches:
+            miss = side.nearest_miss
+            if miss is None:
+                lines.append(f"✗ no {what} rule in those policies: everything is denied")
+            else:
+                lines.append(f"✗ no rule allows it; nearest: {miss.policy} rule {miss.rule}:")
+                lines.append(f"    {miss.reason}")
+        if not side.ports.is_empty and not side.ports.is_all:
+            lines.append(f"  ports allowed: {side.ports}")
+    lines.extend(f"note: {n}" for n in side.notes)
+    return lines
+
+
+def _explanation(
+    cv: Any, *, source: str, destination: str, port: str | None, cell: Verdict, cell_ports: str
+) -> Explanation:
+    egress: list[str] = []
+    ingress: list[str] = []
+    many = len(cv.paths) > 1
+    for path in cv.paths:
+        head = f"[{path.src} → {path.dst}{' ' + path.via if path.via else ''}]"
+        egress += ([head] if many else []) + _side_lines(path.egress)
+        ingress += ([head] if many else []) + _side_lines(path.ingress)
+    notes = list(cv.notes)
+    if (cv.src, cv.dst) != (source, destination):
+        notes.append(f"explained through its members {cv.src} → {cv.dst}")
+    if cell is not Verdict.DENIED and cell_ports not in ("all", "none"):
+        notes.append(f"ports allowed: {cell_ports}")
+    return Explanation(
+        source=source,
+        destination=destination,
+        port=port or "any",
+        verdict=cell,
+        egress=tuple(egress),
+        ingress=tuple(ingress),
+        notes=tuple(notes),
+    )
 
 
 def _unknown_matrix(snapshot: ClusterSnapshot) -> MatrixModel:
@@ -224,17 +361,21 @@ class _ConstMatrix:
         return self.verdict
 
 
-def explain(
-    snapshot: ClusterSnapshot, source: MatrixNode, destination: MatrixNode, port: str | None
-) -> Explanation:
-    """Both sides of one verdict, as ``netdiag reach`` explains it."""
-    return Explanation(
-        source=source.id,
-        destination=destination.id,
-        port=port or "any",
-        verdict=Verdict.UNKNOWN,
-        notes=("policy engine not available in this build",),
-    )
+def explain(model: MatrixModel, source: MatrixNode, destination: MatrixNode) -> Explanation:
+    """Both sides of one verdict, as ``netdiag reach`` explains it (call from a worker)."""
+    i = next((k for k, n in enumerate(model.rows) if n.id == source.id), None)
+    j = next((k for k, n in enumerate(model.cols) if n.id == destination.id), None)
+    explainer = getattr(model, "explain", None)
+    if i is None or j is None or explainer is None:
+        return Explanation(
+            source=source.id,
+            destination=destination.id,
+            port="any",
+            verdict=Verdict.UNKNOWN if i is None or j is None else model.cell(i, j),
+            notes=("policy engine not available in this build",),
+        )
+    result: Explanation = explainer(i, j)
+    return result
 
 
 def ports_in(snapshot: ClusterSnapshot) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ from netdiag_tui.widgets.status_line import StatusLine
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Header
+from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
     from netdiag_tui.app import NetdiagApp
@@ -33,6 +34,9 @@ class ModeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.maybe_sync()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_worker_error(self, event)
 
     def on_screen_resume(self) -> None:
         self.maybe_sync()
@@ -66,3 +70,16 @@ class ModeScreen(Screen[None]):
                 age=app.snapshot_age(),
                 stale=app.stale,
             )
+
+
+def report_worker_error(node: Screen[object] | object, event: Worker.StateChanged) -> None:
+    """A failed worker becomes a notification, never a crash (harlequin's pattern)."""
+    from textual.app import App
+
+    if event.state is not WorkerState.ERROR:
+        return
+    error = event.worker.error
+    message = getattr(error, "message", None) or str(error) or type(error).__name__
+    app = node if isinstance(node, App) else node.app
+    what = event.worker.name.strip("_") or "background work"
+    app.notify(f"{what} failed: {message}", severity="error", timeout=10)

@@ -42,8 +42,8 @@ class MatrixScreen(ModeScreen):
             yield Select[str]([(ANY_PORT, ANY_PORT)], value=ANY_PORT, allow_blank=False, id="port")
         yield Input(placeholder="filter: text, ns:NAME, key=value, !term", id="filter")
         yield Static("", id="matrix-cursor")
-        yield ExplainPane(id="explain")
         yield MatrixGrid(id="grid", ascii=self.netdiag.ascii_glyphs)
+        yield ExplainPane(id="explain")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -69,7 +69,7 @@ class MatrixScreen(ModeScreen):
         self.update_title()
         self._compute(self.request(), highlight)
 
-    @work(exclusive=True, thread=True, group="matrix")
+    @work(exclusive=True, thread=True, group="matrix", exit_on_error=False)
     def _compute(self, request: engine.MatrixRequest, highlight: bool) -> None:
         snapshot = self.netdiag.snapshot
         model = engine.matrix(snapshot, request)
@@ -137,18 +137,19 @@ class MatrixScreen(ModeScreen):
 
     @on(MatrixGrid.CellSelected)
     def _cell_selected(self, event: MatrixGrid.CellSelected) -> None:
-        self._explain(event.source, event.destination, self.port)
+        self._explain(event.source, event.destination)
 
     def _explain_cursor(self) -> None:
         nodes = self.grid.cursor_nodes()
         if nodes is not None:
-            self._explain(nodes[0], nodes[1], self.port)
+            self._explain(nodes[0], nodes[1])
 
-    @work(exclusive=True, thread=True, group="explain")
-    def _explain(
-        self, source: engine.MatrixNode, dest: engine.MatrixNode, port: str | None
-    ) -> None:
-        result = engine.explain(self.netdiag.snapshot, source, dest, port)
+    @work(exclusive=True, thread=True, group="explain", exit_on_error=False)
+    def _explain(self, source: engine.MatrixNode, dest: engine.MatrixNode) -> None:
+        model = self.model
+        if model is None:
+            return
+        result = engine.explain(model, source, dest)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.query_one(ExplainPane).show, result)
 

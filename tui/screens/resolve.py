@@ -110,7 +110,7 @@ class ResolveScreen(ModeScreen):
         if name:
             self._trace(name, **self.request())
 
-    @work(exclusive=True, thread=True, group="trace")
+    @work(exclusive=True, thread=True, group="trace", exit_on_error=False)
     def _trace(
         self,
         name: str,

@@ -31,7 +31,6 @@ class ExplainPane(Static):
 
     DEFAULT_CSS = """
     ExplainPane {
-        dock: bottom;
         height: auto;
         max-height: 50%;
         padding: 0 1;

@@ -8,22 +8,26 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-RCODE_STYLE = {"NOERROR": "green", "NXDOMAIN": "red", "SERVFAIL": "bold red", "NODATA": "yellow"}
+RCODE_STYLE = {
+    "NOERROR": "green",
+    "NXDOMAIN": "red",
+    "SERVFAIL": "bold red",
+    "NODATA": "yellow",
+    "TIMEOUT": "bold red",
+}
 
 
 def summary_text(t: TraceView) -> Text:
     text = Text()
-    if t.error:
-        text.append(f"✗ {t.error}\n", style="bold red")
-        return text
-    if t.winner is not None:
+    if t.resolved:
         text.append("✓ ", style="bold green")
-        text.append(f"{t.winner.name} {t.winner.type}", style="bold")
-        if t.winner.answers:
-            text.append(" → " + ", ".join(t.winner.answers))
+        text.append(t.winner, style="bold")
+        if t.answers:
+            text.append(" → " + ", ".join(t.answers))
         text.append("\n")
     else:
-        text.append(f"✗ {t.name} does not resolve\n", style="bold red")
+        reason = f": {t.error}" if t.error else ""
+        text.append(f"✗ {t.name} does not resolve{reason}\n", style="bold red")
     if t.target:
         text.append("landed on ", style="dim")
         text.append(t.target, style="bold")
@@ -32,12 +36,17 @@ def summary_text(t: TraceView) -> Text:
             text.append(t.target_namespace, style="bold cyan")
         text.append("\n")
     if t.shadowed:
-        text.append("shadowed: ", style="yellow")
+        text.append("shadowed: ", style="bold yellow")
         text.append(", ".join(t.shadowed) + "\n")
-    text.append(f"cost: {t.cost or f'{len(t.queries)} queries'}\n", style="dim")
+    if t.cost:
+        text.append(f"cost: {t.cost}\n")
     for advice in t.advice:
         text.append(f"advice: {advice}\n", style="italic")
+    for warning in t.warnings:
+        text.append(f"! {warning}\n", style="yellow")
     ctx = f"resolver {t.resolver}, family {t.family}"
+    if t.origin:
+        ctx += f"; resolv.conf of {t.origin}"
     if t.search:
         ctx += "; search " + " ".join(t.search)
     if t.options:
@@ -55,6 +64,8 @@ class TracePanel(Vertical):
     TracePanel > DataTable { height: 1fr; }
     """
 
+    trace: TraceView | None = None
+
     def compose(self) -> ComposeResult:
         yield Static(Text("type a name to trace it", style="dim"), id="trace-summary")
         table: DataTable[Text | str] = DataTable(id="trace-queries", cursor_type="row")
@@ -63,11 +74,15 @@ class TracePanel(Vertical):
 
     def show(self, t: TraceView) -> None:
         self.trace = t
-        self.query_one("#trace-summary", Static).update(summary_text(t))
+        if t.error and not t.queries:
+            self.query_one("#trace-summary", Static).update(Text(f"✗ {t.error}", style="bold red"))
+        else:
+            self.query_one("#trace-summary", Static).update(summary_text(t))
         table = self.query_one("#trace-queries", DataTable)
         table.clear()
         for n, q in enumerate(t.queries, 1):
-            mark = "◀ winner" if t.winner is not None and q == t.winner else q.note
             rcode = Text(q.rcode, style=RCODE_STYLE.get(q.rcode, ""))
-            answers = ", ".join(q.answers) + (f"  {mark}" if mark else "")
+            answers = Text(", ".join(q.answers))
+            if q.winner:
+                answers.append("  ◀ winner", style="bold green")
             table.add_row(str(n), q.name, q.type, rcode, answers)
