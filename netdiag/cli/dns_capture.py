@@ -126,13 +126,14 @@ def _sniff(
     conf.use_pcap = True  # libpcap drops loopback duplicates (scapy#1702)
     try:
         sock = conf.L2listen(iface=iface, filter=bpf)
-    except PermissionError as e:
-        raise UsageError(
-            f"capturing on {iface} needs root or CAP_NET_RAW",
-            hint="run with sudo, or read a file written by tcpdump -w with -r FILE",
-        ) from e
-    except (OSError, Scapy_Exception) as e:
-        raise UsageError(f"cannot capture on interface {iface!r}: {e}") from e
+    except (OSError, ValueError, Scapy_Exception) as e:
+        text = str(e).splitlines()[0] if str(e) else type(e).__name__
+        if isinstance(e, PermissionError) or "permission" in str(e).lower():
+            raise UsageError(
+                f"capturing on {iface} needs root or CAP_NET_RAW",
+                hint="run with sudo, or read a file written by tcpdump -w with -r FILE",
+            ) from e
+        raise UsageError(f"cannot capture on interface {iface!r}: {text}") from e
     frames: list[tuple[float, int, bytes]] = []
 
     def keep(pkt: Any) -> None:
