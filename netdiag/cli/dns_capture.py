@@ -20,7 +20,7 @@ from netdiag.cli.options import load_snapshot, snapshot_options, source_from
 from netdiag.dns.capture_report import build_report
 from netdiag.dns.chains import ChainBuilder
 from netdiag.dns.pcap import DnsExtractor, DnsPacket, Stats, read_dns
-from netdiag.dns.profiles import detect
+from netdiag.dns.chainprofile import detect
 from netdiag.errors import InputError, UsageError
 
 

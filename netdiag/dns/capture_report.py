@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from netdiag.dns.chains import Chain
-from netdiag.dns.profiles import Detection
+from netdiag.dns.chainprofile import Detection
 
 SCHEMA = "netdiag/capture/v1"
 SLOWEST = 5

@@ -7,7 +7,7 @@ from typing import Any
 
 from netdiag.dns.chains import Chain, build_chains
 from netdiag.dns.pcap import read_dns
-from netdiag.dns.profiles import detect
+from netdiag.dns.chainprofile import detect
 from tests.dns import capture_gen as gen
 
 
