@@ -18,9 +18,9 @@ import click
 from netdiag.cli.dns_capture_text import render_text
 from netdiag.cli.options import load_snapshot, snapshot_options, source_from
 from netdiag.dns.capture_report import build_report
+from netdiag.dns.chainprofile import detect
 from netdiag.dns.chains import ChainBuilder
 from netdiag.dns.pcap import DnsExtractor, DnsPacket, Stats, read_dns
-from netdiag.dns.chainprofile import detect
 from netdiag.errors import InputError, UsageError
 
 

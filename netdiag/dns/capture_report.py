@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from netdiag.dns.chains import Chain
 from netdiag.dns.chainprofile import Detection
+from netdiag.dns.chains import Chain
 
 SCHEMA = "netdiag/capture/v1"
 SLOWEST = 5

@@ -11,7 +11,7 @@ labels, another suffix) sent soon after the previous candidate finished
 Marks follow §0.4 of the same note: retransmissions, unanswered questions, the
 conntrack race (A and AAAA from one socket, one answered, the other resent
 +5 s later — +2.5 s for musl; §3.2), SERVFAIL, TC=1 truncation and the TCP
-retry that follows it. Profile detection lives in :mod:`netdiag.dns.profiles`.
+retry that follows it. Profile detection lives in :mod:`netdiag.dns.chainprofile`.
 """
 
 from __future__ import annotations

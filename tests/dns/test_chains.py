@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from netdiag.dns.chainprofile import detect
 from netdiag.dns.chains import Chain, build_chains
 from netdiag.dns.pcap import read_dns
-from netdiag.dns.chainprofile import detect
 from tests.dns import capture_gen as gen
 
 
