@@ -19,8 +19,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from netdiag.dns.frames import Frame, decode_frame
-from netdiag.dns.wire import Message, Verdict, parse
+from netdiag.dns.capture_frames import Frame, decode_frame
+from netdiag.dns.capture_wire import Message, Verdict, parse
 from netdiag.errors import InputError
 
 _CHUNK = 1 << 20
