@@ -118,7 +118,8 @@ def _live(
 def _sniff(
     iface: str, ports: frozenset[int], duration: float | None, count: int | None
 ) -> list[tuple[float, int, bytes]]:
-    from scapy.config import conf
+    import scapy.layers.l2  # noqa: F401 - registers Ether/cooked link types; IP and DNS
+    from scapy.config import conf  # stay undissected (Raw): cheaper per packet
     from scapy.error import Scapy_Exception
     from scapy.sendrecv import AsyncSniffer
 
@@ -139,17 +140,17 @@ def _sniff(
     def keep(pkt: Any) -> None:
         frames.append((float(pkt.time), _linktype(pkt), bytes(pkt)))
 
-    sniffer = AsyncSniffer(
-        opened_socket=sock, prn=keep, store=False, count=count or 0, timeout=duration
-    )
+    # scapy ≥ 2.6 refuses ``timeout`` on AsyncSniffer: --duration is join(timeout).
+    sniffer = AsyncSniffer(opened_socket=sock, prn=keep, store=False, count=count or 0)
     sniffer.start()
     click.echo(f"listening on {iface} ({bpf}); Ctrl-C to stop", err=True)
     try:
-        sniffer.join()
+        sniffer.join(timeout=duration)
     except KeyboardInterrupt:
+        pass
+    finally:
         if sniffer.running:
             sniffer.stop()
-    finally:
         sock.close()
     return frames
 

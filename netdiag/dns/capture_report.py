@@ -35,6 +35,7 @@ def chain_json(chain: Chain, detection: Detection, pod: str | None) -> dict[str,
         "consistent_profiles": list(detection.consistent),
         "profile_reasons": list(detection.reasons),
         "wire_queries": chain.queries,
+        "ports": list(chain.ports),
         "marks": list(chain.marks),
         "queries": [
             {
