@@ -143,5 +143,6 @@ def test_glibc_chains_equal_the_prediction(pair: netns.Pair, tmp_path: Path) -> 
         got = [(q["name"], q["type"], q["rcode"]) for q in chain["queries"]]
         assert got == _expected(resolv, name), name
         assert "glibc" in chain["consistent_profiles"] and "go" not in chain["consistent_profiles"]
-        assert len(chain["ports"]) == 1  # glibc: the pair on one socket
+        # glibc: a socket per candidate, the A/AAAA pair on it (no Go signature).
+        assert len(chain["ports"]) <= len({q["name"] for q in chain["queries"]})
     assert report["packets"]["malformed"] == 0
