@@ -111,8 +111,7 @@ class Chain:
     client: str
     candidates: list[Candidate] = field(default_factory=list)
     closed: bool = False
-    profile: str | None = None
-    profile_reasons: tuple[str, ...] = ()
+    last_ts: float = 0.0
 
     @property
     def exchanges(self) -> list[Exchange]:
@@ -184,21 +183,21 @@ def is_sibling(chain: Chain, qname: str) -> bool:
 
 @dataclass(slots=True)
 class ChainBuilder:
-    """Feed packets in capture order; collect chains. Streaming: memory is per open chain."""
+    """Feed packets in capture order; collect chains.
+
+    Only *open* chains (that a later query could still join) are searched, and
+    questions are found through an index, so the cost per packet stays flat on
+    captures with millions of packets.
+    """
 
     ports: frozenset[int] = frozenset({53})
     chains: list[Chain] = field(default_factory=list)
     orphan_responses: int = 0
     _open: dict[str, list[Chain]] = field(default_factory=dict)
-    _pending: dict[tuple[str, int, str, int, str, str], tuple[Chain, Exchange]] = field(
-        default_factory=dict
-    )
-    _fed: int = 0
+    _pending: dict[tuple[str, int, str, int, str, str], Exchange] = field(default_factory=dict)
+    _questions: dict[tuple[str, str, str], tuple[Chain, Exchange]] = field(default_factory=dict)
 
     def feed(self, pkt: DnsPacket) -> None:
-        self._fed += 1
-        if self._fed % 4096 == 0:
-            self._expire(pkt.ts)
         if pkt.msg.response:
             self._response(pkt)
         elif pkt.dport in self.ports:
@@ -206,26 +205,24 @@ class ChainBuilder:
 
     def finish(self) -> list[Chain]:
         """Close every chain; chains sorted by start time, client."""
-        for chains in self._open.values():
-            for chain in chains:
-                chain.closed = True
         self._open.clear()
         self._pending.clear()
+        self._questions.clear()
         for chain in self.chains:
+            chain.closed = True
             _mark_races(chain)
         self.chains.sort(key=lambda c: (c.start, c.client, c.base))
         return self.chains
 
-    def _expire(self, now: float) -> None:
-        for client, chains in list(self._open.items()):
-            keep = [c for c in chains if now - c.end < UNANSWERED_GAP + NEXT_CANDIDATE_GAP]
-            for c in chains:
-                if c not in keep:
-                    c.closed = True
-            if keep:
-                self._open[client] = keep
-            else:
-                del self._open[client]
+    def _live(self, client: str, now: float) -> list[Chain]:
+        """The client's chains still open at ``now`` (others are closed for good)."""
+        chains = self._open.get(client, [])
+        keep = [c for c in chains if not c.closed and now - c.last_ts <= _open_for(c)]
+        for c in chains:
+            if c not in keep:
+                c.closed = True
+        self._open[client] = keep
+        return keep
 
     def _query(self, pkt: DnsPacket) -> None:
         msg = pkt.msg
@@ -237,9 +234,13 @@ class ChainBuilder:
             id=msg.id,
             edns_payload=msg.edns_payload,
         )
-        chains = self._open.setdefault(pkt.src, [])
-        chain, exchange = self._retry_of(chains, msg.qname, msg.qtype, attempt)
-        if exchange is None:
+        chains = self._live(pkt.src, pkt.ts)
+        qkey = (pkt.src, msg.qname, msg.qtype)
+        found = self._questions.get(qkey)
+        exchange = None
+        if found is not None and not found[0].closed and _is_retry(found[1], attempt):
+            chain, exchange = found
+        else:
             chain = self._chain_for(chains, pkt.src, msg.qname, msg.qtype, attempt)
             candidate = next((c for c in chain.candidates if c.name == msg.qname), None)
             if candidate is None:
@@ -247,32 +248,10 @@ class ChainBuilder:
                 chain.candidates.append(candidate)
             exchange = Exchange(qname=msg.qname, qtype=msg.qtype)
             candidate.exchanges.append(exchange)
-        assert chain is not None
+            self._questions[qkey] = (chain, exchange)
         exchange.attempts.append(attempt)
-        key = (pkt.src, pkt.sport, pkt.dst, msg.id, msg.qname, msg.qtype)
-        self._pending[key] = (chain, exchange)
-
-    def _retry_of(
-        self, chains: list[Chain], qname: str, qtype: str, attempt: Attempt
-    ) -> tuple[Chain | None, Exchange | None]:
-        """The open exchange this query repeats, with the reason marked on it."""
-        for chain in reversed(chains):
-            for ex in reversed(chain.exchanges):
-                if ex.qname != qname or ex.qtype != qtype:
-                    continue
-                last = ex.attempts[-1]
-                gap = attempt.ts - last.ts
-                if attempt.transport == "tcp" and ex.truncated:
-                    ex.mark("tcp-retry")
-                elif not ex.answered and gap <= UNANSWERED_GAP:
-                    parallel = gap < PARALLEL_GAP and attempt.server != last.server
-                    ex.mark("parallel-nameservers" if parallel else "retransmit")
-                elif ex.rcode in ("SERVFAIL", "REFUSED") and gap <= NEXT_CANDIDATE_GAP:
-                    ex.mark("servfail-retry")
-                else:
-                    return None, None
-                return chain, ex
-        return None, None
+        chain.last_ts = max(chain.last_ts, pkt.ts)
+        self._pending[(pkt.src, pkt.sport, pkt.dst, msg.id, msg.qname, msg.qtype)] = exchange
 
     def _chain_for(
         self, chains: list[Chain], client: str, qname: str, qtype: str, attempt: Attempt
@@ -285,7 +264,7 @@ class ChainBuilder:
                     attempt.ts - last.exchanges[0].first_ts <= NEXT_CANDIDATE_GAP
                 )
             else:
-                fits = self._continues(chain, last, qname, attempt.ts)
+                fits = _continues(chain, last, qname, attempt.ts)
             if fits and (best is None or attempt.sport in chain.ports):
                 best = chain
                 if attempt.sport in chain.ports:
@@ -296,24 +275,14 @@ class ChainBuilder:
             self.chains.append(best)
         return best
 
-    @staticmethod
-    def _continues(chain: Chain, last: Candidate, qname: str, now: float) -> bool:
-        if last.verdict == "answer" or not is_sibling(chain, qname):
-            return False
-        if not last.done(now):
-            return False
-        answered = all(e.answered for e in last.exchanges)
-        gap = NEXT_CANDIDATE_GAP if answered else UNANSWERED_GAP
-        return now - max(e.last_ts for e in last.exchanges) <= gap
-
     def _response(self, pkt: DnsPacket) -> None:
         msg = pkt.msg
         key = (pkt.dst, pkt.dport, pkt.src, msg.id, msg.qname, msg.qtype)
-        found = self._pending.get(key)
-        if found is None:
+        ex = self._pending.get(key)
+        if ex is None:
             self.orphan_responses += 1
             return
-        _, ex = found
+        found = self._questions.get((pkt.dst, msg.qname, msg.qtype))
         if msg.truncated and pkt.transport == "udp":
             ex.truncated = True
             ex.mark("truncated")
@@ -323,6 +292,44 @@ class ChainBuilder:
         if ex.answered and ex.rcode != "SERVFAIL" and not ex.truncated:
             return  # a duplicate answer to a retransmission: the first one counted
         ex.rcode, ex.answers, ex.answered_at = msg.rcode, msg.answers, pkt.ts
+        if found is not None and found[1] is ex:
+            # An answered chain stays open NEXT_CANDIDATE_GAP for the pair partner
+            # (glibc may send AAAA only after A's answer arrived); _continues
+            # refuses new candidates after an answer.
+            found[0].last_ts = max(found[0].last_ts, pkt.ts)
+
+
+def _open_for(chain: Chain) -> float:
+    """How long after its last packet a chain can still be joined."""
+    if any(not e.answered for e in chain.candidates[-1].exchanges):
+        return UNANSWERED_GAP
+    return NEXT_CANDIDATE_GAP
+
+
+def _is_retry(ex: Exchange, attempt: Attempt) -> bool:
+    """Is ``attempt`` a repeat of ``ex``? Marks the reason on ``ex`` when it is."""
+    last = ex.attempts[-1]
+    gap = attempt.ts - last.ts
+    if attempt.transport == "tcp" and ex.truncated:
+        ex.mark("tcp-retry")
+    elif not ex.answered and gap <= UNANSWERED_GAP:
+        parallel = gap < PARALLEL_GAP and attempt.server != last.server
+        ex.mark("parallel-nameservers" if parallel else "retransmit")
+    elif ex.rcode in ("SERVFAIL", "REFUSED") and gap <= NEXT_CANDIDATE_GAP:
+        ex.mark("servfail-retry")
+    else:
+        return False
+    return True
+
+
+def _continues(chain: Chain, last: Candidate, qname: str, now: float) -> bool:
+    if last.verdict == "answer" or not is_sibling(chain, qname):
+        return False
+    if not last.done(now):
+        return False
+    answered = all(e.answered for e in last.exchanges)
+    gap = NEXT_CANDIDATE_GAP if answered else UNANSWERED_GAP
+    return now - max(e.last_ts for e in last.exchanges) <= gap
 
 
 def _mark_races(chain: Chain) -> None:

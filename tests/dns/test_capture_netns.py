@@ -138,7 +138,7 @@ def test_glibc_chains_equal_the_prediction(pair: netns.Pair, tmp_path: Path) -> 
     assert capture.returncode == 0, err
     report = json.loads(out)
     chains = report["chains"]
-    assert [c["client"] for c in chains] == [netns.CLIENT_IP] * 3
+    assert [c["client"] for c in chains] == [netns.CLIENT_IP] * 3, json.dumps(chains, indent=1)
     for name, chain in zip(NAMES, chains, strict=True):
         got = [(q["name"], q["type"], q["rcode"]) for q in chain["queries"]]
         assert got == _expected(resolv, name), name

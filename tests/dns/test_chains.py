@@ -156,3 +156,15 @@ def test_two_lookups_of_the_same_name_are_two_chains(tmp_path: Path) -> None:
     b, _ = gen.glibc_lookup(t + 0.001, "web", answer_at="web.default.svc.cluster.local.", qid=300)
     chains = chains_of(tmp_path, a + b)
     assert [ch.queries for ch in chains] == [2, 2]
+
+
+def test_aaaa_sent_after_the_a_answer_still_joins_the_pair(tmp_path: Path) -> None:
+    name = "web.default.svc.cluster.local."
+    pkts = [
+        gen.query(1.0, name, "A", qid=1),
+        gen.response(1.0005, name, "A", qid=1, answers=("10.9.9.9",)),
+        gen.query(1.002, name, "AAAA", qid=2),  # scheduled late: after A's answer
+        gen.response(1.0025, name, "AAAA", qid=2),
+    ]
+    [chain] = chains_of(tmp_path, pkts)
+    assert [e.qtype for e in chain.exchanges] == ["A", "AAAA"]
