@@ -165,26 +165,25 @@ def _stderr(message: str) -> None:
 class StderrProgress:
     """Progress of slow lists on stderr: a live counter on a terminal, else one line.
 
-    Nothing is printed for lists that finish within ``after`` seconds, so quick
-    clusters stay quiet.
+    Quiet unless listing is slow: after ``after`` seconds on a terminal, after
+    ``after_pipe`` seconds when stderr is a file or a pipe (logs stay clean).
     """
 
-    def __init__(self, stream: IO[str] | None = None, *, after: float = 1.0) -> None:
+    def __init__(
+        self, stream: IO[str] | None = None, *, after: float = 1.0, after_pipe: float = 5.0
+    ) -> None:
         self._stream = stream or sys.stderr
-        self._after = after
         self._start = time.monotonic()
         self._tty = self._stream.isatty()
+        self._after = after if self._tty else after_pipe
         self._shown = False
 
     def __call__(self, query: Query, count: int) -> None:
         elapsed = time.monotonic() - self._start
-        if elapsed < self._after:
+        if elapsed < self._after or (self._shown and not self._tty):
             return
         line = f"listing {query.resource.plural}: {count} so far ({elapsed:.0f} s)"
-        if self._tty:
-            self._stream.write(f"\r\x1b[K{line}")
-        elif not self._shown:
-            self._stream.write("listing a large cluster…\n")
+        self._stream.write(f"\r\x1b[K{line}" if self._tty else f"{line}…\n")
         self._shown = True
         self._stream.flush()
 

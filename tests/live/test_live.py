@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 from pathlib import Path
@@ -148,3 +149,31 @@ def test_cli_live_uses_kubeconfig_env(kubeconfig: str, monkeypatch: pytest.Monke
     result = run_cli(["snapshot", "--live"])
     assert result.exit_code == 0, result.stderr
     assert "Pod" in result.stdout
+
+
+class _Stream(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def test_progress_is_quiet_for_quick_lists_and_one_line_in_logs() -> None:
+    from netdiag.cluster.kubeapi import PODS, Query
+    from netdiag.cluster.live import StderrProgress
+
+    quick = _Stream(tty=True)
+    StderrProgress(quick, after=60)(Query(resource=PODS), 500)
+    assert quick.getvalue() == ""
+    log = _Stream(tty=False)
+    progress = StderrProgress(log, after_pipe=0)
+    for count in (500, 1000, 1500):
+        progress(Query(resource=PODS), count)
+    assert log.getvalue().count("\n") == 1 and log.getvalue().startswith("listing pods: 500")
+    term = _Stream(tty=True)
+    progress = StderrProgress(term, after=0)
+    progress(Query(resource=PODS), 500)
+    progress.done()
+    assert term.getvalue().endswith("\r\x1b[K") and "listing pods: 500 so far" in term.getvalue()
