@@ -149,13 +149,28 @@ def describe_source(conn: Connection, namespace: str | None) -> str:
     return f"live cluster (context {conn.context}, {conn.host}{scope})"
 
 
+#: What a refused resource can change in netdiag's conclusions.
+CONSEQUENCES: dict[str, str] = {
+    "namespaces": "namespaceSelector peers see only the kubernetes.io/metadata.name label",
+    "nodes": "node addresses are unknown",
+    "pods": "pods are missing from every answer",
+    "services": "Services are missing from DNS answers and reachability",
+    "endpointslices": "Service backends are missing",
+    "networkpolicies": "NetworkPolicies are unknown, so any 'allowed' may really be denied",
+    "configmaps": "the Corefile is unknown: kubeadm defaults are assumed",
+    "daemonsets": "the CNI is unknown: NetworkPolicy enforcement is not known",
+}
+
+
 def refusal_warning(refused: Iterable[Refused]) -> str:
-    """One line naming every refused request; the snapshot is marked incomplete."""
-    parts = "; ".join(r.what for r in refused)
-    return (
-        f"warning: the API server refused {parts}: the snapshot is incomplete and "
-        "conclusions that depend on those objects may be wrong"
-    )
+    """One line per refused request, with what it can change; printed once."""
+    lines = []
+    for r in refused:
+        effect = CONSEQUENCES.get(
+            r.query.resource.plural, "pods are grouped by their direct owner only"
+        )
+        lines.append(f"warning: the API server refused {r.what}: {effect}")
+    return "\n".join(lines)
 
 
 def _stderr(message: str) -> None:

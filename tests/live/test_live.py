@@ -69,6 +69,7 @@ def test_forbidden_policies_warn_once_and_mark_the_snapshot_incomplete(
     assert snap.network_policies == () and len(snap.pods) == 6
     assert len(warnings) == 1
     assert "list networkpolicies.networking.k8s.io in all namespaces" in warnings[0]
+    assert "any 'allowed' may really be denied" in warnings[0]
 
 
 def test_minimal_rbac_is_enough_for_a_namespace(apiserver: FakeAPIServer, kubeconfig: str) -> None:
