@@ -153,6 +153,8 @@ class Connection:
     client: Any
     host: str
     context: str
+    #: The context's default namespace (kubectl's), if it names one.
+    namespace: str | None = None
 
     def list_call(self, query: Query) -> Callable[..., Any]:
         from kubernetes import client as k8s
@@ -219,7 +221,9 @@ def connect(*, context: str | None = None, kubeconfig: str | None = None) -> Con
         raise ConfigError(f"kubeconfig {path}: {_one_line(e)}") from e
     except (OSError, ValueError) as e:
         raise ConfigError(f"kubeconfig {path}: {_one_line(e)}") from e
-    return Connection(client=api_client, host=configuration.host, context=name)
+    return Connection(
+        client=api_client, host=configuration.host, context=name, namespace=contexts.get(name)
+    )
 
 
 def _configuration(configuration: Any) -> Any:
@@ -230,13 +234,14 @@ def _configuration(configuration: Any) -> Any:
     return configuration
 
 
-def _contexts(path: str) -> list[str]:
+def _contexts(path: str) -> dict[str, str | None]:
+    """Context name -> its default namespace."""
     from kubernetes import config as kconfig
 
     contexts, _current = kconfig.list_kube_config_contexts(  # type: ignore[no-untyped-call]
         config_file=path
     )
-    return [c["name"] for c in contexts]
+    return {c["name"]: (c.get("context") or {}).get("namespace") for c in contexts}
 
 
 def _current_context(paths: list[str]) -> str:

@@ -38,6 +38,8 @@ class LiveRead:
 
     listed: Mapping[str, Listed]
     refused: tuple[Refused, ...] = ()
+    #: The queries that were listed (by key), fallbacks included: what to watch.
+    queries: Mapping[str, Query] = dataclasses.field(default_factory=dict)
 
     @property
     def incomplete(self) -> tuple[str, ...]:
@@ -83,15 +85,36 @@ def read_all(
     progress: Progress | None = None,
     page_size: int = PAGE_SIZE,
 ) -> LiveRead:
-    """List every query; refusals (403/404) are collected, other failures raise."""
+    """List every query; refusals (403/404) are collected, other failures raise.
+
+    A namespaced list refused in all namespaces is retried in the context's
+    namespace (kubectl's default), the one users with a RoleBinding can read;
+    the refusal is still recorded.
+    """
     listed: dict[str, Listed] = {}
     refused: list[Refused] = []
+    used: dict[str, Query] = {}
     for query in queries:
         try:
             listed[query.key] = list_all(conn, query, page_size=page_size, progress=progress)
+            used[query.key] = query
         except Refused as e:
             refused.append(e)
-    return LiveRead(listed=listed, refused=tuple(refused))
+            fallback = _fallback(conn, query)
+            if fallback is None or fallback.key in listed:
+                continue
+            try:
+                listed[fallback.key] = list_all(conn, fallback, page_size=page_size)
+                used[fallback.key] = fallback
+            except Refused as again:
+                refused.append(again)
+    return LiveRead(listed=listed, refused=tuple(refused), queries=used)
+
+
+def _fallback(conn: Connection, query: Query) -> Query | None:
+    if not query.resource.namespaced or query.namespace is not None or not conn.namespace:
+        return None
+    return dataclasses.replace(query, namespace=conn.namespace)
 
 
 def build_snapshot(

@@ -118,11 +118,8 @@ def watch_snapshots(
     events: queue.Queue[_Item] = queue.Queue()
     halt = threading.Event()
     reflectors = [
-        _Reflector(
-            conn, q, read.listed[q.key].resource_version, events, halt, backoff, warn, page_size
-        )
-        for q in queries
-        if q.key in read.listed
+        _Reflector(conn, q, read.listed[k].resource_version, events, halt, backoff, warn, page_size)
+        for k, q in read.queries.items()
     ]
     for reflector in reflectors:
         reflector.start()

@@ -178,3 +178,23 @@ def test_progress_is_quiet_for_quick_lists_and_one_line_in_logs() -> None:
     progress(Query(resource=PODS), 500)
     progress.done()
     assert term.getvalue().endswith("\r\x1b[K") and "listing pods: 500 so far" in term.getvalue()
+
+
+def test_refused_cluster_wide_lists_fall_back_to_the_context_namespace(
+    apiserver: FakeAPIServer, tmp_path: Path
+) -> None:
+    """Without -n, a user bound only in 'shop' still gets shop (k9s #42, #534)."""
+    docs = [d for d in yaml.safe_load_all(RBAC.read_text()) if d]
+    roles = {d["metadata"]["name"]: d["rules"] for d in docs}
+    apiserver.authorizer = rbac_authorizer(
+        [("shop", roles["netdiag-namespace-reader"]), ("kube-system", roles["netdiag-dns-reader"])]
+    )
+    path = write_kubeconfig(str(tmp_path / "kc"), apiserver, namespace="shop")
+    snap = load_live(kubeconfig=path, warn=lambda m: None)
+    assert {p.key for p in snap.pods} == {
+        "shop/db-0",
+        "shop/web-6f9c7b8d4-x1x1x",
+        "shop/web-6f9c7b8d4-y2y2y",
+    }
+    assert len(snap.network_policies) == 3
+    assert "list pods in all namespaces (forbidden)" in snap.incomplete
