@@ -252,15 +252,14 @@ class _Reflector(threading.Thread):
         A dropped connection surfaces as a urllib3 error and is resumed by
         :meth:`run` from the last resourceVersion seen.
         """
+        params: dict[str, str | int] = {
+            "watch": "true",
+            "resourceVersion": self._rv,
+            "allowWatchBookmarks": "true",
+            "timeoutSeconds": WATCH_TIMEOUT_SECONDS,
+        }
         self._resp = call(
-            self._conn,
-            self._query,
-            "watch",
-            watch=True,
-            resource_version=self._rv,
-            allow_watch_bookmarks=True,
-            timeout_seconds=WATCH_TIMEOUT_SECONDS,
-            _request_timeout=(10.0, WATCH_TIMEOUT_SECONDS + 30.0),
+            self._conn, self._query, "watch", params, timeout=(10.0, WATCH_TIMEOUT_SECONDS + 30.0)
         )
         progressed = False
         try:
