@@ -70,7 +70,7 @@ def load_live(
         if isinstance(reporter, StderrProgress):
             reporter.done()
     if read.refused:
-        (warn or _stderr)(refusal_warning(read.refused))
+        (warn or stderr_warn)(refusal_warning(read.refused))
     return build_snapshot(
         (obj for listed in read.listed.values() for obj in listed.items),
         source=describe_source(conn, namespace),
@@ -196,7 +196,7 @@ def refusal_warning(refused: Iterable[Refused]) -> str:
     return "\n".join(lines)
 
 
-def _stderr(message: str) -> None:
+def stderr_warn(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -37,8 +37,14 @@ from netdiag.cluster.kubeapi import (
     list_all,
     plan,
 )
-from netdiag.cluster.live import Warn, build_snapshot, describe_source, read_all
-from netdiag.cluster.live import _stderr as stderr_warn
+from netdiag.cluster.live import (
+    Warn,
+    build_snapshot,
+    describe_source,
+    read_all,
+    refusal_warning,
+    stderr_warn,
+)
 from netdiag.cluster.model import ClusterSnapshot
 from netdiag.errors import NetdiagError
 
@@ -107,8 +113,6 @@ def watch_snapshots(
     queries = plan(namespace)
     read = read_all(conn, queries, page_size=page_size)
     if read.refused:
-        from netdiag.cluster.live import refusal_warning
-
         warn(refusal_warning(read.refused))
     store = Store.from_lists({k: v.items for k, v in read.listed.items()})
     incomplete = read.incomplete
@@ -300,15 +304,3 @@ def _lines(resp: Any) -> Iterator[bytes]:
         yield from (line for line in complete if line.strip())
     if buffer.strip():
         yield buffer
-
-
-def watch_callback(
-    on_update: Callable[[Update], None], stop: threading.Event, **kwargs: Any
-) -> None:
-    """Run :func:`watch_snapshots` to completion, handing each update to ``on_update``.
-
-    The shape a Textual thread worker wants: ``run_worker(lambda:
-    watch_callback(self.call_from_thread_update, stop), thread=True)``.
-    """
-    for update in watch_snapshots(stop=stop, **kwargs):
-        on_update(update)
