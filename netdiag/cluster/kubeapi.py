@@ -249,8 +249,23 @@ def _connect_in_cluster() -> Connection:
     except kconfig.ConfigException as e:
         raise ConfigError(f"in-cluster configuration: {_one_line(e)}") from e
     return Connection(
-        client=k8s.ApiClient(configuration), host=configuration.host, context="(in-cluster)"
+        client=k8s.ApiClient(configuration),
+        host=configuration.host,
+        context="(in-cluster)",
+        namespace=_pod_namespace(),
     )
+
+
+def _pod_namespace() -> str | None:
+    """The namespace the pod runs in, from its service-account mount."""
+    from kubernetes.config import incluster_config
+
+    path = os.path.join(os.path.dirname(incluster_config.SERVICE_TOKEN_FILENAME), "namespace")
+    try:
+        with open(path) as f:
+            return f.read().strip() or None
+    except OSError:
+        return None
 
 
 def _one_line(e: BaseException) -> str:

@@ -363,7 +363,8 @@ def _handler_for(server: FakeAPIServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             path, query = self._record()
-            if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+            scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+            if scheme.lower() != "bearer" or token != TOKEN:  # in-cluster sends "bearer"
                 self._send_json(401, _status(401, "Unauthorized", "Unauthorized"))
                 return
             parsed = _parse_path(path)
