@@ -58,6 +58,8 @@ def main() -> None:
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    # An installed package has .pyc files; let the warm-up runs write them here too.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     nd = netdiag_argv()
     cases = [
         ("python -c pass", [sys.executable, "-c", "pass"]),
