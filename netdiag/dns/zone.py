@@ -228,7 +228,11 @@ class ClusterZone:
         if namespace not in self.exposed:
             return None  # errNsNotExposed
         if len(segs) == 2:
-            return []  # the namespace exists: NODATA
+            # The namespace exists: NODATA — except under pod.<zone> with
+            # ``pods disabled``, where findPods fails before looking at the name.
+            if segs[-1] == "pod" and self.pods_mode not in ("insecure", "verified"):
+                return None
+            return []
         if segs[-1] == "pod":
             return self._find_pod(segs[-3], namespace, zone)
         endpoint = segs[0] if len(segs) == 4 else ""
