@@ -155,8 +155,9 @@ def test_random_bytes_never_raise(responder: Responder) -> None:
 def test_mutated_queries_never_raise(responder: Responder) -> None:
     rng = __import__("random").Random(11)
     base = bytearray(
-        dns.message.make_query("_http._tcp.web.default.svc.cluster.local", "SRV", use_edns=0)
-        .to_wire()
+        dns.message.make_query(
+            "_http._tcp.web.default.svc.cluster.local", "SRV", use_edns=0
+        ).to_wire()
     )
     for _ in range(3000):
         data = bytearray(base)

@@ -71,13 +71,29 @@ def snapshot(**corefile: object) -> ClusterSnapshot:
             Namespace(name="other"),
         ),
         pods=(
-            Pod(namespace="default", name="db-0", ips=("10.244.1.10",), hostname="db-0", subdomain="db"),
+            Pod(
+                namespace="default",
+                name="db-0",
+                ips=("10.244.1.10",),
+                hostname="db-0",
+                subdomain="db",
+            ),
             Pod(namespace="default", name="db-1", ips=("10.244.1.11",)),
             Pod(namespace="default", name="web-7f9", ips=("10.244.1.20", "fd00::20")),
-            Pod(namespace="other", name="stray", ips=("10.244.2.5",), hostname="stray", subdomain="nomatch"),
+            Pod(
+                namespace="other",
+                name="stray",
+                ips=("10.244.2.5",),
+                hostname="stray",
+                subdomain="nomatch",
+            ),
         ),
         services=(
-            _svc("web", cluster_ips=("10.96.0.20",), ports=(HTTP, ServicePort(port=53, name="dns", protocol=Protocol.UDP))),
+            _svc(
+                "web",
+                cluster_ips=("10.96.0.20",),
+                ports=(HTTP, ServicePort(port=53, name="dns", protocol=Protocol.UDP)),
+            ),
             _svc("dual", cluster_ips=("10.96.0.21", "fd00:96::21"), ports=(HTTP,)),
             _svc("v6only", cluster_ips=("fd00:96::22",), ports=(HTTP,)),
             _svc("empty", cluster_ips=("10.96.0.23",), ports=(HTTP,)),
@@ -93,10 +109,19 @@ def snapshot(**corefile: object) -> ClusterSnapshot:
             _svc("extmiss", type="ExternalName", external_name="missing.example.net"),
             _svc("web", "other", cluster_ips=("10.96.1.20",), ports=(HTTP,)),
             _svc("elsewhere", "other", headless=True),
-            _svc("kube-dns", "kube-system", cluster_ips=("10.96.0.10",), ports=(ServicePort(port=53, name="dns", protocol=Protocol.UDP),)),
+            _svc(
+                "kube-dns",
+                "kube-system",
+                cluster_ips=("10.96.0.10",),
+                ports=(ServicePort(port=53, name="dns", protocol=Protocol.UDP),),
+            ),
         ),
         endpoint_slices=(
-            _slice("web", Endpoint(addresses=("10.244.1.20",), target_pod="web-7f9"), ports=(EndpointPort(port=8080, name="http"),)),
+            _slice(
+                "web",
+                Endpoint(addresses=("10.244.1.20",), target_pod="web-7f9"),
+                ports=(EndpointPort(port=8080, name="http"),),
+            ),
             _slice(
                 "db",
                 Endpoint(addresses=("10.244.1.10",), hostname="db-0", target_pod="db-0"),
