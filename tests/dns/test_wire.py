@@ -35,6 +35,7 @@ def test_answer_flags_and_question_echo(responder: Responder) -> None:
     assert r.flags & dns.flags.RD
     assert r.question[0].name.to_text() == "Web.Default.svc.cluster.local."
     assert [rd.to_text() for rd in r.answer[0]] == ["10.96.0.20"]
+    assert r.answer[0].name.to_text() == "Web.Default.svc.cluster.local."  # case kept
     assert (handled.name, handled.type, handled.rcode) == (
         "Web.Default.svc.cluster.local.",
         "A",
