@@ -27,6 +27,7 @@ from tests.helpers import require_root, require_tool
 CLIENTS = Path(__file__).parent / "clients"
 #: A loopback address of our own, so the tests never collide with other servers.
 SERVER_ADDR = "127.53.0.1"
+SECOND_ADDR = "127.53.0.2"
 
 
 @dataclass
@@ -134,7 +135,7 @@ def server_log() -> Iterator[QueryLog]:
 
     log = QueryLog()
     zone = differential_zone()
-    with DnsServer(zone, [(SERVER_ADDR, 53)], on_query=log, cache=False):
+    with DnsServer(zone, [(SERVER_ADDR, 53), (SECOND_ADDR, 53)], on_query=log, cache=False):
         yield log
 
 
