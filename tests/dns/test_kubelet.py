@@ -14,7 +14,10 @@ from netdiag.dns.kubelet import (
 )
 from tests.dns.fakes import demo_like_snapshot
 
-NODE = "nameserver 10.0.0.2\nnameserver 10.0.0.3\nsearch ec2.internal. corp.test\noptions timeout:1 rotate\n"
+NODE = (
+    "nameserver 10.0.0.2\nnameserver 10.0.0.3\nsearch ec2.internal. corp.test\n"
+    "options timeout:1 rotate\n"
+)
 
 
 def test_cluster_first_gets_cluster_dns_search_and_only_ndots5() -> None:
