@@ -46,7 +46,7 @@ CUBE = re.compile(r"\{protocols:([A-Z, ]+?)(?:,dst_ports:([0-9,\-]+))?\}")
 
 
 def nca_ports(text: str) -> PortSet:
-    """NCA's connection strings: ``All connections``, ``All but {…}``, ``{protocols:…,dst_ports:…}``."""
+    """NCA connections: ``All connections``, ``All but {…}``, ``{protocols:…,dst_ports:…}``."""
     text = text.strip()
     if text == "All connections":
         return ALL
