@@ -65,13 +65,21 @@ def render_mermaid(graph: Graph, *, note: str | None = None) -> str:
         lines.append("  end")
     externals = graph.members(None)
     lines.extend(f"  {_node(n, ids[n.id])}" for n in externals)
-    for edge in graph.edges:
+    open_edges = []
+    for index, edge in enumerate(graph.edges):
+        if port_label(edge.ports) == "all ports" and not edge.implementation_defined:
+            open_edges.append(str(index))
         if edge.implementation_defined:
             label = mermaid_text("? " + port_label(edge.ports))
             lines.append(f"  {ids[edge.source]} -.->|{label}| {ids[edge.target]}")
         else:
             label = mermaid_text(port_label(edge.ports))
             lines.append(f"  {ids[edge.source]} -->|{label}| {ids[edge.target]}")
+    if graph.edges:
+        # Same colours as the DOT drawing: amber = only the ports shown, grey = all ports.
+        lines.append("  linkStyle default stroke:#d97706,stroke-width:1.5px")
+    if open_edges:
+        lines.append(f"  linkStyle {','.join(open_edges)} stroke:#94a3b8,stroke-width:1px")
     lines.append("  classDef cidr fill:#fee2e2,stroke:#b91c1c,color:#7f1d1d,stroke-dasharray:4 2")
     if externals:
         lines.append(f"  class {','.join(ids[n.id] for n in externals)} cidr")
