@@ -22,21 +22,19 @@ MAX_TEXT_SIZE = 50_000
 _ENTITY = set('"#&<>%`|{}[]();:\\')
 
 
+_TABLE = str.maketrans(
+    {
+        **{c: "#65533;" for c in (*range(32), 127)},
+        **{ch: f"#{ord(ch)};" for ch in _ENTITY},
+        "\n": "<br>",
+        "\t": " ",
+    }
+)
+
+
 def mermaid_text(text: str) -> str:
     """The inside of a quoted Mermaid label showing exactly ``text``."""
-    out = []
-    for ch in text:
-        if ch in _ENTITY:
-            out.append(f"#{ord(ch)};")
-        elif ch == "\n":
-            out.append("<br>")
-        elif ch == "\t":
-            out.append(" ")
-        elif ord(ch) < 32 or ord(ch) == 127:
-            out.append("#65533;")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    return '"' + text.translate(_TABLE) + '"'
 
 
 def _node(node: Node, node_id: str) -> str:
