@@ -455,16 +455,12 @@ def audit(snapshot: ClusterSnapshot) -> tuple[Finding, ...] | None:
 
 
 def export_formats() -> tuple[str, ...]:
+    """Format names ``netdiag export`` knows; empty when the export engine is absent."""
     try:
-        from netdiag import export as engine  # noqa: F401
+        from netdiag.export.formats import FORMATS
     except ImportError:
         return ()
-    formats = getattr(engine, "FORMATS", None)
-    return (
-        tuple(formats)
-        if formats
-        else ("dot", "svg", "png", "graphml", "mermaid", "json", "csv", "md")
-    )
+    return tuple(FORMATS)
 
 
 def export(
@@ -474,13 +470,31 @@ def export(
     path: str,
     *,
     namespace: str | None = None,
-) -> str:
-    """Write the current matrix/graph view in ``fmt`` to ``path``; returns the path."""
+) -> tuple[str, tuple[str, ...]]:
+    """Write the matrix view (granularity, port, namespace) as ``fmt`` to ``path``.
+
+    The same path as ``netdiag export``: the policy engine's reachability
+    document, drawn by :mod:`netdiag.export`. Returns the path and the notes.
+    """
     try:
-        from netdiag import export as engine  # noqa: F401
+        from netdiag.export.formats import export_document
+        from netdiag.export.reachability import reachability_for
     except ImportError as e:
         raise EngineMissing("export engine not available in this build") from e
-    raise EngineMissing("export adapter not wired yet")
+    from pathlib import Path
+
+    ports = (request.port,) if request.port else ()
+
+    def ask(level: str) -> Any:
+        return reachability_for(snapshot, granularity=level, ports=ports, namespace=namespace)[0]
+
+    document, notes = reachability_for(
+        snapshot, granularity=request.granularity, ports=ports, namespace=namespace
+    )
+    exported = export_document(document, fmt, coarser=ask)
+    target = Path(path).expanduser()
+    target.write_bytes(exported.data)
+    return str(target), tuple(notes) + tuple(exported.notes)
 
 
 # --------------------------------------------------------------------------- sources
@@ -505,17 +519,26 @@ def load(source: SnapshotSource | None) -> ClusterSnapshot:
     return load_snapshot(source)
 
 
-def watch(source: SnapshotSource) -> Iterator[ClusterSnapshot]:
-    """New snapshots of a live cluster as they change (blocking iterator)."""
+def watch(
+    source: SnapshotSource, *, stop: Any = None, warn: Any = None
+) -> Iterator[tuple[ClusterSnapshot, int]]:
+    """New snapshots of a live cluster, with how many objects changed (blocking iterator).
+
+    ``stop`` (a ``threading.Event``) ends the stream; ``warn`` receives the
+    watcher's warnings (never stderr: the terminal belongs to the TUI).
+    """
     try:
-        from netdiag.cluster import watch as engine
+        from netdiag.cluster.watch import watch_snapshots
     except ImportError as e:
         raise EngineMissing("live watch not available in this build") from e
-    fn = getattr(engine, "watch_snapshots", None) or engine.watch
-    result: Iterator[ClusterSnapshot] = fn(
-        context=source.context, kubeconfig=source.kubeconfig, namespace=source.namespace
-    )
-    return result
+    for update in watch_snapshots(
+        context=source.context,
+        kubeconfig=source.kubeconfig,
+        namespace=source.namespace,
+        stop=stop,
+        warn=warn,
+    ):
+        yield update.snapshot, len(update.changes)
 
 
 def manifest_mtimes(paths: Sequence[str]) -> dict[str, float]:
