@@ -1,0 +1,161 @@
+"""``netdiag dns capture``: search chains, cost and failures from real DNS traffic.
+
+Offline (``-r FILE``) the lean reader in :mod:`netdiag.dns.pcap` streams the
+file; live (``-i IFACE``) scapy captures through libpcap with a BPF filter on
+the DNS ports and only copies raw frames — parsing happens after the capture
+stops (research/dns-ecosystem.md §5.3). scapy is imported only here, inside
+the function, and never ``scapy.all``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import click
+
+from netdiag.cli.dns_capture_text import render_text
+from netdiag.cli.options import load_snapshot, snapshot_options, source_from
+from netdiag.dns.capture_report import build_report
+from netdiag.dns.chainprofile import detect
+from netdiag.dns.chains import ChainBuilder
+from netdiag.dns.pcap import DnsExtractor, DnsPacket, Stats, read_dns
+from netdiag.errors import InputError, UsageError
+
+
+@click.command()
+@click.option("-r", "--read", "read_file", metavar="FILE", help="pcap or pcapng file to analyse.")
+@click.option("-i", "--interface", "iface", metavar="IFACE", help="Capture live on IFACE.")
+@click.option(
+    "--port", "ports", multiple=True, type=click.IntRange(1, 65535), help="Extra DNS port."
+)
+@click.option("--duration", type=click.FloatRange(min=0, min_open=True), help="Stop after S s.")
+@click.option("--count", type=click.IntRange(min=1), help="Stop after N packets.")
+@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text")
+@snapshot_options
+def capture(
+    read_file: str | None,
+    iface: str | None,
+    ports: tuple[int, ...],
+    duration: float | None,
+    count: int | None,
+    output: str,
+    **snapshot: Any,
+) -> None:
+    """Group captured DNS queries into search chains per client and show their cost.
+
+    Reads a capture (-r, tcpdump -w or Wireshark) or listens live (-i, needs root
+    or CAP_NET_RAW) until Ctrl-C, --duration or --count. With --cluster/--context
+    client IPs are shown as ns/pod.
+    """
+    if (read_file is None) == (iface is None):
+        raise UsageError("give exactly one of -r FILE or -i IFACE")
+    all_ports = frozenset((53, *ports))
+    stats = Stats()
+    builder = ChainBuilder(ports=all_ports)
+    error: InputError | None = None
+    if read_file is not None:
+        source: dict[str, Any] = {"file": read_file}
+        try:
+            for pkt in read_dns(read_file, all_ports, stats):
+                builder.feed(pkt)
+        except InputError as e:
+            error = e  # report what was complete, then the error
+    else:
+        assert iface is not None
+        source = {"interface": iface, "ports": sorted(all_ports)}
+        for pkt in _live(iface, all_ports, duration, count, stats):
+            builder.feed(pkt)
+    chains = builder.finish()
+    pods = _pod_map(snapshot) if _has_source(snapshot) else {}
+    counters = {
+        "total": stats.packets,
+        "dns": stats.dns,
+        "not_dns": stats.not_dns,
+        "malformed": stats.malformed,
+        "other": stats.other,
+        "tcp_gaps": stats.tcp_gaps,
+        "orphan_responses": builder.orphan_responses,
+    }
+    report = build_report(
+        chains, [detect(c) for c in chains], source=source, counters=counters, pods=pods
+    )
+    if output == "json":
+        click.echo(json.dumps(report, indent=2, sort_keys=True))
+    else:
+        click.echo(render_text(report), nl=False)
+    if error is not None:
+        raise error
+
+
+def _has_source(snapshot: dict[str, Any]) -> bool:
+    return bool(snapshot.get("cluster") or snapshot.get("context") or snapshot.get("live"))
+
+
+def _pod_map(snapshot: dict[str, Any]) -> dict[str, str]:
+    """Pod IP → ``ns/pod`` (synthetic IPs never match a captured address)."""
+    snap = load_snapshot(source_from(snapshot))
+    out: dict[str, str] = {}
+    for pod in snap.pods:
+        if pod.synthetic_ip or pod.host_network:  # hostNetwork IPs are the node's
+            continue
+        for ip in pod.ips:
+            out[ip] = pod.key
+    return out
+
+
+def _live(
+    iface: str, ports: frozenset[int], duration: float | None, count: int | None, stats: Stats
+) -> Iterator[DnsPacket]:
+    """Capture raw frames until Ctrl-C/--duration/--count, then decode them."""
+    frames = _sniff(iface, ports, duration, count)
+    extractor = DnsExtractor(ports=ports, stats=stats)
+    for ts, linktype, data in frames:
+        yield from extractor.feed(ts, linktype, data)
+
+
+def _sniff(
+    iface: str, ports: frozenset[int], duration: float | None, count: int | None
+) -> list[tuple[float, int, bytes]]:
+    import scapy.layers.l2  # noqa: F401 - registers Ether/cooked link types; IP and DNS
+    from scapy.config import conf  # stay undissected (Raw): cheaper per packet
+    from scapy.error import Scapy_Exception
+    from scapy.sendrecv import AsyncSniffer
+
+    bpf = " or ".join(f"port {p}" for p in sorted(ports))
+    conf.use_pcap = True  # libpcap drops loopback duplicates (scapy#1702)
+    try:
+        sock = conf.L2listen(iface=iface, filter=bpf)
+    except (OSError, ValueError, Scapy_Exception) as e:
+        text = str(e).splitlines()[0] if str(e) else type(e).__name__
+        if isinstance(e, PermissionError) or "permission" in str(e).lower():
+            raise UsageError(
+                f"capturing on {iface} needs root or CAP_NET_RAW",
+                hint="run with sudo, or read a file written by tcpdump -w with -r FILE",
+            ) from e
+        raise UsageError(f"cannot capture on interface {iface!r}: {text}") from e
+    frames: list[tuple[float, int, bytes]] = []
+
+    def keep(pkt: Any) -> None:
+        frames.append((float(pkt.time), _linktype(pkt), bytes(pkt)))
+
+    # scapy ≥ 2.6 refuses ``timeout`` on AsyncSniffer: --duration is join(timeout).
+    sniffer = AsyncSniffer(opened_socket=sock, prn=keep, store=False, count=count or 0)
+    sniffer.start()
+    click.echo(f"listening on {iface} ({bpf}); Ctrl-C to stop", err=True)
+    try:
+        sniffer.join(timeout=duration)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if sniffer.running:
+            sniffer.stop()
+        sock.close()
+    return frames
+
+
+def _linktype(pkt: Any) -> int:
+    """The pcap link type of the layer scapy dissected the frame as."""
+    name = type(pkt).__name__
+    return {"CookedLinux": 113, "CookedLinuxV2": 276, "IP": 228, "IPv6": 229}.get(name, 1)

@@ -1,0 +1,154 @@
+"""Write a simulated lookup (a ``Trace``'s queries) as a pcap file.
+
+Edge module (writes a file). Real DNS wire format from dnspython; Ethernet
+frames with explicit, locally administered MAC addresses (02:…); IPv4/IPv6 +
+UDP (or TCP when the resolver fell back to it) between a client address and
+each query's nameserver. Queries the resolver sends together (one ``round``)
+share a source port, as glibc and musl do, except for Go, which opens a socket
+per question (research/resolver-semantics.md §1). A timed-out query has no
+response and the next round starts ``timeout`` seconds later. The file opens in
+Wireshark and reads back through ``netdiag dns capture -r``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import struct
+from collections.abc import Sequence
+from typing import Protocol
+
+CLIENT_MAC = bytes.fromhex("020000000001")
+SERVER_MAC = bytes.fromhex("020000000002")
+DEFAULT_CLIENT = "10.244.0.10"
+START = 1_700_000_000.0
+
+
+class _Record(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def ttl(self) -> int: ...
+    @property
+    def data(self) -> str: ...
+
+
+class _Rcode(Protocol):
+    @property
+    def value(self) -> str: ...
+
+
+class WireQuery(Protocol):
+    """What a trace query must offer (``netdiag.dns.trace.TraceQuery`` does)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def nameserver(self) -> str: ...
+    @property
+    def round(self) -> int: ...
+    @property
+    def rcode(self) -> _Rcode: ...
+    @property
+    def answers(self) -> Sequence[_Record]: ...
+    @property
+    def tcp(self) -> bool: ...
+
+
+def _checksum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    total: int = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def _ip(src: str, dst: str, proto: int, segment: bytes) -> tuple[bytes, int]:
+    """(IP header + segment with its checksum filled in, ethertype)."""
+    s, d = ipaddress.ip_address(src), ipaddress.ip_address(dst)
+    if s.version != d.version:
+        raise ValueError(f"client {src} and nameserver {dst} are different IP versions")
+    if s.version == 4:
+        pseudo = s.packed + d.packed + struct.pack("!BBH", 0, proto, len(segment))
+    else:
+        pseudo = s.packed + d.packed + struct.pack("!IxxxB", len(segment), proto)
+    at = 6 if proto == 17 else 16
+    segment = segment[:at] + struct.pack("!H", _checksum(pseudo + segment)) + segment[at + 2 :]
+    if s.version == 4:
+        head = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(segment), 0, 0x4000, 64, proto, 0,
+                           s.packed, d.packed)  # fmt: skip
+        head = head[:10] + struct.pack("!H", _checksum(head)) + head[12:]
+        return head + segment, 0x0800
+    head = struct.pack("!IHBB16s16s", 6 << 28, len(segment), proto, 64, s.packed, d.packed)
+    return head + segment, 0x86DD
+
+
+def _frame(src: str, dst: str, sport: int, dport: int, payload: bytes, tcp: bool) -> bytes:
+    if tcp:  # one segment per message, 2-byte length prefix (RFC 1035 §4.2.2)
+        data = struct.pack("!H", len(payload)) + payload
+        seg = struct.pack("!HHIIBBHHH", sport, dport, 1, 1, 5 << 4, 0x18, 65535, 0, 0) + data
+        packet, ethertype = _ip(src, dst, 6, seg)
+    else:
+        seg = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+        packet, ethertype = _ip(src, dst, 17, seg)
+    to_server = dport == 53
+    macs = SERVER_MAC + CLIENT_MAC if to_server else CLIENT_MAC + SERVER_MAC
+    return macs + struct.pack("!H", ethertype) + packet
+
+
+def _wire(q: WireQuery, qid: int) -> tuple[bytes, bytes | None]:
+    import dns.message
+    import dns.rcode
+    import dns.rrset
+
+    query = dns.message.make_query(q.name, q.type)
+    query.id = qid
+    if q.rcode.value == "TIMEOUT":
+        return query.to_wire(), None
+    response = dns.message.make_response(query)
+    response.set_rcode(dns.rcode.from_text(q.rcode.value))
+    for r in q.answers:
+        response.answer.append(dns.rrset.from_text(r.name, r.ttl, "IN", r.type, r.data))
+    return query.to_wire(), response.to_wire()
+
+
+def write_queries(
+    path: str,
+    queries: Sequence[WireQuery],
+    *,
+    client: str = DEFAULT_CLIENT,
+    resolver: str = "glibc",
+    timeout: float = 5.0,
+    start: float = START,
+) -> int:
+    """Write ``queries`` (in trace order) as a pcap; return the packets written."""
+    records: list[tuple[float, bytes]] = []
+    t, port, qid = start, 40000, 0x1000
+    rounds: dict[int, list[WireQuery]] = {}
+    for q in queries:
+        rounds.setdefault(q.round, []).append(q)
+    for number in sorted(rounds):
+        batch = rounds[number]
+        port += 1
+        for i, q in enumerate(batch):
+            sport = port + i if resolver == "go" else port
+            qid += 1
+            wq, wr = _wire(q, qid)
+            records.append((t + i * 5e-5, _frame(client, q.nameserver, sport, 53, wq, q.tcp)))
+            if wr is not None:
+                frame = _frame(q.nameserver, client, 53, sport, wr, q.tcp)
+                records.append((t + 5e-4 + i * 5e-5, frame))
+        port += len(batch) if resolver == "go" else 0
+        waited = any(q.rcode.value == "TIMEOUT" for q in batch)
+        t += timeout if waited else 2e-3
+    with open(path, "wb") as fh:
+        fh.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for ts, frame in sorted(records, key=lambda r: r[0]):
+            sec = int(ts)
+            usec = round((ts - sec) * 1e6)
+            fh.write(struct.pack("<IIII", sec, usec, len(frame), len(frame)) + frame)
+    return len(records)
