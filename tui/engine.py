@@ -239,8 +239,8 @@ class Explanation:
     destination: str
     port: str
     verdict: Verdict
-    egress: tuple[str, ...] = ()
-    ingress: tuple[str, ...] = ()
+    #: Both sides (egress of the source, ingress of the destination), per path.
+    lines: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
 
@@ -304,47 +304,15 @@ def _node(n: Any) -> MatrixNode:
     )
 
 
-def _side_lines(side: Any) -> list[str]:
-    """One direction of a path in words: who isolates it, which rule allows, the nearest miss."""
-    what = side.direction.value
-    if not side.applicable:
-        return [f"{side.subject} is not a pod: no {what} policy applies"]
-    if side.unknown:
-        return [f"? implementation-defined: {side.unknown}"]
-    lines: list[str] = []
-    if not side.isolated:
-        lines.append(f"✓ no NetworkPolicy selects {side.subject} for {what}: allowed by default")
-    else:
-        lines.append(f"{side.subject} is isolated for {what} by " + ", ".join(side.policies))
-        for m in side.matches:
-            peer = f" peer {m.peer}" if m.peer is not None else ""
-            lines.append(
-                f"✓ allowed by {m.policy} rule {m.rule}{peer}: {m.peer_text} on {m.port_text}"
-            )
-        if not side.matches:
-            miss = side.nearest_miss
-            if miss is None:
-                lines.append(f"✗ no {what} rule in those policies: everything is denied")
-            else:
-                lines.append(f"✗ no rule allows it; nearest: {miss.policy} rule {miss.rule}:")
-                lines.append(f"    {miss.reason}")
-        if not side.ports.is_empty and not side.ports.is_all:
-            lines.append(f"  ports allowed: {side.ports}")
-    lines.extend(f"note: {n}" for n in side.notes)
-    return lines
-
-
 def _explanation(
     cv: Any, *, source: str, destination: str, port: str | None, cell: Verdict, cell_ports: str
 ) -> Explanation:
-    egress: list[str] = []
-    ingress: list[str] = []
-    many = len(cv.paths) > 1
-    for path in cv.paths:
-        head = f"[{path.src} → {path.dst}{' ' + path.via if path.via else ''}]"
-        egress += ([head] if many else []) + _side_lines(path.egress)
-        ingress += ([head] if many else []) + _side_lines(path.ingress)
-    notes = list(cv.notes)
+    """The engine's verdict in ``netdiag reach``'s own words (``netdiag.policy.render``)."""
+    from netdiag.policy.render import Style, verdict_lines
+
+    lines = list(verdict_lines(cv, Style(unicode=True, color=False)))
+    notes = [line[len("note: ") :] for line in lines if line.startswith("note: ")]
+    body = [line for line in lines[1:] if not line.startswith("note: ")]
     if (cv.src, cv.dst) != (source, destination):
         notes.append(f"explained through its members {cv.src} → {cv.dst}")
     if cell is not Verdict.DENIED and cell_ports not in ("all", "none"):
@@ -354,8 +322,7 @@ def _explanation(
         destination=destination,
         port=port or "any",
         verdict=cell,
-        egress=tuple(egress),
-        ingress=tuple(ingress),
+        lines=tuple(body),
         notes=tuple(notes),
     )
 
@@ -449,25 +416,19 @@ class Finding:
 
 
 def audit(snapshot: ClusterSnapshot) -> tuple[Finding, ...] | None:
-    """Audit findings, or ``None`` when the audit engine is not in this build."""
+    """``netdiag audit``'s findings, or ``None`` when the audit engine is not in this build."""
     try:
-        from netdiag import audit as engine  # type: ignore[attr-defined]
+        from netdiag.audit.run import run_audit
     except ImportError:
         return None
-    run = getattr(engine, "audit", None) or getattr(engine, "run", None)
-    if run is None:
-        return None
-    out = []
-    for f in run(snapshot):
-        sev = getattr(f, "severity", "")
-        out.append(
-            Finding(
-                severity=str(getattr(sev, "value", sev)),
-                code=str(getattr(f, "code", getattr(f, "id", ""))),
-                message=str(getattr(f, "message", f)),
-            )
+    return tuple(
+        Finding(
+            severity=f.effective_severity.value,
+            code=f.check.id,
+            message=f.message,
         )
-    return tuple(out)
+        for f in run_audit(snapshot)
+    )
 
 
 # --------------------------------------------------------------------------- export

@@ -110,7 +110,7 @@ def test_a_user_resolves_the_seed_name_and_sees_the_default_deny(tmux: Tmux) -> 
     shop_col = next(int(line.split()[0]) for line in screen.splitlines() if " shop/api-" in line)
     assert header  # the header row is there, numbered like the rows
     tmux.keys(*(["j"] * (row - 1)), *(["l"] * (shop_col - 1)), "Enter")
-    screen = tmux.wait_for(lambda s: "ingress of destination" in s, "the explanation")
+    screen = tmux.wait_for(lambda s: "ingress of shop/api-" in s, "the explanation")
     assert "✗ denied" in screen
     assert "shop/default-deny" in screen
 
