@@ -344,6 +344,8 @@ class Workload:
     #: The pod template, kept raw for the serializer (re-emitted verbatim).
     template: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
     service_name: str = ""
+    #: The controller owning this workload (a ReplicaSet's Deployment, a Job's CronJob).
+    owner: OwnerRef | None = None
     origin: str = field(default="", compare=False)
 
     @property

@@ -1,0 +1,1 @@
+"""``netdiag audit``: isolation and name-resolution findings about a snapshot."""

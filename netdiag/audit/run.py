@@ -1,0 +1,34 @@
+"""Run every check over a snapshot and order the findings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+from netdiag.audit import cni, naming, resilience
+from netdiag.audit.context import AuditContext
+from netdiag.audit.findings import Check, Finding, Severity
+from netdiag.cluster.model import ClusterSnapshot
+
+Runner = Callable[[AuditContext], Iterator[Finding]]
+
+#: (checks, runner) per module, in report order.
+MODULES: tuple[tuple[tuple[Check, ...], Runner], ...] = (
+    (cni.CHECKS, cni.run),
+    (naming.CHECKS, naming.run),
+    (resilience.CHECKS, resilience.run),
+)
+
+
+def all_checks() -> tuple[Check, ...]:
+    return tuple(check for checks, _ in MODULES for check in checks)
+
+
+def run_audit(snapshot: ClusterSnapshot, *, namespaces: Iterable[str] = ()) -> tuple[Finding, ...]:
+    """All findings for the namespaces in scope (all when empty), most severe first."""
+    ctx = AuditContext(snapshot=snapshot, namespaces=frozenset(namespaces))
+    findings = [f for _, runner in MODULES for f in runner(ctx)]
+    return tuple(sorted(findings, key=lambda f: f.sort_key))
+
+
+def at_or_above(findings: Iterable[Finding], threshold: Severity) -> list[Finding]:
+    return [f for f in findings if f.effective_severity.rank >= threshold.rank]

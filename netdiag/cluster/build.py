@@ -1,0 +1,209 @@
+"""Raw Kubernetes objects -> one :class:`ClusterSnapshot`. Pure.
+
+The sources (manifest loader, live client, demo) hand over ``(object, origin)``
+pairs; this module flattens lists, parses each object, expands workloads, assigns
+synthetic IPs, derives EndpointSlices and reads cluster DNS and CNI facts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from netdiag.cluster.corefile import CorefileError
+from netdiag.cluster.detect import cluster_dns, cni_info
+from netdiag.cluster.endpoints import derive_slices
+from netdiag.cluster.expand import assign_synthetic_ips, expand_workloads, top_level_owner
+from netdiag.cluster.model import (
+    NAMESPACE_NAME_LABEL,
+    ClusterSnapshot,
+    EndpointSlice,
+    Labels,
+    Namespace,
+    NetworkPolicy,
+    Node,
+    ObjectRef,
+    Pod,
+    Service,
+    Workload,
+)
+from netdiag.cluster.parse import PARSERS, ConfigMap, manifest_error, parse_object
+from netdiag.errors import ManifestError
+
+#: ``kubectl get`` typed lists (``PodList``) give their kind to items without one.
+_LIST_SUFFIX = "List"
+
+
+@dataclass
+class _Collected:
+    namespaces: list[Namespace] = field(default_factory=list)
+    pods: list[Pod] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
+    slices: list[EndpointSlice] = field(default_factory=list)
+    legacy_slices: list[EndpointSlice] = field(default_factory=list)
+    policies: list[NetworkPolicy] = field(default_factory=list)
+    nodes: list[Node] = field(default_factory=list)
+    workloads: list[Workload] = field(default_factory=list)
+    config_maps: list[ConfigMap] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+
+
+def flatten(obj: Mapping[str, Any], origin: str) -> Iterator[tuple[Mapping[str, Any], str, str]]:
+    """Yield ``(object, origin, kind)`` for an object or each item of a (typed) list."""
+    kind = obj.get("kind")
+    if isinstance(kind, str) and kind.endswith(_LIST_SUFFIX) and isinstance(obj.get("items"), list):
+        item_kind = kind[: -len(_LIST_SUFFIX)]
+        for i, item in enumerate(obj["items"]):
+            where = f"{origin}, items[{i}]"
+            if not isinstance(item, Mapping):
+                raise ManifestError(f"{where}: must be a mapping, not {type(item).__name__}")
+            sub_kind = item.get("kind") or item_kind
+            if not sub_kind:
+                raise ManifestError(f"{where}: object has no 'kind'")
+            if sub_kind.endswith(_LIST_SUFFIX) and isinstance(item.get("items"), list):
+                yield from flatten(item, where)
+            else:
+                yield item, where, str(sub_kind)
+        return
+    if not isinstance(kind, str) or not kind:
+        raise ManifestError(f"{origin}: object has no 'kind'", hint="every manifest needs kind")
+    yield obj, origin, kind
+
+
+def _collect(objects: Iterable[tuple[Mapping[str, Any], str]], keep_going: bool) -> _Collected:
+    c = _Collected()
+    buckets: dict[type, list[Any]] = {
+        Namespace: c.namespaces,
+        Pod: c.pods,
+        Service: c.services,
+        EndpointSlice: c.slices,
+        NetworkPolicy: c.policies,
+        Node: c.nodes,
+        Workload: c.workloads,
+        ConfigMap: c.config_maps,
+    }
+    for raw, origin in objects:
+        try:
+            for obj, where, kind in flatten(raw, origin):
+                if kind not in PARSERS:
+                    c.skipped[kind] += 1
+                    continue
+                try:
+                    result = parse_object(obj, where, kind)
+                except ManifestError as e:
+                    if not keep_going:
+                        raise
+                    c.warnings.append(e.message)
+                    continue
+                c.warnings.extend(result.warnings)
+                for value in result.objects:
+                    value = replace(value, origin=where)
+                    if kind == "Endpoints":
+                        c.legacy_slices.append(value)  # type: ignore[arg-type]
+                    else:
+                        buckets[type(value)].append(value)
+        except ManifestError as e:
+            if not keep_going:
+                raise
+            c.warnings.append(e.message)
+    return c
+
+
+def _dedupe(items: list[Any], kind: str, warnings: list[str]) -> list[Any]:
+    """Last definition of ``ns/name`` wins (like ``kubectl apply`` of the same file twice)."""
+    seen: dict[tuple[str, str], Any] = {}
+    for item in items:
+        key = (getattr(item, "namespace", ""), item.name)
+        if key in seen:
+            ref = ObjectRef(kind=kind, namespace=key[0], name=key[1])
+            warnings.append(f"{item.origin}: {ref}: duplicate, replaces {seen[key].origin}")
+        seen[key] = item
+    return [seen[k] for k in sorted(seen)]
+
+
+def _namespaces(c: _Collected) -> tuple[Namespace, ...]:
+    declared = {ns.name: ns for ns in _dedupe(c.namespaces, "Namespace", c.warnings)}
+    referenced: set[str] = set()
+    for group in (c.pods, c.services, c.slices, c.legacy_slices, c.policies, c.workloads):
+        referenced.update(obj.namespace for obj in group)
+    referenced.update(cm.namespace for cm in c.config_maps)
+    for name in referenced - declared.keys():
+        # Referenced but not declared: it exists, with the automatic label.
+        declared[name] = Namespace(
+            name=name, labels=Labels({NAMESPACE_NAME_LABEL: name}), declared=False
+        )
+    return tuple(declared[k] for k in sorted(declared))
+
+
+def _pods(c: _Collected, workloads: list[Workload], nodes: list[Node]) -> list[Pod]:
+    index = {(w.namespace, w.kind, w.name): w for w in workloads}
+    pods = [
+        replace(p, owner=top_level_owner(p.namespace, p.owner, index))
+        for p in _dedupe(c.pods, "Pod", c.warnings)
+    ]
+    names = {p.key for p in pods}
+    for extra in expand_workloads(workloads, pods, nodes):
+        if extra.key not in names:
+            names.add(extra.key)
+            pods.append(extra)
+    return assign_synthetic_ips(pods, nodes)
+
+
+def _slices(c: _Collected, services: list[Service], pods: list[Pod]) -> list[EndpointSlice]:
+    slices = _dedupe(c.slices, "EndpointSlice", c.warnings)
+    covered = {(s.namespace, s.service_name) for s in slices}
+    # Legacy Endpoints only for services that have no EndpointSlice (both come in dumps).
+    for legacy in _dedupe(c.legacy_slices, "Endpoints", c.warnings):
+        if (legacy.namespace, legacy.service_name) not in covered:
+            slices.append(legacy)
+    covered = {(s.namespace, s.service_name) for s in slices}
+    for svc in services:
+        if (svc.namespace, svc.name) not in covered:
+            slices.extend(derive_slices(svc, pods))
+    return sorted(slices, key=lambda s: (s.namespace, s.name))
+
+
+def snapshot_from_objects(
+    objects: Iterable[tuple[Mapping[str, Any], str]], *, source: str, keep_going: bool = False
+) -> ClusterSnapshot:
+    """Build a snapshot from ``(object dict, origin)`` pairs.
+
+    Raises:
+        ManifestError: on the first bad object, unless ``keep_going`` (then warnings).
+    """
+    c = _collect(objects, keep_going)
+    nodes = _dedupe(c.nodes, "Node", c.warnings)
+    workloads = sorted(
+        {(w.namespace, w.kind, w.name): w for w in c.workloads}.values(),
+        key=lambda w: (w.namespace, w.name, w.kind),
+    )
+    services = _dedupe(c.services, "Service", c.warnings)
+    pods = _pods(c, workloads, nodes)
+    config_maps = _dedupe(c.config_maps, "ConfigMap", c.warnings)
+    try:
+        dns = cluster_dns(config_maps, services, workloads)
+    except CorefileError as e:
+        cm = next(m for m in config_maps if m.name == "coredns")
+        ref = ObjectRef(kind="ConfigMap", namespace=cm.namespace, name=cm.name)
+        error = manifest_error(cm.origin, ref, "data.Corefile", str(e))
+        if not keep_going:
+            raise error from None
+        c.warnings.append(error.message)
+        dns = cluster_dns([m for m in config_maps if m is not cm], services, workloads)
+    return ClusterSnapshot(
+        namespaces=_namespaces(c),
+        pods=tuple(pods),
+        services=tuple(services),
+        endpoint_slices=tuple(_slices(c, services, pods)),
+        network_policies=tuple(_dedupe(c.policies, "NetworkPolicy", c.warnings)),
+        nodes=tuple(nodes),
+        workloads=tuple(workloads),
+        dns=dns,
+        cni=cni_info(workloads, pods),
+        source=source,
+        warnings=tuple(c.warnings),
+        skipped_kinds=tuple(sorted(c.skipped.items())),
+    )

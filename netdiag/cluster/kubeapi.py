@@ -1,0 +1,399 @@
+"""The edge to the Kubernetes API: a private client, paged lists, raw watch streams.
+
+Shared by :mod:`netdiag.cluster.live` (one snapshot) and :mod:`netdiag.cluster.watch`
+(a stream of snapshots). ``kubernetes`` is imported inside functions only (it
+costs ~0.5 s). Every request is a GET (``list``, ``watch``); responses are read
+with ``_preload_content=False`` and parsed with :func:`json.loads` — the
+generated client models are far too slow on big clusters (kubernetes-client/python
+#1921) and never reach the engines.
+
+The client is private: ``new_client_from_config(..., persist_config=False)``
+never touches the global ``Configuration`` nor writes back to the kubeconfig
+(``load_kube_config`` does both; kubernetes/config/kube_config.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from netdiag.errors import ClusterError, ConfigError
+
+#: kubectl's default chunk size for lists (``--chunk-size``).
+PAGE_SIZE = 500
+#: ``(connect, read)`` seconds for list requests.
+REQUEST_TIMEOUT = (10.0, 60.0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resource:
+    """One API resource netdiag reads, and how the generated client names its lists."""
+
+    kind: str
+    api_version: str
+    plural: str
+    #: ``kubernetes.client`` API class (``CoreV1Api``).
+    api: str
+    #: Snake-case kind in the generated method names (``list_namespaced_<snake>``).
+    snake: str
+    namespaced: bool = True
+
+    @property
+    def group_resource(self) -> str:
+        """``networkpolicies.networking.k8s.io`` — what RBAC and kubectl call it."""
+        group = self.api_version.rpartition("/")[0]
+        return f"{self.plural}.{group}" if group else self.plural
+
+
+def _r(kind: str, api_version: str, plural: str, api: str, snake: str, ns: bool = True) -> Resource:
+    return Resource(
+        kind=kind, api_version=api_version, plural=plural, api=api, snake=snake, namespaced=ns
+    )
+
+
+NAMESPACES = _r("Namespace", "v1", "namespaces", "CoreV1Api", "namespace", ns=False)
+NODES = _r("Node", "v1", "nodes", "CoreV1Api", "node", ns=False)
+PODS = _r("Pod", "v1", "pods", "CoreV1Api", "pod")
+SERVICES = _r("Service", "v1", "services", "CoreV1Api", "service")
+CONFIG_MAPS = _r("ConfigMap", "v1", "configmaps", "CoreV1Api", "config_map")
+ENDPOINT_SLICES = _r(
+    "EndpointSlice", "discovery.k8s.io/v1", "endpointslices", "DiscoveryV1Api", "endpoint_slice"
+)
+NETWORK_POLICIES = _r(
+    "NetworkPolicy",
+    "networking.k8s.io/v1",
+    "networkpolicies",
+    "NetworkingV1Api",
+    "network_policy",
+)
+DEPLOYMENTS = _r("Deployment", "apps/v1", "deployments", "AppsV1Api", "deployment")
+STATEFUL_SETS = _r("StatefulSet", "apps/v1", "statefulsets", "AppsV1Api", "stateful_set")
+REPLICA_SETS = _r("ReplicaSet", "apps/v1", "replicasets", "AppsV1Api", "replica_set")
+DAEMON_SETS = _r("DaemonSet", "apps/v1", "daemonsets", "AppsV1Api", "daemon_set")
+JOBS = _r("Job", "batch/v1", "jobs", "BatchV1Api", "job")
+CRON_JOBS = _r("CronJob", "batch/v1", "cronjobs", "BatchV1Api", "cron_job")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Query:
+    """One list+watch: a resource, a namespace (``None`` = all), a single name."""
+
+    resource: Resource
+    namespace: str | None = None
+    #: ``fieldSelector=metadata.name=<name>``: RBAC ``resourceNames`` then suffice.
+    name: str | None = None
+
+    @property
+    def key(self) -> str:
+        scope = self.namespace if self.namespace is not None else "*"
+        return f"{self.resource.group_resource}/{scope}/{self.name or ''}"
+
+    def describe(self, verb: str = "list") -> str:
+        """``list networkpolicies.networking.k8s.io in all namespaces`` (for incomplete)."""
+        what = f"{verb} {self.resource.group_resource}"
+        if self.name:
+            what += f" {self.name}"
+        if not self.resource.namespaced:
+            return what + " (cluster scope)"
+        if self.namespace is None:
+            return what + " in all namespaces"
+        return what + f" in namespace {self.namespace}"
+
+
+KUBE_SYSTEM = "kube-system"
+#: Workload kinds read so pods can name their top-level owner (ReplicaSet -> Deployment).
+OWNER_RESOURCES = (DEPLOYMENTS, STATEFUL_SETS, REPLICA_SETS, JOBS, CRON_JOBS)
+
+
+def plan(namespace: str | None = None) -> tuple[Query, ...]:
+    """The queries a snapshot needs; ``namespace`` limits namespaced listings to it.
+
+    kube-system objects DNS and CNI detection rely on are read in any case, by
+    name where one object is enough: the ``kube-dns`` Service (kubelet's
+    ``clusterDNS``), the ``coredns`` ConfigMap (the Corefile), netdiag's
+    ``netdiag-node-resolv-conf`` ConfigMap, and kube-system DaemonSets (CNI).
+    """
+    namespaced = (PODS, SERVICES, ENDPOINT_SLICES, NETWORK_POLICIES, *OWNER_RESOURCES)
+    queries = [Query(resource=NAMESPACES), Query(resource=NODES)]
+    queries += [Query(resource=r, namespace=namespace) for r in namespaced]
+    if namespace is not None and namespace != KUBE_SYSTEM:
+        queries.append(Query(resource=SERVICES, namespace=KUBE_SYSTEM, name="kube-dns"))
+    queries.append(Query(resource=DAEMON_SETS, namespace=KUBE_SYSTEM))
+    for name in ("coredns", "netdiag-node-resolv-conf"):
+        queries.append(Query(resource=CONFIG_MAPS, namespace=KUBE_SYSTEM, name=name))
+    return tuple(queries)
+
+
+class Refused(Exception):
+    """The server refused one query (403, or 404 for a resource it does not serve)."""
+
+    def __init__(self, query: Query, verb: str, status: int, message: str) -> None:
+        super().__init__(message)
+        self.query = query
+        self.verb = verb
+        self.status = status
+
+    @property
+    def what(self) -> str:
+        reason = "forbidden" if self.status == 403 else "not served"
+        return f"{self.query.describe(self.verb)} ({reason})"
+
+
+class Expired(Exception):
+    """410 Gone: a continue token or a watch resourceVersion is too old."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Connection:
+    """A private API client and what to call it in messages."""
+
+    client: Any
+    host: str
+    context: str
+
+    def list_call(self, query: Query) -> Callable[..., Any]:
+        from kubernetes import client as k8s
+
+        api = getattr(k8s, query.resource.api)(self.client)
+        snake = query.resource.snake
+        if not query.resource.namespaced:
+            return getattr(api, f"list_{snake}")  # type: ignore[no-any-return]
+        if query.namespace is None:
+            return getattr(api, f"list_{snake}_for_all_namespaces")  # type: ignore[no-any-return]
+        method = getattr(api, f"list_namespaced_{snake}")
+
+        def call(**kwargs: Any) -> Any:
+            return method(query.namespace, **kwargs)
+
+        return call
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def kubeconfig_path(kubeconfig: str | None) -> str:
+    """``--kubeconfig``, else ``$KUBECONFIG`` (colon-separated, merged), else ~/.kube/config.
+
+    Read at call time: the client reads ``KUBECONFIG`` once, at import.
+    """
+    return kubeconfig or os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
+
+
+def _existing(path_list: str) -> list[str]:
+    paths = [os.path.expanduser(p) for p in path_list.split(os.pathsep) if p]
+    return [p for p in paths if os.path.exists(p)]
+
+
+def connect(*, context: str | None = None, kubeconfig: str | None = None) -> Connection:
+    """Build a private client; ConfigError (exit 3) for kubeconfig/context problems."""
+    path = kubeconfig_path(kubeconfig)
+    if not _existing(path):
+        if kubeconfig is None and os.environ.get("KUBERNETES_SERVICE_HOST") and not context:
+            return _connect_in_cluster()
+        raise ConfigError(
+            f"no kubeconfig found at {path}",
+            hint="pass --kubeconfig FILE, set KUBECONFIG, or run inside a pod",
+        )
+    from kubernetes import client as k8s
+    from kubernetes import config as kconfig
+
+    try:
+        contexts = _contexts(path)
+        name = context or _current_context(_existing(path))
+        if context is not None and context not in contexts:
+            raise ConfigError(
+                f"context {context!r} not found in kubeconfig {path}",
+                hint="available contexts: " + (", ".join(sorted(contexts)) or "none"),
+            )
+        configuration = _configuration(k8s.Configuration())
+        api_client = kconfig.new_client_from_config(  # type: ignore[no-untyped-call]
+            config_file=path,
+            context=name or None,
+            persist_config=False,
+            client_configuration=configuration,
+        )
+    except kconfig.ConfigException as e:
+        raise ConfigError(f"kubeconfig {path}: {_one_line(e)}") from e
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"kubeconfig {path}: {_one_line(e)}") from e
+    return Connection(client=api_client, host=configuration.host, context=name)
+
+
+def _configuration(configuration: Any) -> Any:
+    """No urllib3 retries: each would log a warning; watches have their own backoff."""
+    configuration.retries = 0
+    return configuration
+
+
+def _contexts(path: str) -> list[str]:
+    from kubernetes import config as kconfig
+
+    contexts, _current = kconfig.list_kube_config_contexts(  # type: ignore[no-untyped-call]
+        config_file=path
+    )
+    return [c["name"] for c in contexts]
+
+
+def _current_context(paths: list[str]) -> str:
+    """The first file that sets ``current-context`` wins, as with kubectl.
+
+    (The Python client's merger lets the last file win; client-go's
+    ``clientcmd`` loading rules take the first non-empty value.)
+    """
+    import yaml
+
+    for path in paths:
+        with open(path) as f:
+            config = yaml.safe_load(f) or {}
+        if isinstance(config, dict) and config.get("current-context"):
+            return str(config["current-context"])
+    return ""
+
+
+def _connect_in_cluster() -> Connection:
+    from kubernetes import client as k8s
+    from kubernetes import config as kconfig
+
+    configuration = _configuration(k8s.Configuration())
+    try:
+        kconfig.load_incluster_config(  # type: ignore[no-untyped-call]
+            client_configuration=configuration
+        )
+    except kconfig.ConfigException as e:
+        raise ConfigError(f"in-cluster configuration: {_one_line(e)}") from e
+    return Connection(
+        client=k8s.ApiClient(configuration), host=configuration.host, context="(in-cluster)"
+    )
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split()) or type(e).__name__
+
+
+def call(conn: Connection, query: Query, verb: str, **kwargs: Any) -> Any:
+    """Issue one GET for ``query``; map failures onto Refused/Expired/NetdiagError."""
+    import urllib3
+    from kubernetes.client.exceptions import ApiException
+
+    if query.name is not None:
+        kwargs["field_selector"] = f"metadata.name={query.name}"
+    try:
+        return conn.list_call(query)(_preload_content=False, **kwargs)
+    except ApiException as e:
+        raise _api_error(conn, query, verb, e) from e
+    except urllib3.exceptions.HTTPError as e:
+        raise unreachable(conn, e) from e
+
+
+def unreachable(conn: Connection, e: BaseException) -> ClusterError:
+    """ClusterError (exit 4) naming the server and the low-level reason in one line."""
+    import urllib3
+
+    reason: BaseException = e
+    if isinstance(e, urllib3.exceptions.MaxRetryError) and e.reason is not None:
+        reason = e.reason
+    if isinstance(reason, urllib3.exceptions.NewConnectionError):
+        # urllib3 makes NewConnectionError a ConnectTimeoutError: test it first.
+        text = _one_line(reason).rpartition(": ")[2] or "connection failed"
+    elif isinstance(reason, urllib3.exceptions.TimeoutError):
+        text = "timed out"
+    else:
+        text = _one_line(reason)
+    return ClusterError(
+        f"cannot reach the Kubernetes API at {conn.host} (context {conn.context}): {text}",
+        hint="check the cluster is up and the kubeconfig's server address",
+    )
+
+
+def _api_error(conn: Connection, query: Query, verb: str, e: Any) -> Exception:
+    status = int(e.status or 0)
+    message = _status_message(e)
+    if status in (403, 404):
+        return Refused(query, verb, status, message)
+    if status == 410:
+        return Expired(message)
+    if status == 401:
+        return ClusterError(
+            f"the Kubernetes API at {conn.host} refused our credentials (401 Unauthorized)",
+            hint=f"refresh the credentials of context {conn.context}",
+        )
+    if status == 0:
+        return ClusterError(f"cannot talk to the Kubernetes API at {conn.host}: {message}")
+    return ClusterError(f"{query.describe(verb)}: HTTP {status}: {message}")
+
+
+def _status_message(e: Any) -> str:
+    """The ``message`` of the Status body the API server sends with errors."""
+    try:
+        body = json.loads(e.body or "")
+        if isinstance(body, Mapping) and body.get("message"):
+            return _one_line(Exception(body["message"]))
+    except ValueError:
+        pass
+    return _one_line(Exception(e.reason or "")) or f"HTTP {e.status}"
+
+
+def read_json(resp: Any) -> Any:
+    """Read a whole (non-streaming) response body as JSON and release the connection."""
+    try:
+        return json.loads(resp.read())
+    finally:
+        resp.release_conn()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Listed:
+    items: tuple[dict[str, Any], ...]
+    resource_version: str
+
+
+def list_all(
+    conn: Connection,
+    query: Query,
+    *,
+    page_size: int = PAGE_SIZE,
+    progress: Callable[[Query, int], None] | None = None,
+    timeout: tuple[float, float] = REQUEST_TIMEOUT,
+) -> Listed:
+    """List every object of ``query``, page by page (``limit``/``continue``).
+
+    Items come without ``kind``/``apiVersion`` in a list; they are put back so the
+    objects look like manifests. A continue token that expired (410) restarts the
+    list from the beginning: continuing with the token the 410 carries would mix
+    two resourceVersions (api-concepts "Retrieving large results sets in chunks").
+    """
+    import urllib3
+
+    for _attempt in range(3):
+        items: list[dict[str, Any]] = []
+        token: str | None = None
+        try:
+            while True:
+                kwargs: dict[str, Any] = {"limit": page_size, "_request_timeout": timeout}
+                if token:
+                    kwargs["_continue"] = token
+                body = read_json(call(conn, query, "list", **kwargs))
+                items.extend(_typed(query.resource, body.get("items") or ()))
+                if progress is not None:
+                    progress(query, len(items))
+                meta = body.get("metadata") or {}
+                token = meta.get("continue")
+                if not token:
+                    rv = meta.get("resourceVersion", "")
+                    return Listed(items=tuple(items), resource_version=rv)
+        except Expired:
+            continue
+        except urllib3.exceptions.HTTPError as e:
+            raise unreachable(conn, e) from e
+    raise ClusterError(f"{query.describe()}: the list kept expiring (410 Gone)")
+
+
+def _typed(resource: Resource, items: Any) -> Iterator[dict[str, Any]]:
+    for item in items:
+        if isinstance(item, dict):
+            item["kind"] = resource.kind
+            item["apiVersion"] = resource.api_version
+            yield item

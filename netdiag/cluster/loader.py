@@ -1,0 +1,119 @@
+"""Manifests on disk (or stdin) -> :class:`ClusterSnapshot`. The I/O edge of loading.
+
+Files or directories (walked recursively for ``*.yaml``, ``*.yml``, ``*.json``,
+in sorted order), ``-`` for stdin; YAML multi-document streams and JSON. Every
+failure is one :class:`ManifestError` naming the file and, where known, the
+line or document.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from netdiag.cluster.build import snapshot_from_objects
+from netdiag.cluster.model import ClusterSnapshot
+from netdiag.errors import ManifestError
+
+SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def load_manifests(paths: Sequence[str], *, keep_going: bool = False) -> ClusterSnapshot:
+    """Load every manifest under ``paths``.
+
+    Raises:
+        ManifestError: unreadable path, empty directory, malformed YAML/JSON, a
+            document without ``kind``, or (without ``keep_going``) an invalid object.
+    """
+    files = [f for p in paths for f in _files(p)]
+    objects: list[tuple[Mapping[str, Any], str]] = []
+    for name in files:
+        objects.extend(parse_documents(_read(name), name))
+    return snapshot_from_objects(objects, source=", ".join(paths), keep_going=keep_going)
+
+
+def _files(path: str) -> list[str]:
+    if path == "-":
+        return ["-"]
+    p = Path(path)
+    if p.is_dir():
+        try:
+            found = sorted(
+                str(f)
+                for f in p.rglob("*")
+                if f.suffix.lower() in SUFFIXES and (f.is_file() or f.is_symlink())
+            )
+        except OSError as e:
+            raise ManifestError(f"{path}: cannot read directory: {e.strerror}") from e
+        if not found:
+            raise ManifestError(
+                f"{path}: directory holds no *.yaml, *.yml or *.json files",
+                hint="point --cluster at manifests, e.g. the output of kubectl get -A -o yaml",
+            )
+        return found
+    if not p.exists():
+        raise ManifestError(f"{path}: no such file or directory")
+    return [path]
+
+
+def _read(name: str) -> str:
+    try:
+        if name == "-":
+            return sys.stdin.read()
+        with open(name, encoding="utf-8") as fh:
+            return fh.read()
+    except OSError as e:
+        raise ManifestError(f"{name}: cannot read: {e.strerror or e}") from e
+    except UnicodeDecodeError as e:
+        raise ManifestError(f"{name}: not UTF-8 text (byte {e.start})") from e
+
+
+def parse_documents(text: str, name: str) -> Iterator[tuple[Mapping[str, Any], str]]:
+    """Yield ``(object, origin)`` for each non-empty document of a YAML/JSON stream."""
+    label = "<stdin>" if name == "-" else name
+    if name.endswith(".json") or text.lstrip().startswith(("{", "[")):
+        docs = _json_documents(text, label)
+    else:
+        docs = _yaml_documents(text, label)
+    for index, doc in enumerate(docs, start=1):
+        if doc is None:
+            continue
+        origin = f"{label} (document {index})"
+        if isinstance(doc, list):
+            doc = {"kind": "List", "items": doc}
+        if not isinstance(doc, Mapping):
+            raise ManifestError(f"{origin}: expected a Kubernetes object, got {type(doc).__name__}")
+        if not doc.get("kind"):
+            raise ManifestError(
+                f"{origin}: object has no 'kind'",
+                hint="every manifest needs apiVersion and kind",
+            )
+        yield doc, origin
+
+
+def _json_documents(text: str, label: str) -> list[Any]:
+    import json
+
+    try:
+        return [json.loads(text)]
+    except json.JSONDecodeError as e:
+        if not label.endswith(".json"):
+            return _yaml_documents(text, label)  # YAML flow style that is not JSON
+        raise ManifestError(f"{label}:{e.lineno}:{e.colno}: malformed JSON: {e.msg}") from e
+
+
+def _yaml_documents(text: str, label: str) -> list[Any]:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return list(yaml.load_all(text, Loader=loader))
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label
+        problem = e.problem or e.context or "malformed YAML"
+        raise ManifestError(f"{where}: malformed YAML: {problem}") from e
+    except yaml.YAMLError as e:
+        raise ManifestError(f"{label}: malformed YAML: {e}") from e

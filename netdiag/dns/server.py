@@ -1,0 +1,281 @@
+"""A real UDP+TCP DNS server for the modelled cluster zone (``netdiag dns serve``).
+
+Edge module. Usage from tests and other commands::
+
+    with DnsServer(zone, [("127.0.0.1", 0)], query_log="q.jsonl") as server:
+        host, port = server.addresses[0]
+        ...  # send queries; every one is logged as a JSON line
+
+Sockets are bound in the constructor's caller (``start``), so a port in use is
+a :class:`UsageError` naming the address before anything runs. The asyncio
+loop runs in a background thread (``start``/``stop``, or the context
+manager) or in the foreground until SIGINT/SIGTERM (``serve_forever``).
+Each query log line: ``time`` (UTC, ISO 8601), ``client`` (``ip:port``),
+``proto`` (udp|tcp), ``id``, ``name`` (as asked, trailing dot), ``type``,
+``rcode`` (``TIMEOUT`` when no reply was sent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import ipaddress
+import json
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, cast
+
+from netdiag.dns.wire import Handled, Responder
+from netdiag.dns.zone import ClusterZone
+from netdiag.errors import UsageError
+
+DEFAULT_LISTEN = ("127.0.0.1", 5353)
+_UDP_RCVBUF = 4 * 1024 * 1024
+_TCP_IDLE = 10.0
+
+QueryHook = Callable[[dict[str, Any]], None]
+
+
+def _format_addr(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _bind_error(host: str, port: int, e: OSError) -> UsageError:
+    where = _format_addr(host, port)
+    if e.errno == errno.EADDRINUSE:
+        return UsageError(f"--listen {where}: address already in use", hint="pick another port")
+    if e.errno == errno.EACCES:
+        return UsageError(f"--listen {where}: permission denied (ports below 1024 need root)")
+    return UsageError(f"--listen {where}: cannot listen: {e.strerror or e}")
+
+
+def bind_pair(host: str, port: int) -> tuple[socket.socket, socket.socket]:
+    """A UDP and a TCP socket on the same address and port (port 0 = pick a free one)."""
+    try:
+        family = socket.AF_INET6 if ipaddress.ip_address(host).version == 6 else socket.AF_INET
+    except ValueError as e:
+        raise UsageError(f"--listen {host}: not an IP address") from e
+    for _attempt in range(20):
+        udp = socket.socket(family, socket.SOCK_DGRAM)
+        tcp = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _UDP_RCVBUF)
+            udp.bind((host, port))
+            actual = udp.getsockname()[1]
+            tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            tcp.bind((host, actual))
+            tcp.listen(128)
+            udp.setblocking(False)
+            tcp.setblocking(False)
+            return udp, tcp
+        except OSError as e:
+            udp.close()
+            tcp.close()
+            if port == 0 and e.errno == errno.EADDRINUSE:
+                continue  # the kernel's free UDP port is taken for TCP: try another
+            raise _bind_error(host, port, e) from e
+    raise UsageError(f"--listen {_format_addr(host, port)}: no free port for UDP and TCP")
+
+
+class _Udp(asyncio.DatagramProtocol):
+    def __init__(self, server: DnsServer) -> None:
+        self.server = server
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[Any, ...]) -> None:
+        handled = self.server.responder.handle(data, 512)
+        if handled.reply is not None and self.transport is not None:
+            self.transport.sendto(handled.reply, addr)
+        self.server.record(handled, addr, "udp", data)
+
+    def error_received(self, exc: Exception) -> None:
+        pass  # ICMP errors from clients that went away: nothing to do
+
+
+class DnsServer:
+    """Serves a :class:`ClusterZone` over UDP and TCP on one or more addresses."""
+
+    def __init__(
+        self,
+        zone: ClusterZone,
+        listen: Sequence[tuple[str, int]] = (DEFAULT_LISTEN,),
+        *,
+        query_log: str | Path | None = None,
+        on_query: QueryHook | None = None,
+        cache: bool = True,
+    ) -> None:
+        self.zone = zone
+        self.responder = Responder(zone, cache=cache)
+        self.listen = tuple(listen) or (DEFAULT_LISTEN,)
+        self.query_log = Path(query_log) if query_log is not None else None
+        self.on_query = on_query
+        #: The bound ``(host, port)`` per listen address (port 0 resolved).
+        self.addresses: list[tuple[str, int]] = []
+        self.queries = 0
+        self._sockets: list[tuple[socket.socket, socket.socket]] = []
+        self._log: IO[str] | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def bind(self) -> None:
+        """Bind every listen address now; raises :class:`UsageError` on failure."""
+        if self._sockets:
+            return
+        try:
+            for host, port in self.listen:
+                pair = bind_pair(host, port)
+                self._sockets.append(pair)
+                self.addresses.append((host, pair[0].getsockname()[1]))
+        except BaseException:
+            self._close_sockets()
+            raise
+        if self.query_log is not None:
+            try:
+                self._log = self.query_log.open("a", encoding="utf-8", buffering=1)
+            except OSError as e:
+                self._close_sockets()
+                raise UsageError(f"--query-log {self.query_log}: cannot open: {e}") from e
+
+    def start(self) -> DnsServer:
+        """Bind, then serve in a background thread until :meth:`stop`."""
+        self.bind()
+        self._thread = threading.Thread(target=self._run_thread, name="netdiag-dns", daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop serving, close sockets and the query log (idempotent)."""
+        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._stop.set)
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self._close_sockets()
+
+    def serve_forever(self, *, on_ready: Callable[[], None] | None = None) -> None:
+        """Serve in this thread until SIGINT or SIGTERM, then shut down cleanly."""
+        self.bind()
+        try:
+            asyncio.run(self._serve(signals=True, on_ready=on_ready))
+        finally:
+            self._close_sockets()
+
+    def __enter__(self) -> DnsServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _run_thread(self) -> None:
+        try:
+            asyncio.run(self._serve(signals=False, on_ready=self._ready.set))
+        except BaseException as e:  # reported to start() when it happens early
+            self._error = e
+            self._ready.set()
+
+    def _close_sockets(self) -> None:
+        for udp, tcp in self._sockets:
+            udp.close()
+            tcp.close()
+        self._sockets = []
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    # -- the loop --------------------------------------------------------------
+
+    async def _serve(self, *, signals: bool, on_ready: Callable[[], None] | None) -> None:
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+        self._stop = asyncio.Event()
+        if signals:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, self._stop.set)
+        transports: list[asyncio.BaseTransport] = []
+        servers: list[asyncio.Server] = []
+        for udp, tcp in self._sockets:
+            udp_transport, _ = await loop.create_datagram_endpoint(lambda: _Udp(self), sock=udp)
+            transports.append(udp_transport)
+            servers.append(await asyncio.start_server(self._tcp_client, sock=tcp))
+        if on_ready is not None:
+            on_ready()
+        await self._stop.wait()
+        for transport in transports:
+            transport.close()
+        for srv in servers:
+            srv.close()
+            await srv.wait_closed()
+        if signals:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+
+    async def _tcp_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = writer.get_extra_info("peername") or ("?", 0)
+        try:
+            while True:
+                head = await asyncio.wait_for(reader.readexactly(2), _TCP_IDLE)
+                data = await asyncio.wait_for(
+                    reader.readexactly(int.from_bytes(head, "big")), _TCP_IDLE
+                )
+                handled = self.responder.handle(data, None)
+                if handled.reply is not None:
+                    writer.write(len(handled.reply).to_bytes(2, "big") + handled.reply)
+                    await writer.drain()
+                self.record(handled, peer, "tcp", data)
+        except (asyncio.IncompleteReadError, TimeoutError, ConnectionError, OSError):
+            pass
+        finally:
+            writer.close()
+
+    # -- logging ---------------------------------------------------------------
+
+    def record(self, handled: Handled, addr: tuple[Any, ...], proto: str, data: bytes) -> None:
+        """Count the query and append it to the query log / hook (never raises)."""
+        if not handled.name:
+            return  # dropped garbage or a header-only error: not a question
+        self.queries += 1
+        if self._log is None and self.on_query is None:
+            return
+        entry = {
+            "time": _now(),
+            "client": _format_addr(str(addr[0]), int(addr[1])),
+            "proto": proto,
+            "id": int.from_bytes(data[:2], "big"),
+            "name": handled.name,
+            "type": handled.type,
+            "rcode": handled.rcode,
+        }
+        try:
+            if self._log is not None:
+                self._log.write(json.dumps(entry) + "\n")
+            if self.on_query is not None:
+                self.on_query(entry)
+        except Exception as e:  # a full disk must not stop the server
+            print(f"warning: query log: {e}", file=sys.stderr)
+
+
+def _now() -> str:
+    t = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1e6):06d}Z"

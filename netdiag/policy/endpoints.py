@@ -1,0 +1,191 @@
+"""Endpoints of a connection question: a pod, an external address/CIDR, or a Service.
+
+A Service is not a policy subject: traffic to it is judged after DNAT, per
+backend pod and the resolved ``targetPort`` (trap 7; named targetPorts resolve
+on each backend's container ports).
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+from dataclasses import dataclass
+
+from netdiag.cluster.model import (
+    NAMESPACE_NAME_LABEL,
+    ClusterSnapshot,
+    Labels,
+    Pod,
+    Protocol,
+    Service,
+    ServicePort,
+)
+from netdiag.errors import InputError
+from netdiag.policy.compile import Network, parse_network
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Endpoint:
+    """A pod (``pod`` set) or an address range outside the pod model (``network`` set)."""
+
+    text: str
+    pod: Pod | None = None
+    network: Network | None = None
+    #: Set when the address is a Service ClusterIP (trap 8: implementation-defined).
+    cluster_ip_of: str = ""
+
+    @property
+    def is_pod(self) -> bool:
+        return self.pod is not None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Backend:
+    """One DNAT target of a Service port: the backend pod and the resolved port."""
+
+    pod: Pod
+    service_port: ServicePort
+    #: ``None`` when a named targetPort does not exist on this backend.
+    target_port: int | None
+
+
+def pod_endpoint(pod: Pod) -> Endpoint:
+    return Endpoint(text=pod.key, pod=pod)
+
+
+def namespace_labels(snapshot: ClusterSnapshot) -> dict[str, Labels]:
+    """Labels per namespace; an undeclared namespace has its automatic name label."""
+    out = {ns.name: ns.labels for ns in snapshot.namespaces}
+    for pod in snapshot.pods:
+        if pod.namespace not in out:
+            out[pod.namespace] = Labels({NAMESPACE_NAME_LABEL: pod.namespace})
+    return out
+
+
+def cluster_ips(snapshot: ClusterSnapshot) -> dict[str, str]:
+    """ClusterIP address → ``ns/service``."""
+    return {ip: svc.key for svc in snapshot.services for ip in svc.cluster_ips if ip != "None"}
+
+
+def resolve_endpoint(snapshot: ClusterSnapshot, text: str) -> Endpoint | Service:
+    """``ns/pod``, ``ns/service``, an IP or a CIDR; raises :class:`InputError` naming it."""
+    if "/" in text:
+        ns, _, name = text.partition("/")
+        if ns and name and not _looks_numeric(ns):
+            pod = snapshot.pod(ns, name)
+            if pod is not None:
+                return pod_endpoint(pod)
+            svc = snapshot.service(ns, name)
+            if svc is not None:
+                return svc
+            raise InputError(
+                f"no pod or service {text!r} in the snapshot", hint=_suggest(snapshot, text)
+            )
+    try:
+        net = parse_network(text)
+    except ValueError:
+        raise InputError(
+            f"bad endpoint {text!r}: expected ns/pod, ns/service, an IP or a CIDR",
+            hint=_suggest(snapshot, text),
+        ) from None
+    if net.num_addresses == 1 and "/" not in text:
+        return _address_endpoint(snapshot, text, net)
+    return Endpoint(text=text, network=net, cluster_ip_of=_overlapping_cluster_ip(snapshot, net))
+
+
+def _looks_numeric(text: str) -> bool:
+    return all(c.isdigit() or c in ".:" for c in text)
+
+
+def _address_endpoint(snapshot: ClusterSnapshot, text: str, net: Network) -> Endpoint | Service:
+    address = str(net.network_address)
+    for pod in snapshot.pods:
+        if not pod.synthetic_ip and address in pod.ips and not pod.host_network:
+            return pod_endpoint(pod)
+    for svc in snapshot.services:
+        if address in svc.cluster_ips:
+            return svc
+    return Endpoint(text=text, network=net)
+
+
+def _overlapping_cluster_ip(snapshot: ClusterSnapshot, net: Network) -> str:
+    for ip, key in sorted(cluster_ips(snapshot).items()):
+        try:
+            if ipaddress.ip_address(ip) in net:
+                return key
+        except ValueError:
+            continue
+    return ""
+
+
+def _suggest(snapshot: ClusterSnapshot, text: str) -> str | None:
+    names = [p.key for p in snapshot.pods] + [s.key for s in snapshot.services]
+    close = difflib.get_close_matches(text, names, n=3, cutoff=0.5)
+    if close:
+        return "did you mean " + ", ".join(close) + "?"
+    if "/" in text:
+        ns = text.partition("/")[0]
+        known = sorted({p.namespace for p in snapshot.pods} | {n.name for n in snapshot.namespaces})
+        if ns not in known:
+            close = difflib.get_close_matches(ns, known, n=3, cutoff=0.5)
+            return f"no namespace {ns!r}" + (f"; did you mean {', '.join(close)}?" if close else "")
+    return None
+
+
+def service_backends(
+    snapshot: ClusterSnapshot, service: Service, protocol_port: tuple[Protocol, int] | None
+) -> tuple[Backend, ...]:
+    """Backends per Service port after DNAT; ``protocol_port`` limits to one service port."""
+    ports = [
+        sp
+        for sp in service.ports
+        if protocol_port is None or (sp.protocol, sp.port) == protocol_port
+    ]
+    out = []
+    for pod in backend_pods(snapshot, service):
+        for sp in ports:
+            out.append(Backend(pod=pod, service_port=sp, target_port=target_port(pod, sp)))
+    return tuple(out)
+
+
+def target_port(pod: Pod, sp: ServicePort) -> int | None:
+    """ServicePort.targetPort: a number, a name looked up on *this* pod, or the port itself."""
+    if isinstance(sp.target_port, str) and sp.target_port and not sp.target_port.isdigit():
+        for cp in pod.container_ports:
+            if cp.name == sp.target_port and cp.protocol is sp.protocol:
+                return cp.container_port
+        return None
+    number = int(sp.target_port or 0)
+    return number or sp.port
+
+
+def backend_pods(snapshot: ClusterSnapshot, service: Service) -> tuple[Pod, ...]:
+    """Ready backends from the EndpointSlices, else from the selector."""
+    slices = snapshot.slices_for(service)
+    if slices:
+        by_ip = {ip: p for p in snapshot.pods if p.namespace == service.namespace for ip in p.ips}
+        found: dict[str, Pod] = {}
+        for sl in slices:
+            for ep in sl.endpoints:
+                if not (ep.ready or service.publish_not_ready_addresses):
+                    continue
+                pod = snapshot.pod(service.namespace, ep.target_pod) if ep.target_pod else None
+                pod = pod or next((by_ip[a] for a in ep.addresses if a in by_ip), None)
+                if pod is not None:
+                    found[pod.key] = pod
+        return tuple(found[k] for k in sorted(found))
+    if service.selector is None or not service.selector:
+        return ()
+    selector = service.selector
+    return tuple(
+        sorted(
+            (
+                p
+                for p in snapshot.pods
+                if p.namespace == service.namespace
+                and all(p.labels.get(k) == v for k, v in selector.items())
+                and (p.ready or service.publish_not_ready_addresses)
+            ),
+            key=lambda p: p.key,
+        )
+    )

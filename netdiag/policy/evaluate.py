@@ -1,0 +1,394 @@
+"""Evaluate and explain one connection: egress of the source AND ingress of the destination.
+
+networking.k8s.io/v1 NetworkPolicy semantics (DESIGN.md §4 traps 1–9): a pod is
+isolated in a direction only by policies of its own namespace that select it
+and whose effective policyTypes name that direction; then a connection is
+allowed if any rule of any of those policies allows it (rules and policies
+OR, trap 2); a connection needs both the source's egress and the
+destination's ingress.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import replace
+
+from netdiag.cluster.model import ClusterSnapshot, Labels, Pod, Service
+from netdiag.policy.compile import (
+    CompiledPeer,
+    CompiledPolicy,
+    CompiledRule,
+    NamedPorts,
+    compile_policies,
+    named_ports_of,
+)
+from netdiag.policy.endpoints import (
+    Endpoint,
+    cluster_ips,
+    namespace_labels,
+    pod_endpoint,
+    resolve_endpoint,
+    service_backends,
+)
+from netdiag.policy.ports import ALL, EMPTY, PortSet
+from netdiag.policy.verdict import (
+    ConnectionVerdict,
+    Direction,
+    PathVerdict,
+    RuleMatch,
+    RuleMiss,
+    Side,
+    Verdict,
+    combine,
+    summarise,
+)
+
+
+class Evaluator:
+    """Compiled policies and lookup tables for one snapshot; ask it many questions."""
+
+    def __init__(self, snapshot: ClusterSnapshot) -> None:
+        self.snapshot = snapshot
+        self.policies: tuple[CompiledPolicy, ...] = compile_policies(snapshot.network_policies)
+        self.ns_labels: dict[str, Labels] = namespace_labels(snapshot)
+        self.cluster_ips = cluster_ips(snapshot)
+        self._by_ns: dict[str, list[CompiledPolicy]] = {}
+        for pol in self.policies:
+            self._by_ns.setdefault(pol.namespace, []).append(pol)
+
+    # -- one side ---------------------------------------------------------------
+    def selecting(self, pod: Pod, direction: Direction) -> list[CompiledPolicy]:
+        """Policies of the pod's own namespace that select it in ``direction`` (trap 1)."""
+        egress = direction is Direction.EGRESS
+        return [
+            p
+            for p in self._by_ns.get(pod.namespace, ())
+            if (p.isolates_egress if egress else p.isolates_ingress)
+            and p.pod_selector.matches(pod.labels)
+        ]
+
+    def side(
+        self, subject: Endpoint, peer: Endpoint, direction: Direction, query: PortSet = ALL
+    ) -> Side:
+        pod = subject.pod
+        if pod is None:
+            return Side(
+                direction=direction,
+                subject=subject.text,
+                applicable=False,
+                isolated=False,
+                ports=query,
+                notes=("not a pod: no NetworkPolicy applies to it",),
+            )
+        policies = self.selecting(pod, direction)
+        if not policies:
+            return Side(
+                direction=direction,
+                subject=subject.text,
+                applicable=True,
+                isolated=False,
+                ports=query,
+                notes=(f"not isolated for {direction.value} (no policy selects it)",),
+            )
+        dst = peer if direction is Direction.EGRESS else subject
+        named = named_ports_of(dst.pod) if dst.pod is not None else None
+        matches: list[RuleMatch] = []
+        misses: list[RuleMiss] = []
+        ports = EMPTY
+        for pol in policies:
+            rules = pol.egress if direction is Direction.EGRESS else pol.ingress
+            for rule in rules:
+                got = self._rule(pol, rule, peer, named, query, misses)
+                if got is not None:
+                    matches.append(got)
+                    ports = ports | got.ports
+            if not rules:
+                misses.append(
+                    RuleMiss(
+                        policy=pol.key,
+                        rule=-1,
+                        peer=None,
+                        score=100,
+                        reason=f"{pol.key} has no {direction.value} rules: it only isolates",
+                    )
+                )
+        return Side(
+            direction=direction,
+            subject=subject.text,
+            applicable=True,
+            isolated=True,
+            policies=tuple(p.key for p in policies),
+            ports=ports,
+            matches=tuple(matches),
+            misses=tuple(misses),
+            unknown=self._unknown(pod, peer, direction),
+            notes=self._synthetic_notes(peer, policies, direction),
+        )
+
+    def _rule(
+        self,
+        pol: CompiledPolicy,
+        rule: CompiledRule,
+        peer: Endpoint,
+        named: NamedPorts | None,
+        query: PortSet,
+        misses: list[RuleMiss],
+    ) -> RuleMatch | None:
+        hit: CompiledPeer | None = None
+        if rule.peers:
+            peer_misses = []
+            for cp in rule.peers:
+                reason, score = self.peer_miss(cp, peer)
+                if not reason:
+                    hit = cp
+                    break
+                peer_misses.append(
+                    RuleMiss(
+                        policy=pol.key, rule=rule.index, peer=cp.index, reason=reason, score=score
+                    )
+                )
+            if hit is None:
+                misses.extend(peer_misses)
+                return None
+        ports = rule.port_set(named) & query
+        peer_text = hit.describe() if hit is not None else "every peer"
+        port_text = ", ".join(p.describe() for p in rule.ports) or "every port"
+        if ports.is_empty:
+            why = f"{pol.key} rule {rule.index} matches {peer.text} but allows only {port_text}"
+            if rule.has_named_ports:
+                why += " (named ports resolve on the destination pod's container ports)"
+            misses.append(
+                RuleMiss(
+                    policy=pol.key,
+                    rule=rule.index,
+                    peer=hit.index if hit else None,
+                    reason=why,
+                    score=0,
+                )
+            )
+            return None
+        return RuleMatch(
+            policy=pol.key,
+            rule=rule.index,
+            peer=hit.index if hit else None,
+            ports=ports,
+            peer_text=peer_text,
+            port_text=port_text,
+        )
+
+    def peer_miss(self, cp: CompiledPeer, peer: Endpoint) -> tuple[str, int]:
+        """``("", 0)`` when the peer entry matches ``peer``; else the reason and a distance."""
+        lead = f"peer {cp.index} allows {cp.describe()}"
+        pod = peer.pod
+        if cp.ip_block is not None:
+            return self._ip_block_miss(cp, peer, lead)
+        if pod is None:
+            # NetworkPolicyPeer selectors select pods, never other addresses (trap 3).
+            return f"{lead}; {peer.text} is not a pod", 50
+        ns_labels = self.ns_labels.get(pod.namespace, Labels())
+        if not cp.namespace_matches(pod.namespace, ns_labels):
+            if cp.namespace_selector is None:
+                return f"{lead}; {pod.key} is in namespace {pod.namespace}", 20
+            why = "; ".join(cp.namespace_selector.mismatches(ns_labels))
+            return f"{lead}; namespace {pod.namespace} does not match: {why}", 10
+        if cp.pod_selector is not None and not cp.pod_selector.matches(pod.labels):
+            why = "; ".join(cp.pod_selector.mismatches(pod.labels))
+            return f"{lead}; {pod.key} does not match: {why}", len(
+                cp.pod_selector.mismatches(pod.labels)
+            )
+        return "", 0
+
+    def _ip_block_miss(self, cp: CompiledPeer, peer: Endpoint, lead: str) -> tuple[str, int]:
+        block = cp.ip_block
+        assert block is not None
+        pod = peer.pod
+        if pod is not None:
+            if pod.synthetic_ip:
+                # Trap 4: an invented IP is not an address anyone can match.
+                return f"{lead}; {pod.key} has a synthetic IP, which no ipBlock matches", 40
+            for ip in pod.ips:
+                # Trap 4: ipBlock matches pod IPs by address (upstream e2e allows
+                # egress to a pod through its /32).
+                if block.contains_address(ipaddress.ip_address(ip)):
+                    return "", 0
+            shown = ", ".join(pod.ips) or "no IP"
+            return f"{lead}; {pod.key} ({shown}) is outside it", 30
+        assert peer.network is not None
+        if block.contains_network(peer.network):
+            return "", 0
+        if peer.network.overlaps(block.network):
+            return f"{lead}; {peer.text} is only partly inside it", 5
+        return f"{lead}; {peer.text} is outside it", 30
+
+    def _unknown(self, pod: Pod, peer: Endpoint, direction: Direction) -> str:
+        """Trap 8: hostNetwork and ClusterIP cases are implementation-defined."""
+        if pod.host_network:
+            return f"{pod.key} uses hostNetwork: policy for it is implementation-defined"
+        if peer.pod is not None and peer.pod.host_network:
+            return (
+                f"{peer.pod.key} uses hostNetwork: whether its traffic is seen as a pod or "
+                "as its node is implementation-defined"
+            )
+        if peer.cluster_ip_of:
+            return (
+                f"{peer.text} is a ClusterIP of {peer.cluster_ip_of}: whether policy sees it "
+                "before or after DNAT is implementation-defined"
+            )
+        return ""
+
+    def _synthetic_notes(
+        self, peer: Endpoint, policies: list[CompiledPolicy], direction: Direction
+    ) -> tuple[str, ...]:
+        if peer.pod is None or not peer.pod.synthetic_ip:
+            return ()
+        rules = [
+            r for p in policies for r in (p.egress if direction is Direction.EGRESS else p.ingress)
+        ]
+        if any(cp.ip_block is not None for r in rules for cp in r.peers):
+            return (f"{peer.pod.key} has a synthetic IP: ipBlocks never match it",)
+        return ()
+
+    # -- connections ------------------------------------------------------------
+    def pods(
+        self, src: Endpoint, dst: Endpoint, query: PortSet = ALL, via: str = ""
+    ) -> PathVerdict:
+        if src.pod is not None and dst.pod is not None and src.pod.key == dst.pod.key:
+            # Trap 8: a pod can always reach itself (NetworkPolicy does not apply to loopback).
+            note = ("a pod can always connect to itself",)
+            e = Side(
+                direction=Direction.EGRESS,
+                subject=src.text,
+                applicable=True,
+                isolated=False,
+                ports=query,
+                notes=note,
+            )
+            i = Side(
+                direction=Direction.INGRESS,
+                subject=dst.text,
+                applicable=True,
+                isolated=False,
+                ports=query,
+                notes=note,
+            )
+            return PathVerdict(
+                src=src.text,
+                dst=dst.text,
+                verdict=Verdict.ALLOWED,
+                ports=query,
+                egress=e,
+                ingress=i,
+                via=via,
+            )
+        egress = self.side(src, dst, Direction.EGRESS, query)
+        ingress = self.side(dst, src, Direction.INGRESS, query)
+        verdict, ports = combine(egress, ingress)
+        return PathVerdict(
+            src=src.text,
+            dst=dst.text,
+            verdict=verdict,
+            ports=ports,
+            egress=egress,
+            ingress=ingress,
+            via=via,
+        )
+
+    def connection(
+        self, src: Endpoint | Service, dst: Endpoint | Service, query: PortSet | None = None
+    ) -> ConnectionVerdict:
+        """Evaluate a connection; Services are judged per backend after DNAT (trap 7)."""
+        notes = list(self._cni_notes())
+        if isinstance(src, Service):
+            src_eps = [pod_endpoint(p) for p in _backends_any(self.snapshot, src)]
+            notes.append(f"source service {src.key}: judged from each backend pod")
+        else:
+            src_eps = [src]
+        if isinstance(dst, Service):
+            return self._to_service(src_eps, dst, query, notes)
+        paths = tuple(self.pods(s, dst, query if query is not None else ALL) for s in src_eps)
+        return summarise(_text(src), dst.text, query, paths, notes)
+
+    def _to_service(
+        self, srcs: list[Endpoint], svc: Service, query: PortSet | None, notes: list[str]
+    ) -> ConnectionVerdict:
+        backends = service_backends(self.snapshot, svc, None)
+        paths = []
+        for src in srcs:
+            for b in backends:
+                sp = b.service_port
+                if query is not None and not query.contains(sp.protocol, sp.port):
+                    continue
+                via = f"service {svc.key} port {sp.port}/{sp.protocol.value} → {b.pod.key}:"
+                if b.target_port is None:
+                    notes.append(
+                        f"{b.pod.key} has no container port named {sp.target_port!r} "
+                        f"({sp.protocol.value})"
+                    )
+                    continue
+                via += str(b.target_port)
+                path = self.pods(
+                    src, pod_endpoint(b.pod), PortSet.of(sp.protocol, b.target_port), via
+                )
+                paths.append(self._clusterip_ipblock(path, src, svc))
+        if not backends:
+            notes.append(f"service {svc.key} has no ready backends: connections fail")
+        elif not paths:
+            notes.append(f"service {svc.key} has no port matching {query}")
+        return summarise(
+            _text(srcs[0]) if len(srcs) == 1 else svc.key, svc.key, query, tuple(paths), notes
+        )
+
+    def _clusterip_ipblock(self, path: PathVerdict, src: Endpoint, svc: Service) -> PathVerdict:
+        """Trap 8: an egress ipBlock naming the ClusterIP may or may not see it (pre/post DNAT)."""
+        if src.pod is None or not path.egress.isolated or path.egress.unknown:
+            return path
+        for pol in self.selecting(src.pod, Direction.EGRESS):
+            for rule in pol.egress:
+                for cp in rule.peers:
+                    if cp.ip_block is None:
+                        continue
+                    for ip in svc.cluster_ips:
+                        if cp.ip_block.contains_address(ipaddress.ip_address(ip)):
+                            why = (
+                                f"{pol.key} rule {rule.index} peer {cp.index} ({cp.ip_block}) "
+                                f"names ClusterIP {ip}: pre- or post-DNAT matching is "
+                                "implementation-defined"
+                            )
+                            egress = replace(path.egress, unknown=why)
+                            verdict, ports = combine(egress, path.ingress)
+                            return replace(path, verdict=verdict, ports=ports, egress=egress)
+        return path
+
+    def _cni_notes(self) -> tuple[str, ...]:
+        cni = self.snapshot.cni
+        if cni.enforces_network_policy is False:
+            # Trap 9: e.g. Flannel alone implements no NetworkPolicy at all.
+            names = ", ".join(cni.plugins) or "the CNI"
+            return (
+                f"{names} does not enforce NetworkPolicy: in this cluster every connection "
+                "is open; the verdict is what the policies say",
+            )
+        return ()
+
+
+def _backends_any(snapshot: ClusterSnapshot, svc: Service) -> list[Pod]:
+    from netdiag.policy.endpoints import backend_pods
+
+    return list(backend_pods(snapshot, svc))
+
+
+def _text(ep: Endpoint | Service) -> str:
+    return ep.key if isinstance(ep, Service) else ep.text
+
+
+def evaluate(
+    snapshot: ClusterSnapshot,
+    src: Endpoint | Service | str,
+    dst: Endpoint | Service | str,
+    port: PortSet | None = None,
+) -> ConnectionVerdict:
+    """Evaluate ``src → dst`` (endpoints or their text: ``ns/pod``, ``ns/svc``, IP, CIDR)."""
+    ev = Evaluator(snapshot)
+    s = resolve_endpoint(snapshot, src) if isinstance(src, str) else src
+    d = resolve_endpoint(snapshot, dst) if isinstance(dst, str) else dst
+    return ev.connection(s, d, port)

@@ -1,0 +1,190 @@
+"""What an evaluation returns: verdicts, per-direction sides, rule matches and misses."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from netdiag.policy.ports import ALL, EMPTY, PortSet
+
+
+class Verdict(enum.Enum):
+    ALLOWED = "allowed"
+    DENIED = "denied"
+    #: Implementation-defined (hostNetwork pods, ipBlocks naming ClusterIPs; trap 8).
+    UNKNOWN = "unknown"
+
+
+class Direction(enum.Enum):
+    EGRESS = "egress"
+    INGRESS = "ingress"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuleMatch:
+    """A rule that allowed (part of) the connection: policy, rule index, peer index, ports."""
+
+    policy: str
+    rule: int
+    #: ``None`` when the rule has no peers (it allows every peer).
+    peer: int | None
+    ports: PortSet
+    peer_text: str
+    port_text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuleMiss:
+    """A rule that did not allow it, and why; ``score`` orders misses, nearest first."""
+
+    policy: str
+    rule: int
+    peer: int | None
+    reason: str
+    score: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Side:
+    """One direction of a connection as its subject's policies see it."""
+
+    direction: Direction
+    subject: str
+    #: False when the subject is not a pod (an external address): no policy applies.
+    applicable: bool
+    isolated: bool
+    policies: tuple[str, ...] = ()
+    ports: PortSet = ALL
+    matches: tuple[RuleMatch, ...] = ()
+    misses: tuple[RuleMiss, ...] = ()
+    #: Non-empty when the outcome is implementation-defined (trap 8).
+    unknown: str = ""
+    notes: tuple[str, ...] = ()
+
+    @property
+    def nearest_miss(self) -> RuleMiss | None:
+        return min(self.misses, key=lambda m: m.score) if self.misses else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PathVerdict:
+    """One concrete src → dst pair (for a Service: one backend after DNAT)."""
+
+    src: str
+    dst: str
+    verdict: Verdict
+    ports: PortSet
+    egress: Side
+    ingress: Side
+    #: ``service ns/name port 80/TCP → targetPort 8080`` for Service backends.
+    via: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConnectionVerdict:
+    src: str
+    dst: str
+    verdict: Verdict
+    ports: PortSet
+    query: PortSet | None
+    paths: tuple[PathVerdict, ...]
+    notes: tuple[str, ...] = ()
+
+
+def combine(egress: Side, ingress: Side) -> tuple[Verdict, PortSet]:
+    """Both sides must allow; an implementation-defined side makes the result ``UNKNOWN``
+    unless the other, well-defined side already denies everything."""
+    ports = egress.ports & ingress.ports
+    if not egress.unknown and not ingress.unknown:
+        return (Verdict.ALLOWED if ports else Verdict.DENIED), ports
+    known = [s for s in (egress, ingress) if not s.unknown]
+    if any(s.ports.is_empty for s in known):
+        return Verdict.DENIED, EMPTY
+    return Verdict.UNKNOWN, ports
+
+
+def summarise(
+    src: str, dst: str, query: PortSet | None, paths: tuple[PathVerdict, ...], notes: list[str]
+) -> ConnectionVerdict:
+    """All paths must allow for ALLOWED; any UNKNOWN path (none denying) makes it UNKNOWN."""
+    verdicts = {p.verdict for p in paths}
+    ports = EMPTY
+    for p in paths:
+        ports = ports | p.ports
+    if not paths or Verdict.DENIED in verdicts:
+        verdict = Verdict.DENIED
+        allowed = sum(p.verdict is Verdict.ALLOWED for p in paths)
+        if allowed:
+            notes.append(f"only {allowed} of {len(paths)} paths are allowed")
+    elif Verdict.UNKNOWN in verdicts:
+        verdict = Verdict.UNKNOWN
+    else:
+        verdict = Verdict.ALLOWED
+    return ConnectionVerdict(
+        src=src,
+        dst=dst,
+        verdict=verdict,
+        ports=ports,
+        query=query,
+        paths=paths,
+        notes=tuple(dict.fromkeys(notes)),
+    )
+
+
+VERDICT_SCHEMA = "netdiag/verdict/v1"
+
+
+def _side_json(side: Side) -> dict[str, object]:
+    miss = side.nearest_miss
+    return {
+        "direction": side.direction.value,
+        "subject": side.subject,
+        "applicable": side.applicable,
+        "isolated": side.isolated,
+        "policies": list(side.policies),
+        "ports": side.ports.to_json(),
+        "allowed_by": [
+            {
+                "policy": m.policy,
+                "rule": m.rule,
+                "peer": m.peer,
+                "ports": m.ports.to_json(),
+                "peer_text": m.peer_text,
+                "port_text": m.port_text,
+            }
+            for m in side.matches
+        ],
+        "nearest_miss": None if miss is None else _miss_json(miss),
+        "misses": [_miss_json(m) for m in sorted(side.misses, key=lambda m: m.score)],
+        "implementation_defined": side.unknown or None,
+        "notes": list(side.notes),
+    }
+
+
+def _miss_json(m: RuleMiss) -> dict[str, object]:
+    return {"policy": m.policy, "rule": m.rule, "peer": m.peer, "reason": m.reason}
+
+
+def verdict_document(v: ConnectionVerdict) -> dict[str, object]:
+    """JSON ``netdiag/verdict/v1``: verdict, allowed ports, and both sides of every path."""
+    return {
+        "schema": VERDICT_SCHEMA,
+        "src": v.src,
+        "dst": v.dst,
+        "query": None if v.query is None else v.query.to_json(),
+        "verdict": v.verdict.value,
+        "ports": v.ports.to_json(),
+        "notes": list(v.notes),
+        "paths": [
+            {
+                "src": p.src,
+                "dst": p.dst,
+                "via": p.via or None,
+                "verdict": p.verdict.value,
+                "ports": p.ports.to_json(),
+                "egress": _side_json(p.egress),
+                "ingress": _side_json(p.ingress),
+            }
+            for p in v.paths
+        ],
+    }

@@ -1,0 +1,196 @@
+"""The class-based matrix against a pair-by-pair evaluator, and the engine's invariants."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from netdiag.cluster.model import ClusterSnapshot, Labels, OwnerRef
+from netdiag.policy.endpoints import Endpoint
+from netdiag.policy.evaluate import Evaluator
+from netdiag.policy.matrix import Matrix, reachability_document
+from netdiag.policy.ports import ALL, PortSet
+from netdiag.policy.verdict import Direction, Verdict
+from tests.policy.conftest import e2e_cluster, peer, policy, port, rule, sel
+from tests.policy.strategies import CIDRS, clusters, policies
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EXTERNALS = ("10.0.0.0/24", "10.0.0.4/30", "192.0.2.0/24", "10.96.0.10")
+
+
+def table(m: Matrix) -> dict[tuple[str, str], tuple[Verdict, PortSet]]:
+    return {
+        (r.id, c.id): (m.cell(i, j).verdict, m.cell(i, j).ports)
+        for i, r in enumerate(m.rows)
+        for j, c in enumerate(m.cols)
+    }
+
+
+def naive(snap: ClusterSnapshot, m: Matrix) -> dict[tuple[str, str], tuple[Verdict, PortSet]]:
+    """Deliberately naive: every pair through the explaining evaluator."""
+    ev = Evaluator(snap)
+    eps = [m._endpoint(n.members[0]) for n in m.rows]
+    out = {}
+    for a in eps:
+        for b in eps:
+            p = ev.pods(a, b, m.query or ALL)
+            out[(a.text, b.text)] = (p.verdict, p.ports)
+    return out
+
+
+@SETTINGS
+@given(clusters(), st.sampled_from((None, PortSet.all(), "80/TCP")))
+def test_class_matrix_equals_pair_by_pair_evaluation(snap: ClusterSnapshot, q: object) -> None:
+    from netdiag.policy.ports import parse_port_spec
+
+    query = parse_port_spec(q) if isinstance(q, str) else q  # type: ignore[arg-type]
+    m = Matrix(snap, externals=EXTERNALS, ports=query)  # type: ignore[arg-type]
+    assert table(m) == naive(snap, m)
+
+
+@SETTINGS
+@given(clusters(), st.randoms(use_true_random=False))
+def test_permuting_policies_and_pods_never_changes_the_matrix(
+    snap: ClusterSnapshot, rnd: random.Random
+) -> None:
+    pods = list(snap.pods)
+    pols = list(snap.network_policies)
+    rnd.shuffle(pods)
+    rnd.shuffle(pols)
+    shuffled = replace(snap, pods=tuple(pods), network_policies=tuple(pols))
+    assert table(Matrix(snap, externals=EXTERNALS)) == table(Matrix(shuffled, externals=EXTERNALS))
+
+
+@SETTINGS
+@given(clusters())
+def test_unselected_pods_are_open_and_allowed_is_egress_and_ingress(snap: ClusterSnapshot) -> None:
+    ev = Evaluator(snap)
+    for a in snap.pods:
+        for b in snap.pods:
+            if a.key == b.key:
+                continue
+            p = ev.pods(Endpoint(text=a.key, pod=a), Endpoint(text=b.key, pod=b))
+            if not ev.selecting(a, p.egress.direction):
+                assert p.egress.ports == ALL and not p.egress.isolated
+            if not ev.selecting(b, p.ingress.direction):
+                assert p.ingress.ports == ALL and not p.ingress.isolated
+            if not p.egress.unknown and not p.ingress.unknown:
+                both = bool(p.egress.ports & p.ingress.ports)
+                assert (p.verdict is Verdict.ALLOWED) == both
+
+
+@SETTINGS
+@given(clusters(), policies(name="added"))
+def test_a_policy_never_touches_pods_outside_its_namespace(
+    snap: ClusterSnapshot, extra: object
+) -> None:
+    after = replace(snap, network_policies=(*snap.network_policies, extra))  # type: ignore[arg-type]
+    old, new = table(Matrix(snap)), table(Matrix(after))
+    ns = extra.namespace  # type: ignore[attr-defined]
+    for (s, d), cell in old.items():
+        if not s.startswith(f"{ns}/") and not d.startswith(f"{ns}/"):
+            assert new[(s, d)] == cell
+
+
+@SETTINGS
+@given(clusters(), policies(name="added"))
+def test_adding_a_policy_to_isolated_pods_never_removes_a_connection(
+    snap: ClusterSnapshot, extra: object
+) -> None:
+    ev = Evaluator(snap)
+    after = replace(snap, network_policies=(*snap.network_policies, extra))  # type: ignore[arg-type]
+    ev_after = Evaluator(after)
+    new_pol = ev_after.policies[-1]
+    # Only when the new policy isolates nothing new: then it can only add allowances.
+    for pod in snap.pods:
+        if new_pol.selects(pod.namespace, pod.labels):
+            if new_pol.isolates_egress and not ev.selecting(pod, Direction.EGRESS):
+                return
+            if new_pol.isolates_ingress and not ev.selecting(pod, Direction.INGRESS):
+                return
+    old, new = table(Matrix(snap)), table(Matrix(after))
+    for key, (verdict, ports) in old.items():
+        assert ports.issubset(new[key][1])
+        if verdict is Verdict.ALLOWED:
+            assert new[key][0] is Verdict.ALLOWED
+
+
+def test_granularities_and_document_shape() -> None:
+    pods = [
+        replace(p, owner=OwnerRef(kind="Deployment", name="web")) if p.name in "ab" else p
+        for p in e2e_cluster().pods
+    ]
+    snap = e2e_cluster(
+        [
+            policy(
+                "x",
+                "p",
+                selector=sel(pod="a"),
+                ingress=[rule(peer(pods=sel(pod="c")), ports=[port(80)])],
+            )
+        ],
+        pods=pods,
+    )
+    w = Matrix(snap, granularity="workload", policy_cidrs=False)
+    ids = [n.id for n in w.rows]
+    assert ids == ["x/c", "x/web", "y/c", "y/web", "z/c", "z/web"]
+    i, j = ids.index("x/c"), ids.index("x/web")
+    assert w.cell(i, j).verdict is Verdict.ALLOWED  # x/c reaches x/a on 80 and x/b on all: union
+    ns = Matrix(snap, granularity="namespace", policy_cidrs=False)
+    assert [n.id for n in ns.rows] == ["x", "y", "z"]
+    assert ns.rows[0].labels == Labels({"ns": "x", "kubernetes.io/metadata.name": "x"})
+    doc = reachability_document(Matrix(snap, externals=["192.0.2.0/24"]))
+    assert doc["schema"] == "netdiag/reachability/v1"
+    nodes = doc["nodes"]
+    assert nodes[-1] == {
+        "id": "192.0.2.0/24",
+        "kind": "cidr",
+        "namespace": None,
+        "name": "192.0.2.0/24",
+        "labels": {},
+    }
+    edges = doc["edges"]
+    assert edges == sorted(
+        edges,
+        key=lambda e: (
+            [n["id"] for n in nodes].index(e["from"]),
+            [n["id"] for n in nodes].index(e["to"]),
+        ),
+    )
+    assert all(e["from"] != e["to"] for e in edges)
+    to_xa = {e["from"]: e["ports"] for e in edges if e["to"] == "x/a"}
+    assert to_xa == {"x/c": [{"protocol": "TCP", "port": 80}]}
+
+
+def test_port_filter_keeps_only_pairs_allowing_one_of_the_ports() -> None:
+    from netdiag.policy.ports import parse_port_spec
+
+    snap = e2e_cluster([policy("x", "p", ingress=[rule(ports=[port(81)])])])
+    doc = reachability_document(Matrix(snap, ports=parse_port_spec("80/TCP")))
+    assert not [e for e in doc["edges"] if e["to"].startswith("x/")]  # type: ignore[index]
+    doc81 = reachability_document(Matrix(snap, ports=parse_port_spec("81/TCP")))
+    assert len([e for e in doc81["edges"] if e["to"] == "x/a"]) == 8  # type: ignore[index]
+
+
+def test_cidrs_in_policies_become_nodes() -> None:
+    snap = e2e_cluster(
+        [
+            policy(
+                "x",
+                "p",
+                types=("Egress",),
+                egress=[rule(peer(cidr="0.0.0.0/0", except_=["10.0.0.0/8"]))],
+            )
+        ]
+    )
+    m = Matrix(snap)
+    assert [n.id for n in m.rows if n.kind == "cidr"] == ["0.0.0.0/0", "10.0.0.0/8"]
+    ids = [n.id for n in m.rows]
+    assert m.cell(ids.index("x/a"), ids.index("10.0.0.0/8")).verdict is Verdict.DENIED
+    assert (
+        m.cell(ids.index("x/a"), ids.index("0.0.0.0/0")).verdict is Verdict.DENIED
+    )  # partly excepted
+    assert set(CIDRS)  # strategies share the address plan

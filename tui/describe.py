@@ -1,0 +1,142 @@
+"""Readable text for NetworkPolicies: selected pods, rules, YAML (presentation only)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from netdiag_tui.engine import PolicyView
+
+if TYPE_CHECKING:
+    from netdiag.cluster.model import (
+        ClusterSnapshot,
+        NetworkPolicy,
+        NetworkPolicyPeer,
+        NetworkPolicyPort,
+        NetworkPolicyRule,
+    )
+    from netdiag.cluster.selectors import LabelSelector
+
+
+def describe_policy(snapshot: ClusterSnapshot, pol: NetworkPolicy) -> PolicyView:
+    # A policy selects pods of its own namespace only (networking.k8s.io/v1
+    # NetworkPolicySpec.podSelector).
+    selected = tuple(
+        p.key
+        for p in snapshot.pods
+        if p.namespace == pol.namespace and pol.pod_selector.matches(p.labels)
+    )
+    return PolicyView(
+        key=pol.key,
+        namespace=pol.namespace,
+        name=pol.name,
+        policy_types=tuple(sorted(pol.effective_policy_types)),
+        selected=tuple(sorted(selected)),
+        ingress=tuple(_rule(r, "from") for r in pol.ingress),
+        egress=tuple(_rule(r, "to") for r in pol.egress),
+        yaml=_yaml(pol),
+    )
+
+
+def selector_text(sel: LabelSelector) -> str:
+    if sel.is_empty:
+        return "all pods"
+    parts = [f"{k}={v}" for k, v in sel.match_labels]
+    parts += [str(r) for r in sel.match_expressions]
+    return ",".join(parts)
+
+
+def _peer(peer: NetworkPolicyPeer) -> str:
+    if peer.ip_block is not None:
+        text = f"ipBlock {peer.ip_block.cidr}"
+        if peer.ip_block.except_:
+            text += " except " + ",".join(peer.ip_block.except_)
+        return text
+    parts = []
+    if peer.namespace_selector is not None:
+        ns = peer.namespace_selector
+        parts.append("every namespace" if ns.is_empty else f"namespaces {selector_text(ns)}")
+    if peer.pod_selector is not None:
+        parts.append(selector_text(peer.pod_selector))
+    elif peer.namespace_selector is not None:
+        parts.append("all pods")
+    text = " / ".join(parts)
+    return text if peer.namespace_selector is not None else f"{text} (same namespace)"
+
+
+def _port(port: NetworkPolicyPort) -> str:
+    if port.port is None:
+        return f"any/{port.protocol.value}"
+    if port.end_port is not None:
+        return f"{port.port}-{port.end_port}/{port.protocol.value}"
+    return f"{port.port}/{port.protocol.value}"
+
+
+def _rule(rule: NetworkPolicyRule, word: str) -> str:
+    peers = ", ".join(_peer(p) for p in rule.peers) if rule.peers else "anywhere"
+    ports = ", ".join(_port(p) for p in rule.ports) if rule.ports else "all ports"
+    return f"{word} {peers} on {ports}"
+
+
+def _selector_dict(sel: LabelSelector) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if sel.match_labels:
+        out["matchLabels"] = dict(sel.match_labels)
+    if sel.match_expressions:
+        out["matchExpressions"] = [
+            {"key": r.key, "operator": r.operator.value, "values": sorted(r.values)}
+            if r.values
+            else {"key": r.key, "operator": r.operator.value}
+            for r in sel.match_expressions
+        ]
+    return out
+
+
+def _peer_dict(peer: NetworkPolicyPeer) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if peer.pod_selector is not None:
+        out["podSelector"] = _selector_dict(peer.pod_selector)
+    if peer.namespace_selector is not None:
+        out["namespaceSelector"] = _selector_dict(peer.namespace_selector)
+    if peer.ip_block is not None:
+        block: dict[str, Any] = {"cidr": peer.ip_block.cidr}
+        if peer.ip_block.except_:
+            block["except"] = list(peer.ip_block.except_)
+        out["ipBlock"] = block
+    return out
+
+
+def _port_dict(port: NetworkPolicyPort) -> dict[str, Any]:
+    out: dict[str, Any] = {"protocol": port.protocol.value}
+    if port.port is not None:
+        out["port"] = port.port
+    if port.end_port is not None:
+        out["endPort"] = port.end_port
+    return out
+
+
+def _rule_dict(rule: NetworkPolicyRule, word: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if rule.peers:
+        out[word] = [_peer_dict(p) for p in rule.peers]
+    if rule.ports:
+        out["ports"] = [_port_dict(p) for p in rule.ports]
+    return out
+
+
+def _yaml(pol: NetworkPolicy) -> str:
+    import yaml
+
+    spec: dict[str, Any] = {"podSelector": _selector_dict(pol.pod_selector)}
+    if pol.policy_types:
+        spec["policyTypes"] = list(pol.policy_types)
+    if pol.ingress:
+        spec["ingress"] = [_rule_dict(r, "from") for r in pol.ingress]
+    if pol.egress:
+        spec["egress"] = [_rule_dict(r, "to") for r in pol.egress]
+    doc = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": pol.name, "namespace": pol.namespace},
+        "spec": spec,
+    }
+    return str(yaml.safe_dump(doc, sort_keys=False))
