@@ -240,10 +240,9 @@ class FakeAPIServer:
                 continue
             if fields.get("metadata.namespace", ns) != ns:
                 continue
-            item = copy.deepcopy(obj)
-            item.pop("kind", None)
-            item.pop("apiVersion", None)
-            items.append(item)
+            # Stored objects are replaced, never changed in place: a shallow copy
+            # without the type fields (list items omit them) is enough.
+            items.append({k: v for k, v in obj.items() if k not in ("kind", "apiVersion")})
         return items
 
     def list(
