@@ -107,14 +107,19 @@ def plan(namespace: str | None = None) -> tuple[Query, ...]:
     kube-system objects DNS and CNI detection rely on are read in any case, by
     name where one object is enough: the ``kube-dns`` Service (kubelet's
     ``clusterDNS``), the ``coredns`` ConfigMap (the Corefile), netdiag's
-    ``netdiag-node-resolv-conf`` ConfigMap, and kube-system DaemonSets (CNI).
+    ``netdiag-node-resolv-conf`` ConfigMap. DaemonSets (CNI, NodeLocal DNSCache)
+    come from every namespace for a whole-cluster snapshot — flannel installs
+    into ``kube-flannel``, the Calico operator into ``calico-system`` — and from
+    kube-system only when limited to one namespace.
     """
     namespaced = (PODS, SERVICES, ENDPOINT_SLICES, NETWORK_POLICIES, *OWNER_RESOURCES)
     queries = [Query(resource=NAMESPACES), Query(resource=NODES)]
     queries += [Query(resource=r, namespace=namespace) for r in namespaced]
     if namespace is not None and namespace != KUBE_SYSTEM:
         queries.append(Query(resource=SERVICES, namespace=KUBE_SYSTEM, name="kube-dns"))
-    queries.append(Query(resource=DAEMON_SETS, namespace=KUBE_SYSTEM))
+    queries.append(
+        Query(resource=DAEMON_SETS, namespace=None if namespace is None else KUBE_SYSTEM)
+    )
     for name in ("coredns", "netdiag-node-resolv-conf"):
         queries.append(Query(resource=CONFIG_MAPS, namespace=KUBE_SYSTEM, name=name))
     return tuple(queries)

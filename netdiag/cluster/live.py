@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from netdiag.cluster.kubeapi import (
+    DAEMON_SETS,
+    KUBE_SYSTEM,
     PAGE_SIZE,
     Connection,
     Listed,
@@ -112,7 +114,12 @@ def read_all(
 
 
 def _fallback(conn: Connection, query: Query) -> Query | None:
-    if not query.resource.namespaced or query.namespace is not None or not conn.namespace:
+    """Where to retry a namespaced list refused in all namespaces, if anywhere."""
+    if not query.resource.namespaced or query.namespace is not None:
+        return None
+    if query.resource == DAEMON_SETS:  # for the CNI and NodeLocal DNSCache
+        return dataclasses.replace(query, namespace=KUBE_SYSTEM)
+    if not conn.namespace:
         return None
     return dataclasses.replace(query, namespace=conn.namespace)
 

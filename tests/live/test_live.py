@@ -198,3 +198,4 @@ def test_refused_cluster_wide_lists_fall_back_to_the_context_namespace(
     }
     assert len(snap.network_policies) == 3
     assert "list pods in all namespaces (forbidden)" in snap.incomplete
+    assert snap.cni.plugins == ("calico",), "DaemonSets fall back to kube-system"
