@@ -234,7 +234,7 @@ class _Reflector(threading.Thread):
                 return
             except NetdiagError as e:
                 if not self._halt.is_set():
-                    self._warn(f"warning: watch {self._query.describe('watch')}: {e}; retrying")
+                    self._warn(f"warning: {self._query.describe('watch')}: {e}; retrying")
             except Exception:  # noqa: BLE001 - a dropped stream: resume from self._rv
                 pass
             self._halt.wait(next(delays))
