@@ -96,3 +96,24 @@ def test_matrix_watch_prints_edges_with_the_object_change_that_caused_them(
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     assert apiserver.methods() == {"GET"}
+
+
+def test_json_lines_name_objects_and_edges() -> None:
+    import json
+
+    from netdiag.cli.watch_matrix import CHANGE_SCHEMA, _report
+    from netdiag.cluster.changes import Change
+    from netdiag.cluster.model import ClusterSnapshot
+
+    first, second = ClusterSnapshot(source="a"), ClusterSnapshot(source="b")
+    docs = {"a": doc(), "b": doc(("x/p", "y/q", [{"protocol": "TCP", "port": 80}]))}
+    change = Change(type="ADDED", kind="NetworkPolicy", namespace="y", name="allow")
+    updates = iter([(first, ()), (second, (change,))])
+    lines = list(_report(updates, lambda s: docs[s.source], "json"))
+    initial, update = (json.loads(line) for line in lines)
+    assert initial["schema"] == update["schema"] == CHANGE_SCHEMA
+    assert initial["initial"] == docs["a"]
+    assert update["objects"] == ["ADDED NetworkPolicy y/allow"]
+    assert update["edges"] == [
+        {"change": "added", "from": "x/p", "to": "y/q", "ports": [{"protocol": "TCP", "port": 80}]}
+    ]
