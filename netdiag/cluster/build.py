@@ -8,7 +8,7 @@ synthetic IPs, derives EndpointSlices and reads cluster DNS and CNI facts.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -138,14 +138,17 @@ def _namespaces(c: _Collected) -> tuple[Namespace, ...]:
     return tuple(declared[k] for k in sorted(declared))
 
 
-def _pods(c: _Collected, workloads: list[Workload], nodes: list[Node]) -> list[Pod]:
+def _pods(
+    c: _Collected, workloads: list[Workload], nodes: list[Node], expand: Collection[str] | None
+) -> list[Pod]:
     index = {(w.namespace, w.kind, w.name): w for w in workloads}
     pods = [
         replace(p, owner=top_level_owner(p.namespace, p.owner, index))
         for p in _dedupe(c.pods, "Pod", c.warnings)
     ]
     names = {p.key for p in pods}
-    for extra in expand_workloads(workloads, pods, nodes):
+    expandable = [w for w in workloads if expand is None or w.namespace in expand]
+    for extra in expand_workloads(expandable, pods, nodes):
         if extra.key not in names:
             names.add(extra.key)
             pods.append(extra)
@@ -167,9 +170,17 @@ def _slices(c: _Collected, services: list[Service], pods: list[Pod]) -> list[End
 
 
 def snapshot_from_objects(
-    objects: Iterable[tuple[Mapping[str, Any], str]], *, source: str, keep_going: bool = False
+    objects: Iterable[tuple[Mapping[str, Any], str]],
+    *,
+    source: str,
+    keep_going: bool = False,
+    expand_namespaces: Collection[str] | None = None,
 ) -> ClusterSnapshot:
     """Build a snapshot from ``(object dict, origin)`` pairs.
+
+    ``expand_namespaces`` limits workload expansion to those namespaces (``None``:
+    all). A live source that listed pods only in some namespaces but read
+    kube-system workloads for DNS/CNI facts passes the namespaces it listed pods in.
 
     Raises:
         ManifestError: on the first bad object, unless ``keep_going`` (then warnings).
@@ -181,7 +192,7 @@ def snapshot_from_objects(
         key=lambda w: (w.namespace, w.name, w.kind),
     )
     services = _dedupe(c.services, "Service", c.warnings)
-    pods = _pods(c, workloads, nodes)
+    pods = _pods(c, workloads, nodes, expand_namespaces)
     config_maps = _dedupe(c.config_maps, "ConfigMap", c.warnings)
     try:
         dns = cluster_dns(config_maps, services, workloads)
