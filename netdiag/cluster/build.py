@@ -32,6 +32,7 @@ from netdiag.cluster.model import (
 from netdiag.cluster.parse import PARSERS, ConfigMap, manifest_error, parse_object
 from netdiag.errors import ManifestError
 
+KEEP_GOING_HINT = "--keep-going loads the other objects and reports this one as a warning"
 #: ``kubectl get`` typed lists (``PodList``) give their kind to items without one.
 _LIST_SUFFIX = "List"
 
@@ -95,7 +96,7 @@ def _collect(objects: Iterable[tuple[Mapping[str, Any], str]], keep_going: bool)
                     result = parse_object(obj, where, kind)
                 except ManifestError as e:
                     if not keep_going:
-                        raise
+                        raise ManifestError(e.message, hint=KEEP_GOING_HINT) from None
                     c.warnings.append(e.message)
                     continue
                 c.warnings.extend(result.warnings)
@@ -201,7 +202,7 @@ def snapshot_from_objects(
         ref = ObjectRef(kind="ConfigMap", namespace=cm.namespace, name=cm.name)
         error = manifest_error(cm.origin, ref, "data.Corefile", str(e))
         if not keep_going:
-            raise error from None
+            raise ManifestError(error.message, hint=KEEP_GOING_HINT) from None
         c.warnings.append(error.message)
         dns = cluster_dns([m for m in config_maps if m is not cm], services, workloads)
     return ClusterSnapshot(
