@@ -152,7 +152,8 @@ def _pods(
     for extra in expand_workloads(expandable, pods, nodes):
         if extra.key not in names:
             names.add(extra.key)
-            pods.append(extra)
+            # A ReplicaSet whose Deployment is not in the input still names it.
+            pods.append(replace(extra, owner=top_level_owner(extra.namespace, extra.owner, index)))
     return assign_synthetic_ips(pods, nodes)
 
 
