@@ -156,14 +156,15 @@ def _replicas(ctx: AuditContext) -> Iterator[Finding]:
             continue
         pods = ctx.pods_of(workload)
         if pods and not any(p.has_pod_anti_affinity for p in pods):
-            labels = dict(workload.selector.match_labels) if workload.selector else {}
+            pairs = workload.selector.match_labels if workload.selector else ()
+            labels = "{" + ", ".join(f"{k}: {v}" for k, v in pairs) + "}"
             yield Finding(
                 check=NO_ANTI_AFFINITY,
                 message=f"{ref} has {workload.replicas} replicas and no podAntiAffinity",
                 objects=(ref,),
                 evidence=("spec.template.spec.affinity.podAntiAffinity: absent",),
                 fix="Spread the replicas across nodes.",
-                fix_yaml=_ANTI_AFFINITY_YAML.format(labels=labels or "{...}"),
+                fix_yaml=_ANTI_AFFINITY_YAML.format(labels=labels),
                 origins=(workload.origin,),
             )
 
