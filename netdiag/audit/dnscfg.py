@@ -73,12 +73,13 @@ def run(ctx: AuditContext) -> Iterator[Finding]:
     for ref, pod in _groups(ctx):
         generated = pod_resolv_conf(ctx.snapshot, pod)
         conf = generated.resolv_conf
-        if generated.warnings:
+        truncated = tuple(w for w in generated.warnings if w.startswith("DNSConfigForming"))
+        if truncated:
             yield Finding(
                 check=RESOLV_CONF_TRUNCATED,
                 message=f"{ref}: kubelet drops part of its DNS configuration",
                 objects=(ref,),
-                evidence=generated.warnings,
+                evidence=truncated,
                 fix="Trim spec.dnsConfig (nameservers ≤ 3 in all, search ≤ 32 domains and "
                 "2048 characters including the cluster's own).",
                 origins=(pod.origin,),
