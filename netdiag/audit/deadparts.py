@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from netdiag.audit.context import AuditContext
 from netdiag.audit.findings import Check, Finding, Severity
 from netdiag.cluster.model import Labels, NetworkPolicy, NetworkPolicyRule
+from netdiag.cluster.selectors import LabelSelector
 from netdiag.policy.compile import CompiledPeer, compile_policy
 from netdiag.policy.endpoints import namespace_labels
 
@@ -47,17 +48,41 @@ HOST_NETWORK_SELECTED = Check(
 CHECKS = (POLICY_SELECTS_NOTHING, PEER_MATCHES_NOTHING, REDUNDANT_RULE, HOST_NETWORK_SELECTED)
 
 
+class _PodIndex:
+    """Distinct (namespace, labels) of the snapshot's pods, indexed by label pair."""
+
+    def __init__(self, ctx: AuditContext) -> None:
+        self.ns_labels = namespace_labels(ctx.snapshot)
+        self.groups = sorted({(p.namespace, p.labels) for p in ctx.snapshot.pods}, key=str)
+        self.by_ns: dict[str, list[Labels]] = {}
+        self.by_pair: dict[tuple[str, str], list[tuple[str, Labels]]] = {}
+        for ns, labels in self.groups:
+            self.by_ns.setdefault(ns, []).append(labels)
+            for pair in labels.items():
+                self.by_pair.setdefault(pair, []).append((ns, labels))
+
+    def candidates(self, selector: LabelSelector | None) -> list[tuple[str, Labels]]:
+        if selector is None or not selector.match_labels:
+            return self.groups
+        lists = [self.by_pair.get(pair, []) for pair in selector.match_labels]
+        return min(lists, key=len)
+
+    def peer_matches_any(self, peer: CompiledPeer) -> bool:
+        if peer.namespace_selector is None:
+            pool = [(peer.policy_namespace, lb) for lb in self.by_ns.get(peer.policy_namespace, [])]
+        else:
+            pool = self.candidates(peer.pod_selector)
+        return any(
+            peer.matches_pod(ns, self.ns_labels.get(ns, Labels()), labels) for ns, labels in pool
+        )
+
+
 def run(ctx: AuditContext) -> Iterator[Finding]:
-    ns_labels = namespace_labels(ctx.snapshot)
+    index = _PodIndex(ctx)
     policies = [p for p in ctx.snapshot.network_policies if ctx.in_scope(p.namespace)]
     for policy in policies:
-        selected = [
-            p
-            for p in ctx.snapshot.pods
-            if p.namespace == policy.namespace and policy.pod_selector.matches(p.labels)
-        ]
         ref = f"NetworkPolicy {policy.key}"
-        if not selected:
+        if not any(policy.pod_selector.matches(lb) for lb in index.by_ns.get(policy.namespace, [])):
             yield Finding(
                 check=POLICY_SELECTS_NOTHING,
                 message=f"{ref}: podSelector {policy.pod_selector} matches no pod in "
@@ -67,24 +92,34 @@ def run(ctx: AuditContext) -> Iterator[Finding]:
                 fix="Fix the selector's labels, or delete the policy.",
                 origins=(policy.origin,),
             )
-        host = [p for p in selected if p.host_network]
-        if host:
+        yield from _dead_peers(policy, index)
+    yield from _host_network(ctx, policies)
+    yield from _redundant(policies)
+
+
+def _host_network(ctx: AuditContext, policies: list[NetworkPolicy]) -> Iterator[Finding]:
+    host = [p for p in ctx.snapshot.pods if p.host_network]
+    for policy in policies:
+        selected = [
+            p
+            for p in host
+            if p.namespace == policy.namespace and policy.pod_selector.matches(p.labels)
+        ]
+        if selected:
+            ref = f"NetworkPolicy {policy.key}"
             yield Finding(
                 check=HOST_NETWORK_SELECTED,
-                message=f"{ref} selects hostNetwork pods: " + ", ".join(p.name for p in host[:5]),
-                objects=(ref, *(f"Pod {p.key}" for p in host[:5])),
+                message=f"{ref} selects hostNetwork pods: "
+                + ", ".join(p.name for p in selected[:5]),
+                objects=(ref, *(f"Pod {p.key}" for p in selected[:5])),
                 evidence=("spec.hostNetwork: true",),
                 fix="Protect hostNetwork workloads with host firewalling; NetworkPolicy "
                 "enforcement on them depends on the CNI.",
                 origins=(policy.origin,),
             )
-        yield from _dead_peers(ctx, policy, ns_labels)
-    yield from _redundant(ctx, policies)
 
 
-def _dead_peers(
-    ctx: AuditContext, policy: NetworkPolicy, ns_labels: dict[str, Labels]
-) -> Iterator[Finding]:
+def _dead_peers(policy: NetworkPolicy, index: _PodIndex) -> Iterator[Finding]:
     compiled = compile_policy(policy)
     ref = f"NetworkPolicy {policy.key}"
     for direction, rules, word in (
@@ -93,7 +128,7 @@ def _dead_peers(
     ):
         for rule in rules:
             for peer in rule.peers:
-                if peer.ip_block is not None or _peer_matches_any(ctx, peer, ns_labels):
+                if peer.ip_block is not None or index.peer_matches_any(peer):
                     continue
                 field = f"spec.{direction}[{rule.index}].{word}[{peer.index}]"
                 yield Finding(
@@ -106,42 +141,42 @@ def _dead_peers(
                 )
 
 
-def _peer_matches_any(ctx: AuditContext, peer: CompiledPeer, ns_labels: dict[str, Labels]) -> bool:
-    for pod in ctx.snapshot.pods:
-        labels = ns_labels.get(pod.namespace, Labels())
-        if peer.matches_pod(pod.namespace, labels, pod.labels):
-            return True
-    return False
-
-
 def _covers(big: NetworkPolicyRule, small: NetworkPolicyRule) -> bool:
     peers_ok = not big.peers or (bool(small.peers) and set(small.peers) <= set(big.peers))
     ports_ok = not big.ports or (bool(small.ports) and set(small.ports) <= set(big.ports))
     return peers_ok and ports_ok
 
 
-def _redundant(ctx: AuditContext, policies: list[NetworkPolicy]) -> Iterator[Finding]:
+def _redundant(policies: list[NetworkPolicy]) -> Iterator[Finding]:
     for direction in ("ingress", "egress"):
-        rules: list[tuple[NetworkPolicy, int, NetworkPolicyRule]] = []
+        # Only rules of policies selecting the same pods can shadow each other.
+        buckets: dict[tuple[str, LabelSelector], list[tuple[NetworkPolicy, int, NetworkPolicyRule]]]
+        buckets = {}
         for pol in policies:
             if direction.capitalize() not in pol.effective_policy_types:
                 continue
-            rules.extend((pol, i, r) for i, r in enumerate(getattr(pol, direction)))
-        for a, (pol_a, i, rule_a) in enumerate(rules):
-            for b, (pol_b, j, rule_b) in enumerate(rules):
-                if a == b or pol_a.namespace != pol_b.namespace:
-                    continue
-                if pol_a.pod_selector != pol_b.pod_selector or not _covers(rule_b, rule_a):
-                    continue
-                if _covers(rule_a, rule_b) and a < b:
-                    continue  # identical rules: report only the later one
-                yield Finding(
-                    check=REDUNDANT_RULE,
-                    message=f"NetworkPolicy {pol_a.key} spec.{direction}[{i}] is covered by "
-                    f"{pol_b.key} spec.{direction}[{j}]",
-                    objects=(f"NetworkPolicy {pol_a.key}", f"NetworkPolicy {pol_b.key}"),
-                    evidence=("same podSelector; the other rule's peers and ports include these",),
-                    fix="Remove the redundant rule (or merge the policies) to keep intent clear.",
-                    origins=(pol_a.origin,),
-                )
-                break
+            bucket = buckets.setdefault((pol.namespace, pol.pod_selector), [])
+            bucket.extend((pol, i, r) for i, r in enumerate(getattr(pol, direction)))
+        for rules in buckets.values():
+            yield from _redundant_in(direction, rules)
+
+
+def _redundant_in(
+    direction: str, rules: list[tuple[NetworkPolicy, int, NetworkPolicyRule]]
+) -> Iterator[Finding]:
+    for a, (pol_a, i, rule_a) in enumerate(rules):
+        for b, (pol_b, j, rule_b) in enumerate(rules):
+            if a == b or not _covers(rule_b, rule_a):
+                continue
+            if _covers(rule_a, rule_b) and a < b:
+                continue  # identical rules: report only the later one
+            yield Finding(
+                check=REDUNDANT_RULE,
+                message=f"NetworkPolicy {pol_a.key} spec.{direction}[{i}] is covered by "
+                f"{pol_b.key} spec.{direction}[{j}]",
+                objects=(f"NetworkPolicy {pol_a.key}", f"NetworkPolicy {pol_b.key}"),
+                evidence=("same podSelector; the other rule's peers and ports include these",),
+                fix="Remove the redundant rule (or merge the policies) to keep intent clear.",
+                origins=(pol_a.origin,),
+            )
+            break

@@ -18,7 +18,13 @@ from netdiag.audit.context import AuditContext
 from netdiag.audit.findings import Check, Finding, Severity
 from netdiag.cluster.model import Pod, Protocol, Service
 from netdiag.policy.compile import CompiledPolicy
-from netdiag.policy.endpoints import backend_pods, pod_endpoint, resolve_endpoint
+from netdiag.policy.endpoints import (
+    Endpoint,
+    backend_pods,
+    pod_endpoint,
+    resolve_endpoint,
+    service_backends,
+)
 from netdiag.policy.evaluate import Evaluator
 from netdiag.policy.ports import PortSet
 from netdiag.policy.verdict import Direction, PathVerdict, Side, Verdict
@@ -111,43 +117,61 @@ def _names(pods: list[Pod], limit: int = 5) -> str:
 def _dns_egress(ctx: AuditContext, ev: Evaluator) -> Iterator[Finding]:
     dns_svc = ctx.snapshot.service("kube-system", "kube-dns")
     nodelocal = ctx.snapshot.dns.nodelocal_ip
-    for (ns, _labels, host_net), pods in sorted(
-        _groups(ctx.pods()).items(), key=lambda kv: kv[1][0].key
-    ):
+    local = resolve_endpoint(ctx.snapshot, nodelocal) if nodelocal else None
+    memo: dict[tuple[object, ...], tuple[str, ...]] = {}
+    groups = sorted(_groups(ctx.pods()).items(), key=lambda kv: kv[1][0].key)
+    for (ns, _labels, host_net), pods in groups:
         pod = pods[0]
-        if host_net or not ev.selecting(pod, Direction.EGRESS):
+        policies = ev.selecting(pod, Direction.EGRESS)
+        if host_net or not policies:
             continue
-        src = pod_endpoint(pod)
-        evidence: list[str] = []
-        for proto in (Protocol.UDP, Protocol.TCP):
-            query = PortSet.of(proto, 53)
-            if dns_svc is not None:
-                verdict = ev.connection(src, dns_svc, query)
-                if verdict.verdict is Verdict.DENIED:
-                    evidence.append(
-                        _why(f"{proto.value} 53 to service kube-system/kube-dns", verdict.paths)
-                    )
-            if nodelocal:
-                target = resolve_endpoint(ctx.snapshot, nodelocal)
-                if not isinstance(target, Service):
-                    side = ev.side(src, target, Direction.EGRESS, query)
-                    if side.ports.is_empty:
-                        evidence.append(
-                            f"{proto.value} 53 to NodeLocal DNSCache {nodelocal}: "
-                            + _side_text(side)
-                        )
+        # The egress side depends only on the policies selecting the source; the DNS
+        # pods' ingress side only on the source's namespace and labels.
+        key: tuple[object, ...] = tuple(p.key for p in policies)
+        if _dns_ingress_isolated(ctx, ev, dns_svc):
+            key += (ns, pod.labels)
+        if key not in memo:
+            memo[key] = tuple(_dns_problems(ctx, ev, pod, dns_svc, local, nodelocal))
+        evidence = memo[key]
         if evidence:
             yield Finding(
                 check=DNS_EGRESS_BLOCKED,
                 message=f"pods in {ns} ({_names(pods)}) cannot reach the cluster DNS",
                 objects=tuple(f"Pod {p.key}" for p in pods[:20]),
-                evidence=tuple(evidence),
+                evidence=evidence,
                 fix="Allow egress to the kube-dns pods on UDP and TCP 53"
                 + (f", and to {nodelocal}/32 on both (ipBlock)" if nodelocal else "")
                 + ".",
                 fix_yaml=_DNS_ALLOW_YAML,
                 origins=(pod.origin,),
             )
+
+
+def _dns_ingress_isolated(ctx: AuditContext, ev: Evaluator, svc: Service | None) -> bool:
+    if svc is None:
+        return False
+    return any(ev.selecting(b, Direction.INGRESS) for b in backend_pods(ctx.snapshot, svc))
+
+
+def _dns_problems(
+    ctx: AuditContext,
+    ev: Evaluator,
+    pod: Pod,
+    dns_svc: Service | None,
+    local: object,
+    nodelocal: str | None,
+) -> Iterator[str]:
+    src = pod_endpoint(pod)
+    for proto in (Protocol.UDP, Protocol.TCP):
+        query = PortSet.of(proto, 53)
+        if dns_svc is not None:
+            verdict = ev.connection(src, dns_svc, query)
+            if verdict.verdict is Verdict.DENIED:
+                yield _why(f"{proto.value} 53 to service kube-system/kube-dns", verdict.paths)
+        if isinstance(local, Endpoint):
+            side = ev.side(src, local, Direction.EGRESS, query)
+            if side.ports.is_empty:
+                yield f"{proto.value} 53 to NodeLocal DNSCache {nodelocal}: " + _side_text(side)
 
 
 def _why(what: str, paths: tuple[PathVerdict, ...]) -> str:
@@ -241,27 +265,88 @@ def is_sensitive(svc: Service) -> bool:
     )
 
 
+def _candidate_namespaces(ev: Evaluator, backend: Pod) -> set[str]:
+    """Namespaces other than the backend's whose pods its ingress rules could admit."""
+    others = {n for n in ev.ns_labels if n != backend.namespace}
+    policies = ev.selecting(backend, Direction.INGRESS)
+    if not policies:
+        return others
+    out: set[str] = set()
+    for pol in policies:
+        for rule in pol.ingress:
+            if rule.all_peers:
+                return others
+            for peer in rule.peers:
+                if peer.ip_block is not None:
+                    return others  # addresses can be any pod's: check them all
+                if peer.namespace_selector is not None:
+                    out |= {n for n in others if peer.namespace_matches(n, ev.ns_labels[n])}
+    return out
+
+
+def _egress_allows(
+    ev: Evaluator,
+    memo: dict[tuple[object, ...], bool],
+    src: Endpoint,
+    dst: Pod,
+    query: PortSet,
+) -> bool:
+    """Source egress towards ``dst``, shared by sources the same policies select."""
+    assert src.pod is not None
+    policies = ev.selecting(src.pod, Direction.EGRESS)
+    if not policies:
+        return True
+    key = (tuple(p.key for p in policies), dst.key, query)
+    if key not in memo:
+        memo[key] = not ev.side(src, pod_endpoint(dst), Direction.EGRESS, query).ports.is_empty
+    return memo[key]
+
+
 def _sensitive(ctx: AuditContext, ev: Evaluator) -> Iterator[Finding]:
-    clients = _groups(ctx.snapshot.pods)
+    egress_memo: dict[tuple[object, ...], bool] = {}
+    clients: dict[str, list[Pod]] = {}
+    for (ns, _labels, host_net), pods in sorted(
+        _groups(ctx.snapshot.pods).items(), key=lambda kv: kv[1][0].key
+    ):
+        if not host_net:
+            clients.setdefault(ns, []).append(pods[0])
     for svc in ctx.snapshot.services:
         if not ctx.in_scope(svc.namespace) or svc.type == "ExternalName" or not is_sensitive(svc):
             continue
-        if svc.key == "kube-system/kube-dns" or not backend_pods(ctx.snapshot, svc):
+        backends = backend_pods(ctx.snapshot, svc)
+        if svc.key == "kube-system/kube-dns" or not backends:
             continue  # every pod must reach DNS
+        # One DNAT path per service port (the first backend carrying it): evaluating
+        # the path directly avoids re-deriving the backends for every client.
+        paths = [
+            (b, PortSet.of(b.service_port.protocol, b.target_port))
+            for b in service_backends(ctx.snapshot, svc, None)
+            if b.target_port is not None and b.pod.key == backends[0].key
+        ]
         reached: dict[str, str] = {}
-        for (ns, _labels, host_net), pods in sorted(clients.items(), key=lambda kv: kv[1][0].key):
-            if ns == svc.namespace or host_net or ns in reached:
-                continue
-            verdict = ev.connection(pod_endpoint(pods[0]), svc)
-            if verdict.verdict is Verdict.ALLOWED:
-                reached[ns] = f"{pods[0].key} -> {svc.key}: {verdict.ports}"
+        for ns in sorted(_candidate_namespaces(ev, backends[0])):
+            for client in clients.get(ns, ()):
+                src = pod_endpoint(client)
+                for backend, query in paths:
+                    if not _egress_allows(ev, egress_memo, src, backend.pod, query):
+                        continue
+                    path = ev.pods(src, pod_endpoint(backend.pod), query)
+                    if path.verdict is Verdict.ALLOWED:
+                        reached[ns] = (
+                            f"{client.key} -> {svc.key} port {backend.service_port.port} "
+                            f"(-> {backend.pod.key}:{backend.target_port})"
+                        )
+                        break
+                if ns in reached:
+                    break
         if reached:
             yield Finding(
                 check=SENSITIVE_CROSS_NAMESPACE,
                 message=f"Service {svc.key} is reachable from {len(reached)} other namespace(s): "
-                + ", ".join(sorted(reached)),
+                + ", ".join(sorted(reached)[:10])
+                + (" …" if len(reached) > 10 else ""),
                 objects=(f"Service {svc.key}",),
-                evidence=tuple(reached[n] for n in sorted(reached)),
+                evidence=tuple(reached[n] for n in sorted(reached)[:20]),
                 fix=f"Limit ingress of {svc.key}'s pods to the namespaces that own its clients.",
                 origins=(svc.origin,),
             )
