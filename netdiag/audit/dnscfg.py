@@ -100,35 +100,44 @@ def run(ctx: AuditContext) -> Iterator[Finding]:
 
 
 def _external_cost(ctx: AuditContext) -> Iterator[Finding]:
-    """Per namespace: what one external lookup costs a ClusterFirst pod, traced by the model."""
+    """What one external lookup costs a ClusterFirst pod, traced by the model, per namespace;
+    namespaces paying the same are reported together."""
     from netdiag.dns.trace import trace_name
     from netdiag.dns.zone import ClusterZone
 
     zone = ClusterZone(ctx.snapshot)
+    absolute = EXTERNAL_PROBE + "."
+    same: dict[tuple[int, int, int, int], list[str]] = {}
+    evidence: dict[tuple[int, int, int, int], tuple[str, ...]] = {}
     done: set[str] = set()
     for _ref, pod in _groups(ctx):
         if pod.namespace in done or pod.host_network or pod.dns_policy != "ClusterFirst":
             continue
         done.add(pod.namespace)
         trace = trace_name(ctx.snapshot, EXTERNAL_PROBE, pod=pod, zone=zone)
-        conf = trace.resolv_conf
         # Queries sent before the name itself is tried are pure cost when the
         # external name exists (then the walk ends there).
-        absolute = EXTERNAL_PROBE + "."
         first = next((i for i, q in enumerate(trace.queries) if q.name == absolute), None)
         wasted = trace.queries[:first] if first is not None else ()
         if not wasted:
             continue
         needed = sum(1 for q in trace.queries if q.name == absolute)
+        key = (len(wasted), needed, trace.resolv_conf.ndots, len(trace.resolv_conf.search))
+        same.setdefault(key, []).append(pod.namespace)
+        evidence.setdefault(key, tuple(f"{q.type} {q.name} -> {q.rcode.value}" for q in wasted))
+    for (wasted_n, needed, ndots, n_search), namespaces in sorted(same.items()):
+        where = ", ".join(namespaces)
         yield Finding(
             check=EXTERNAL_NAME_COST,
-            message=f"pods in {pod.namespace}: looking up {EXTERNAL_PROBE} costs "
-            f"{len(wasted) + needed} queries ({len(wasted)} to search candidates) where "
-            f"{needed} would do (ndots:{conf.ndots}, "
-            f"{len(conf.search)} search domains)",
-            objects=(f"Namespace {pod.namespace}",),
-            evidence=tuple(f"{q.type} {q.name} -> {q.rcode.value}" for q in wasted),
-            fix=f"Write external names with a trailing dot ({EXTERNAL_PROBE}.) or lower ndots "
+            message=f"pods in {where}: looking up {EXTERNAL_PROBE} costs {wasted_n + needed} "
+            f"queries ({wasted_n} to search candidates) where {needed} would do "
+            f"(ndots:{ndots}, {n_search} search domains)",
+            objects=tuple(f"Namespace {ns}" for ns in namespaces),
+            evidence=(
+                f"from a ClusterFirst pod in {namespaces[0]}:",
+                *evidence[(wasted_n, needed, ndots, n_search)],
+            ),
+            fix=f"Write external names with a trailing dot ({absolute}) or lower ndots "
             "in dnsConfig for pods that mostly call external names.",
             fix_yaml=_NDOTS_YAML,
         )

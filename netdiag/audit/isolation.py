@@ -215,7 +215,7 @@ def _default_deny(ctx: AuditContext, ev: Evaluator) -> Iterator[Finding]:
         )
 
 
-def _open_rule(ctx: AuditContext, ev: Evaluator, policies: list[CompiledPolicy]) -> str:
+def _open_rule(ev: Evaluator, policies: list[CompiledPolicy]) -> str:
     """The rule text that admits every namespace, or '' when none does."""
     all_ns = list(ev.ns_labels.items())
     for pol in policies:
@@ -235,22 +235,27 @@ def _open_rule(ctx: AuditContext, ev: Evaluator, policies: list[CompiledPolicy])
 
 
 def _open_to_all(ctx: AuditContext, ev: Evaluator) -> Iterator[Finding]:
+    """One finding per namespace listing its pods that admit every namespace, and why."""
     if len(ev.ns_labels) < 2:
         return
+    open_pods: dict[str, list[Pod]] = {}
+    reasons: dict[str, list[str]] = {}
     for (ns, _labels, host_net), pods in sorted(
         _groups(ctx.pods()).items(), key=lambda kv: kv[1][0].key
     ):
         if host_net or ns == "kube-system":
             continue
         policies = ev.selecting(pods[0], Direction.INGRESS)
-        why = "no policy selects it for ingress" if not policies else _open_rule(ctx, ev, policies)
-        if not why:
-            continue
+        why = "no policy selects them for ingress" if not policies else _open_rule(ev, policies)
+        if why:
+            open_pods.setdefault(ns, []).extend(pods)
+            reasons.setdefault(ns, []).append(f"{_names(pods)}: {why}")
+    for ns, pods in sorted(open_pods.items()):
         yield Finding(
             check=OPEN_TO_ALL_NAMESPACES,
-            message=f"pods in {ns} ({_names(pods)}) accept connections from every namespace",
+            message=f"{len(pods)} pod(s) in {ns} accept connections from every namespace",
             objects=tuple(f"Pod {p.key}" for p in pods[:20]),
-            evidence=(why,),
+            evidence=tuple(reasons[ns]),
             fix="Add an ingress policy naming the namespaces (and pods) that may connect.",
             origins=(pods[0].origin,),
         )
