@@ -143,18 +143,20 @@ def _pods(
     c: _Collected, workloads: list[Workload], nodes: list[Node], expand: Collection[str] | None
 ) -> list[Pod]:
     index = {(w.namespace, w.kind, w.name): w for w in workloads}
-    pods = [
-        replace(p, owner=top_level_owner(p.namespace, p.owner, index))
-        for p in _dedupe(c.pods, "Pod", c.warnings)
-    ]
+    pods = [_with_top_owner(p, index) for p in _dedupe(c.pods, "Pod", c.warnings)]
     names = {p.key for p in pods}
     expandable = [w for w in workloads if expand is None or w.namespace in expand]
     for extra in expand_workloads(expandable, pods, nodes):
         if extra.key not in names:
             names.add(extra.key)
             # A ReplicaSet whose Deployment is not in the input still names it.
-            pods.append(replace(extra, owner=top_level_owner(extra.namespace, extra.owner, index)))
+            pods.append(_with_top_owner(extra, index))
     return assign_synthetic_ips(pods, nodes)
+
+
+def _with_top_owner(pod: Pod, index: dict[tuple[str, str, str], Workload]) -> Pod:
+    owner = top_level_owner(pod.namespace, pod.owner, index)
+    return pod if owner == pod.owner else replace(pod, owner=owner)
 
 
 def _slices(c: _Collected, services: list[Service], pods: list[Pod]) -> list[EndpointSlice]:
@@ -165,9 +167,12 @@ def _slices(c: _Collected, services: list[Service], pods: list[Pod]) -> list[End
         if (legacy.namespace, legacy.service_name) not in covered:
             slices.append(legacy)
     covered = {(s.namespace, s.service_name) for s in slices}
+    by_namespace: dict[str, list[Pod]] = {}
+    for pod in pods:
+        by_namespace.setdefault(pod.namespace, []).append(pod)
     for svc in services:
         if (svc.namespace, svc.name) not in covered:
-            slices.extend(derive_slices(svc, pods))
+            slices.extend(derive_slices(svc, by_namespace.get(svc.namespace, [])))
     return sorted(slices, key=lambda s: (s.namespace, s.name))
 
 
