@@ -20,7 +20,7 @@ Documented choices where CoreDNS versions differ or the model has no data:
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from netdiag.cluster.model import ClusterSnapshot
 from netdiag.dns.kubeindex import NO_PORT, KubeIndex, SvcEntry, canonical_ip
@@ -61,7 +61,11 @@ class ClusterZone:
         *,
         forwarder: Forwarder | None = None,
         forwarder_label: str = "",
+        faults: Mapping[str, Rcode] | None = None,
     ) -> None:
+        """``faults`` (name → SERVFAIL/REFUSED/NXDOMAIN/TIMEOUT) override any name,
+        in the cluster zone or outside it: for tests of what resolvers do when a
+        search candidate fails (``TIMEOUT`` = the server sends nothing)."""
         k8s = snapshot.dns.kubernetes
         zones = [absolute(z) for z in k8s.zones] or [absolute(snapshot.dns.cluster_domain)]
         # plugin.Zones.Matches picks the longest zone containing the name.
@@ -83,6 +87,7 @@ class ClusterZone:
         self.dns_ips = tuple(ip for ip in map(canonical_ip, snapshot.dns.dns_ips) if ip)
         self.assumption = self._assumption(forwarder_label)
         self._memo: dict[tuple[str, str], ZoneAnswer] = {}
+        self.faults = {absolute(n): rcode for n, rcode in (faults or {}).items()}
 
     def _assumption(self, forwarder_label: str) -> str:
         forward = [z for z in self.zones if not z.endswith(_REVERSE_ZONES)] or [self.primary_zone]
@@ -121,6 +126,9 @@ class ClusterZone:
         return answer
 
     def _resolve(self, qname: str, rtype: str, chain: tuple[Record, ...]) -> ZoneAnswer:
+        fault = self.faults.get(qname)
+        if fault is not None:
+            return ZoneAnswer(rcode=fault, authoritative=fault is not Rcode.TIMEOUT)
         zone = self.zone_of(qname)
         if zone is not None:
             answer = self._kubernetes(qname, rtype, zone, chain)

@@ -325,3 +325,23 @@ def test_reverse_to_ip() -> None:
 def test_answers_are_memoised_and_stable(zone: ClusterZone) -> None:
     first = zone.query("web.default.svc.cluster.local", "A")
     assert zone.query("web.default.svc.cluster.local.", "a") is first
+
+
+def test_faults_override_names_in_and_outside_the_cluster_zone() -> None:
+    faults = {"web.default.svc.cluster.local": Rcode.SERVFAIL, "baidu.com.": Rcode.TIMEOUT}
+    z = ClusterZone(snapshot(), upstream(), faults=faults)
+    assert rcode(z, "WEB.default.svc.cluster.local") is Rcode.SERVFAIL
+    assert rcode(z, "baidu.com", "AAAA") is Rcode.TIMEOUT
+    assert data(z, "db.default.svc.cluster.local") == ["10.244.1.10", "10.244.1.11"]
+
+
+def test_engine_modules_do_not_import_dnspython() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, netdiag.dns.zone, netdiag.dns.upstream, netdiag.dns.kubeindex;"
+        "print(sorted(m for m in sys.modules if m == 'dns' or m.startswith('dns.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
