@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import ipaddress
+import selectors
 import signal
 import socket
 import sys
@@ -217,18 +218,20 @@ class DnsServer:
                 loop.remove_signal_handler(sig)
 
     def _start_udp(self) -> None:
-        """One blocking receive loop per UDP socket, each in its own thread.
+        """Serve every UDP socket from one thread with plain blocking calls.
 
-        A plain ``recvfrom``/``sendto`` loop answers about twice as many
-        queries per second as an asyncio datagram endpoint (the event loop's
-        per-packet callbacks dominate once answers come from the wire cache);
-        see benchmarks/results/dns_serve.md.
+        A ``recvfrom``/``sendto`` loop answers about 2.5 times as many queries
+        per second as an asyncio datagram endpoint (the event loop's
+        per-packet callbacks dominate once answers come from the wire cache;
+        benchmarks/results/dns_serve.md). One thread for all sockets keeps the
+        query log in arrival order across listen addresses, as a single event
+        loop would (resolvers such as musl query every nameserver at once).
         """
         self._halt.clear()
-        for udp, _ in self._sockets:
-            thread = threading.Thread(target=self._udp_loop, args=(udp,), daemon=True)
-            thread.start()
-            self._udp_threads.append(thread)
+        target = self._udp_loop if len(self._sockets) == 1 else self._udp_select_loop
+        thread = threading.Thread(target=target, name="netdiag-dns-udp", daemon=True)
+        thread.start()
+        self._udp_threads.append(thread)
 
     def _stop_udp(self) -> None:
         self._halt.set()
@@ -236,26 +239,44 @@ class DnsServer:
             thread.join(2)
         self._udp_threads = []
 
-    def _udp_loop(self, sock: socket.socket) -> None:
+    def _udp_loop(self) -> None:
+        sock = self._sockets[0][0]
         sock.settimeout(0.2)  # how often a stop request is noticed
-        handle, halt = self.responder.handle, self._halt
-        while not halt.is_set():
+        while not self._halt.is_set():
+            if not self._udp_once(sock):
+                return
+
+    def _udp_select_loop(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            for udp, _ in self._sockets:
+                udp.setblocking(False)
+                selector.register(udp, selectors.EVENT_READ)
+            while not self._halt.is_set():
+                # One datagram per ready socket per round, like an event loop.
+                for key, _ in selector.select(0.2):
+                    sock = key.fileobj
+                    assert isinstance(sock, socket.socket)
+                    if not self._udp_once(sock):
+                        return
+
+    def _udp_once(self, sock: socket.socket) -> bool:
+        """Receive, answer and log one datagram; False once the socket is gone."""
+        try:
+            data, addr = sock.recvfrom(65535)
+        except (TimeoutError, BlockingIOError):
+            return True
+        except OSError:
+            # e.g. ECONNREFUSED from an ICMP error: keep serving unless closed.
+            return not (self._halt.is_set() or sock.fileno() < 0)
+        handled = self.responder.handle(data, 512)
+        if handled.reply is not None:
             try:
-                data, addr = sock.recvfrom(65535)
-            except TimeoutError:
-                continue
+                sock.sendto(handled.reply, addr)
             except OSError:
-                if halt.is_set() or sock.fileno() < 0:
-                    return
-                continue  # e.g. ECONNREFUSED from an ICMP error: keep serving
-            handled = handle(data, 512)
-            if handled.reply is not None:
-                try:
-                    sock.sendto(handled.reply, addr)
-                except OSError:
-                    pass
-            if handled.name:
-                self.record(handled, addr, "udp", data)
+                pass
+        if handled.name:
+            self.record(handled, addr, "udp", data)
+        return True
 
     async def _tcp_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername") or ("?", 0)
