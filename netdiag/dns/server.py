@@ -23,6 +23,7 @@ import ipaddress
 import selectors
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -81,6 +82,28 @@ def bind_pair(host: str, port: int) -> tuple[socket.socket, socket.socket]:
                 continue  # the kernel's free UDP port is taken for TCP: try another
             raise _bind_error(host, port, e) from e
     raise UsageError(f"--listen {_format_addr(host, port)}: no free port for UDP and TCP")
+
+
+#: Linux ``SO_TIMESTAMPNS`` (also the control message type); not in every Python build.
+_SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
+_TIMESTAMP_SPACE = socket.CMSG_SPACE(16)
+
+
+def _drain(sock: socket.socket, batch: list[tuple[int, int, socket.socket, bytes, Any]]) -> bool:
+    """Append every queued datagram as (receive ns, read order, sock, data, addr)."""
+    while True:
+        try:
+            data, ancdata, _flags, addr = sock.recvmsg(65535, _TIMESTAMP_SPACE)
+        except (BlockingIOError, InterruptedError):
+            return True
+        except OSError:
+            return sock.fileno() >= 0
+        stamp = 0
+        for level, kind, payload in ancdata:
+            if level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS and len(payload) >= 16:
+                seconds, nanos = struct.unpack("@qq", payload[:16])
+                stamp = seconds * 1_000_000_000 + nanos
+        batch.append((stamp, len(batch), sock, data, addr))
 
 
 class DnsServer:
@@ -228,6 +251,11 @@ class DnsServer:
         loop would (resolvers such as musl query every nameserver at once).
         """
         self._halt.clear()
+        if len(self._sockets) > 1:
+            # Before the thread starts, so no datagram is received unstamped.
+            for udp, _ in self._sockets:
+                udp.setblocking(False)
+                udp.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
         target = self._udp_loop if len(self._sockets) == 1 else self._udp_select_loop
         thread = threading.Thread(target=target, name="netdiag-dns-udp", daemon=True)
         thread.start()
@@ -247,20 +275,28 @@ class DnsServer:
                 return
 
     def _udp_select_loop(self) -> None:
+        """Several sockets: answer datagrams in the order the kernel received them.
+
+        Each round drains every ready socket and sorts the batch by the
+        kernel's receive timestamp (``SO_TIMESTAMPNS``), so the query log
+        shows a resolver that queries two nameservers at once (musl) in the
+        order its packets arrived, whichever socket they came in on.
+        """
         with selectors.DefaultSelector() as selector:
             for udp, _ in self._sockets:
-                udp.setblocking(False)
                 selector.register(udp, selectors.EVENT_READ)
             while not self._halt.is_set():
-                # One datagram per ready socket per round, like an event loop.
+                batch: list[tuple[int, int, socket.socket, bytes, Any]] = []
                 for key, _ in selector.select(0.2):
                     sock = key.fileobj
                     assert isinstance(sock, socket.socket)
-                    if not self._udp_once(sock):
+                    if not _drain(sock, batch):
                         return
+                for _, _, sock, data, addr in sorted(batch, key=lambda item: item[:2]):
+                    self._answer_udp(sock, data, addr)
 
     def _udp_once(self, sock: socket.socket) -> bool:
-        """Receive, answer and log one datagram; False once the socket is gone."""
+        """Receive and answer one datagram; False once the socket is gone."""
         try:
             data, addr = sock.recvfrom(65535)
         except (TimeoutError, BlockingIOError):
@@ -268,6 +304,10 @@ class DnsServer:
         except OSError:
             # e.g. ECONNREFUSED from an ICMP error: keep serving unless closed.
             return not (self._halt.is_set() or sock.fileno() < 0)
+        self._answer_udp(sock, data, addr)
+        return True
+
+    def _answer_udp(self, sock: socket.socket, data: bytes, addr: Any) -> None:
         handled = self.responder.handle(data, 512)
         if handled.reply is not None:
             try:
@@ -276,7 +316,6 @@ class DnsServer:
                 pass
         if handled.name:
             self.record(handled, addr, "udp", data)
-        return True
 
     async def _tcp_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername") or ("?", 0)

@@ -281,3 +281,19 @@ def test_served_answers_equal_the_model(server: DnsServer, rtype: str) -> None:
                 for rd in rrset
             )
             assert got == sorted((r.name, r.type, r.data) for r in records), (name, rtype)
+
+
+def test_log_keeps_arrival_order_across_listen_addresses() -> None:
+    """Like musl querying two nameservers at once: the log follows the wire order."""
+    seen: list[dict[str, object]] = []
+    zone = ClusterZone(snapshot())
+    with DnsServer(zone, [("127.0.0.1", 0), ("127.0.0.2", 0)], on_query=seen.append) as s:
+        targets = [s.addresses[1], s.addresses[0]] * 10
+        names = [f"n{i}.default.svc.cluster.local." for i in range(len(targets))]
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.settimeout(2)
+            for name, target in zip(names, targets, strict=True):
+                sock.sendto(dns.message.make_query(name, "A").to_wire(), target)
+            for _ in names:
+                sock.recv(512)
+    assert [e["name"] for e in seen] == names
