@@ -12,7 +12,8 @@ loop runs in a background thread (``start``/``stop``, or the context
 manager) or in the foreground until SIGINT/SIGTERM (``serve_forever``).
 Each query log line: ``time`` (UTC, ISO 8601), ``client`` (``ip:port``),
 ``proto`` (udp|tcp), ``id``, ``name`` (as asked, trailing dot), ``type``,
-``rcode`` (``TIMEOUT`` when no reply was sent).
+``rcode`` (``TIMEOUT`` when no reply was sent). Lines follow the kernel's
+arrival order, across listen addresses too.
 """
 
 from __future__ import annotations
