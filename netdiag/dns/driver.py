@@ -1,0 +1,124 @@
+"""Driving a resolver profile: the runner, the cost, and the model backend.
+
+Pure. :func:`run` feeds a :class:`~netdiag.dns.search.Resolution` from a
+:data:`Sender` (one batch at a time, like dnspython's ``_Resolution`` drivers);
+:func:`model_backend` answers from the cluster zone, :mod:`netdiag.dns.live`
+from real servers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol
+
+from netdiag.dns.profiles import ProfileConfig
+from netdiag.dns.records import Rcode, Record, Target, ZoneAnswer
+from netdiag.dns.search import Batch, LookupResult, Replies, Resolution
+
+#: ``(name, rtype, nameserver) -> reply``; ``None`` = no reply within the timeout.
+Backend = Callable[[str, str, str], ZoneAnswer | None]
+#: Sends one batch (queries a library puts on the wire together) and returns the replies.
+Sender = Callable[[Batch, ProfileConfig], Replies]
+
+
+class Zone(Protocol):
+    def query(self, name: str, rtype: str) -> ZoneAnswer: ...
+
+
+class TraceQuery(NamedTuple):
+    """One query as sent, with what came back (a NamedTuple: built per query)."""
+
+    name: str
+    type: str
+    nameserver: str
+    attempt: int
+    #: Index of the round trip (queries sent together share it).
+    round: int
+    rcode: Rcode
+    answers: tuple[Record, ...] = ()
+    tcp: bool = False
+    #: What the cluster model says the reply names (service, pod, external).
+    target: Target | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cost:
+    queries: int
+    nxdomains: int
+    round_trips: int
+    timeouts: int = 0
+    #: Seconds spent waiting for replies that never came (timeouts).
+    waited_seconds: float = 0.0
+
+
+def per_query(backend: Backend) -> Sender:
+    """A :data:`Sender` asking ``backend`` one query at a time."""
+
+    def send(batch: Batch, config: ProfileConfig) -> Replies:
+        return tuple(backend(q.name, q.rtype, q.nameserver) for q in batch)
+
+    return send
+
+
+def run(resolution: Resolution, send: Sender) -> tuple[tuple[TraceQuery, ...], LookupResult, Cost]:
+    """Drive ``resolution`` to the end, ``send`` answering each batch."""
+    out: list[TraceQuery] = []
+    timeouts = 0
+    waited = 0.0
+    rnd = 0
+    while (batch := resolution.next_batch()) is not None:
+        replies = send(batch, resolution.config)
+        if any(r is None for r in replies):
+            waited += resolution.config.timeout
+        for q, r in zip(batch, replies, strict=True):
+            if r is None:
+                timeouts += 1
+            out.append(
+                TraceQuery(
+                    name=q.name,
+                    type=q.rtype,
+                    nameserver=q.nameserver,
+                    attempt=q.attempt,
+                    round=rnd,
+                    rcode=Rcode.TIMEOUT if r is None else r.rcode,
+                    answers=() if r is None else r.answers,
+                    tcp=q.tcp,
+                )
+            )
+        resolution.feed(replies)
+        rnd += 1
+    assert resolution.result is not None
+    cost = Cost(
+        queries=len(out),
+        nxdomains=sum(1 for q in out if q.rcode is Rcode.NXDOMAIN),
+        round_trips=rnd,
+        timeouts=timeouts,
+        waited_seconds=waited,
+    )
+    return tuple(out), resolution.result, cost
+
+
+_CACHES: dict[int, tuple[object, dict[tuple[str, str], ZoneAnswer]]] = {}
+
+
+def model_backend(zone: Zone) -> Backend:
+    """The cluster model as a backend; answers are memoised per zone (it is immutable)."""
+    entry = _CACHES.get(id(zone))
+    if entry is None or entry[0] is not zone:
+        if len(_CACHES) >= 8:
+            _CACHES.pop(next(iter(_CACHES)))
+        entry = (zone, {})
+        _CACHES[id(zone)] = entry
+    cache = entry[1]
+    query = zone.query
+
+    def backend(name: str, rtype: str, nameserver: str) -> ZoneAnswer | None:
+        key = (name.lower(), rtype)
+        answer = cache.get(key)
+        if answer is None:
+            answer = cache[key] = query(name, rtype)
+        # A modelled fault "TIMEOUT" means the server never replies.
+        return None if answer.rcode is Rcode.TIMEOUT else answer
+
+    return backend
