@@ -8,13 +8,14 @@ from real servers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
 from netdiag.dns.profiles import ProfileConfig
 from netdiag.dns.records import Rcode, Record, Target, ZoneAnswer
-from netdiag.dns.search import Batch, LookupResult, Replies, Resolution
+from netdiag.dns.resolvconf import build
+from netdiag.dns.search import Batch, LookupResult, Replies, Resolution, start
 
 #: ``(name, rtype, nameserver) -> reply``; ``None`` = no reply within the timeout.
 Backend = Callable[[str, str, str], ZoneAnswer | None]
@@ -74,18 +75,33 @@ def run(resolution: Resolution, send: Sender) -> tuple[tuple[TraceQuery, ...], L
         for q, r in zip(batch, replies, strict=True):
             if r is None:
                 timeouts += 1
-            out.append(
-                TraceQuery(
-                    name=q.name,
-                    type=q.rtype,
-                    nameserver=q.nameserver,
-                    attempt=q.attempt,
-                    round=rnd,
-                    rcode=Rcode.TIMEOUT if r is None else r.rcode,
-                    answers=() if r is None else r.answers,
-                    tcp=q.tcp,
+                out.append(
+                    TraceQuery(
+                        q.name,
+                        q.rtype,
+                        q.nameserver,
+                        q.attempt,
+                        rnd,
+                        Rcode.TIMEOUT,
+                        (),
+                        q.tcp,
+                        None,
+                    )
                 )
-            )
+            else:
+                out.append(
+                    TraceQuery(
+                        q.name,
+                        q.rtype,
+                        q.nameserver,
+                        q.attempt,
+                        rnd,
+                        r.rcode,
+                        r.answers,
+                        q.tcp,
+                        r.target,
+                    )
+                )
         resolution.feed(replies)
         rnd += 1
     assert resolution.result is not None
@@ -122,3 +138,33 @@ def model_backend(zone: Zone) -> Backend:
         return None if answer.rcode is Rcode.TIMEOUT else answer
 
     return backend
+
+
+def predict_questions(
+    resolver: str,
+    name: str,
+    search: Sequence[str],
+    ndots: int,
+    answer: Callable[[str, str], tuple[str, tuple[str, ...]]],
+) -> list[tuple[str, str]]:
+    """The questions ``resolver`` sends for ``name``, fed by ``answer``.
+
+    Matches capture's ``netdiag.dns.chainprofile.Predict``: ``answer(qname,
+    qtype)`` returns ``(rcode, answer data)`` as captured, rcode ``"TIMEOUT"``
+    for no reply.
+    """
+
+    def backend(qname: str, qtype: str, nameserver: str) -> ZoneAnswer | None:
+        rcode, data = answer(qname, qtype)
+        if rcode == "TIMEOUT":
+            return None
+        try:
+            code = Rcode(rcode)
+        except ValueError:
+            code = Rcode.FORMERR
+        records = tuple(Record(name=qname, type=qtype, ttl=0, data=d) for d in data)
+        return ZoneAnswer(rcode=code, answers=records)
+
+    conf = build(nameservers=("127.0.0.1",), search=tuple(search), options=(f"ndots:{ndots}",))
+    queries, _result, _cost = run(start(resolver, name, conf), per_query(backend))
+    return [(q.name, q.type) for q in queries]

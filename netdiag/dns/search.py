@@ -86,10 +86,8 @@ class LookupResult(NamedTuple):
 Algorithm = Generator[Batch, Replies, LookupResult]
 
 
-@dataclass(slots=True)
-class Exchange:
-    query: Query
-    reply: Reply
+#: One query and its reply, as fed to a :class:`Resolution`.
+Exchange = tuple[Query, Reply]
 
 
 @dataclass(slots=True)
@@ -112,8 +110,7 @@ class Resolution:
 
     def feed(self, replies: Replies) -> None:
         assert self._pending is not None and len(replies) == len(self._pending)
-        for query, reply in zip(self._pending, replies, strict=True):
-            self.exchanges.append(Exchange(query, reply))
+        self.exchanges.extend(zip(self._pending, replies, strict=True))
         self.batches += 1
         self._advance(replies)
 

@@ -104,3 +104,20 @@ def test_engine_modules_import_nothing_heavy(module: str) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "[]"
+
+
+def test_predict_questions_for_capture_profile_detection() -> None:
+    from netdiag.dns.driver import predict_questions
+
+    def answer(qname: str, qtype: str) -> tuple[str, tuple[str, ...]]:
+        if qname == "www.nodata.test.":
+            return "NOERROR", ()
+        if qname == "www.ok.test." and qtype == "A":
+            return "NOERROR", ("198.18.1.1",)
+        return "NXDOMAIN", ()
+
+    search = ["nodata.test", "ok.test"]
+    musl = predict_questions("musl", "www", search, 5, answer)
+    assert musl == [("www.nodata.test.", "A"), ("www.nodata.test.", "AAAA")]
+    glibc = predict_questions("glibc", "www", search, 5, answer)
+    assert [n for n, _ in glibc] == ["www.nodata.test."] * 2 + ["www.ok.test."] * 2
