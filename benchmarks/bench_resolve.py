@@ -17,17 +17,35 @@ import sys
 import time
 
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
-NAMES = ("baidu.com", "tke-six-six-six", "tke-six-six-six.kube-system", "kubernetes.default",
-         "api.shop", "doesnotexist", "baidu.com.", "www.baidu.com")
+NAMES = (
+    "baidu.com",
+    "tke-six-six-six",
+    "tke-six-six-six.kube-system",
+    "kubernetes.default",
+    "api.shop",
+    "doesnotexist",
+    "baidu.com.",
+    "www.baidu.com",
+)
 
 
-def cold(argv: list[str]) -> float:
-    times = []
-    for _ in range(RUNS):
+def cold(argv: list[str]) -> tuple[float, float]:
+    """Median wall and CPU (user+system of the child) seconds, after 2 warm-ups."""
+    import resource
+
+    walls, cpus = [], []
+    for i in range(RUNS + 2):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        subprocess.run(
+            argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, cwd="/tmp"
+        )
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if i >= 2:
+            walls.append(wall)
+            cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 PHASES = """
@@ -51,8 +69,12 @@ print(f"{(t1-t0)*1000:.0f} {(t2-t1)*1000:.0f} {(t3-t2)*1000:.0f} {(t4-t3)*1000:.
 
 def phases() -> list[float]:
     runs = [
-        [float(x) for x in subprocess.run([sys.executable, "-c", PHASES], capture_output=True,
-                                          text=True, check=True).stdout.split()]
+        [
+            float(x)
+            for x in subprocess.run(
+                [sys.executable, "-c", PHASES], capture_output=True, text=True, check=True
+            ).stdout.split()
+        ]
         for _ in range(5)
     ]
     return [statistics.median(r[i] for r in runs) for i in range(4)]
@@ -71,8 +93,9 @@ def lookups_per_second(seconds: float = 3.0, cache: bool = False) -> tuple[float
     while time.perf_counter() < deadline:
         for resolver in ("glibc", "musl", "go"):
             for name in NAMES:
-                trace_name(snapshot, name, namespace="default", resolver=resolver, zone=zone,
-                           cache=cache)
+                trace_name(
+                    snapshot, name, namespace="default", resolver=resolver, zone=zone, cache=cache
+                )
                 count += 1
     elapsed = time.process_time() - start
     return count / elapsed, count
@@ -80,27 +103,47 @@ def lookups_per_second(seconds: float = 3.0, cache: bool = False) -> tuple[float
 
 def main() -> None:
     python = sys.executable
-    bare = cold([python, "-c", "pass"])
-    resolve = cold([python, "-m", "netdiag", "resolve", "baidu.com", "--ns", "default"])
-    print(f"cold start, median of {RUNS}: python -c pass {bare * 1000:.0f} ms; "
-          f"netdiag resolve baidu.com --ns default {resolve * 1000:.0f} ms; "
-          f"added {(resolve - bare) * 1000:.0f} ms; ratio {resolve / bare:.2f}")
+    bare, bare_cpu = cold([python, "-c", "pass"])
+    resolve, resolve_cpu = cold(
+        [python, "-m", "netdiag", "resolve", "baidu.com", "--ns", "default"]
+    )
+    print(
+        f"cold start, median of {RUNS}: python -c pass {bare * 1000:.0f} ms wall "
+        f"({bare_cpu * 1000:.0f} ms CPU); netdiag resolve baidu.com --ns default "
+        f"{resolve * 1000:.0f} ms wall ({resolve_cpu * 1000:.0f} ms CPU); added "
+        f"{(resolve - bare) * 1000:.0f} ms wall, {(resolve_cpu - bare_cpu) * 1000:.0f} ms CPU; "
+        f"ratio {resolve / bare:.1f}x wall, {resolve_cpu / max(bare_cpu, 1e-9):.1f}x CPU"
+    )
     imports, demo, zone, trace = phases()
-    print(f"cold start phases, median of 5 (ms): imports {imports:.0f}, load_demo {demo:.0f}, "
-          f"build_zone (demo upstream zone) {zone:.0f}, first trace+render {trace:.0f}")
+    print(
+        f"cold start phases, median of 5 (ms): imports {imports:.0f}, load_demo {demo:.0f}, "
+        f"build_zone (demo upstream zone) {zone:.0f}, first trace+render {trace:.0f}"
+    )
     for cache in (False, True):
         rate, count = lookups_per_second(cache=cache)
         how = "memoised (repeat questions)" if cache else "computed (memo off)"
-        print(f"explained lookups per CPU second, {how} (trace_name, demo, 3 resolvers x "
-              f"{len(NAMES)} names, advice included): {rate:,.0f}/s ({count} lookups)")
-    dns_loaded = subprocess.run(
-        [python, "-c", "import sys; from netdiag.cli import main; "
-         "sys.argv=['netdiag','resolve','baidu.com','--ns','default'];\n"
-         "try:\n main()\nexcept SystemExit: pass\n"
-         "print(sorted(m for m in sys.modules if m == 'dns' or m.startswith(('dns.', 'kubernetes',"
-         " 'scapy', 'textual', 'networkx', 'yaml'))), file=sys.stderr)"],
-        capture_output=True, text=True, check=False,
-    ).stderr.strip().splitlines()[-1]
+        print(
+            f"explained lookups per CPU second, {how} (trace_name, demo, 3 resolvers x "
+            f"{len(NAMES)} names, advice included): {rate:,.0f}/s ({count} lookups)"
+        )
+    dns_loaded = (
+        subprocess.run(
+            [
+                python,
+                "-c",
+                "import sys; from netdiag.cli import main; "
+                "sys.argv=['netdiag','resolve','baidu.com','--ns','default'];\n"
+                "try:\n main()\nexcept SystemExit: pass\n"
+                "print(sorted(m for m in sys.modules if m == 'dns' or m.startswith(("
+                "'dns.', 'kubernetes', 'scapy', 'textual', 'networkx', 'yaml'))), file=sys.stderr)",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        .stderr.strip()
+        .splitlines()[-1]
+    )
     print(f"heavy modules imported on the model path: {dns_loaded}")
 
 
