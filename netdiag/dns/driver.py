@@ -53,11 +53,38 @@ class Cost:
     waited_seconds: float = 0.0
 
 
+#: Largest UDP reply without EDNS (RFC 1035 §4.2.1); bigger replies come back with TC.
+UDP_LIMIT = 512
+
+
+def wire_size(name: str, reply: ZoneAnswer) -> int:
+    """Approximate size of ``reply`` on the wire (answer names compressed)."""
+    size = 12 + len(name) + 1 + 4
+    for r in reply.answers:
+        rdata = {"A": 4, "AAAA": 16}.get(r.type, len(r.data) + 2)
+        size += 2 + 10 + rdata
+    return size
+
+
 def per_query(backend: Backend) -> Sender:
-    """A :data:`Sender` asking ``backend`` one query at a time."""
+    """A :data:`Sender` asking ``backend`` one query at a time.
+
+    musl 1.2.3 sends no EDNS and has no TCP fallback (TCP only from 1.2.4,
+    commit 51d4669f): a reply over 512 bytes reaches it truncated, with no
+    answers, which it takes as is (measured: EAI_NONAME). glibc and Go retry
+    over TCP, so they see the full answer (their extra TCP query is not modelled).
+    """
 
     def send(batch: Batch, config: ProfileConfig) -> Replies:
-        return tuple(backend(q.name, q.rtype, q.nameserver) for q in batch)
+        replies = tuple(backend(q.name, q.rtype, q.nameserver) for q in batch)
+        if config.resolver != "musl":
+            return replies
+        return tuple(
+            ZoneAnswer(rcode=r.rcode, authoritative=r.authoritative)
+            if r is not None and r.answers and wire_size(q.name, r) > UDP_LIMIT
+            else r
+            for q, r in zip(batch, replies, strict=True)
+        )
 
     return send
 

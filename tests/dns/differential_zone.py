@@ -31,6 +31,8 @@ RECORDS = [
     Record(name="baidu.com.", type="AAAA", ttl=60, data="2400:da00::dbf:0:100"),
     Record(name="a.b.c.d.e.example.test.", type="A", ttl=60, data="198.18.5.5"),
     Record(name="a.b.example.test.", type="A", ttl=60, data="198.18.2.2"),
+    # 40 A records: over 512 bytes, so a UDP reply without EDNS is truncated (TC).
+    *(Record(name="big.ok.test.", type="A", ttl=60, data=f"198.18.9.{i}") for i in range(1, 41)),
 ]
 FAULTS = {
     "www.sf.test.": Rcode.SERVFAIL,
