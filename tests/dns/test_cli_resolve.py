@@ -138,3 +138,16 @@ def test_unreachable_nameserver_times_out_clearly(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "timed out, no reply from 127.0.0.1:9" in result.stdout
+
+
+def test_upstream_zone_file_answers_external_names(tmp_path: Path) -> None:
+    zone = tmp_path / "up.zone"
+    zone.write_text(
+        "$ORIGIN example.test.\n$TTL 60\n"
+        "@ IN SOA ns hostmaster 1 3600 600 86400 60\n"
+        "www IN A 198.51.100.7\n"
+    )
+    code, doc = resolve_json("www.example.test", "--ns", "default", "--upstream-zone", str(zone))
+    assert code == 0
+    assert doc["answer"]["records"][0]["data"] == "198.51.100.7"
+    assert len(doc["queries"]) == 10  # 2 dots < ndots 5: the whole search list first
