@@ -90,56 +90,72 @@ def per_query(backend: Backend) -> Sender:
 
 
 def run(resolution: Resolution, send: Sender) -> tuple[tuple[TraceQuery, ...], LookupResult, Cost]:
-    """Drive ``resolution`` to the end, ``send`` answering each batch."""
+    """Drive ``resolution`` to the end, ``send`` answering each batch.
+
+    Steps the generator directly (what :meth:`Resolution.next_batch` /
+    :meth:`Resolution.feed` do, without the per-batch bookkeeping): this is the
+    hot path of every explained lookup.
+    """
     out: list[TraceQuery] = []
-    timeouts = 0
+    append = out.append
+    config = resolution.config
+    algorithm = resolution.algorithm
+    timeouts = rnd = 0
     waited = 0.0
-    rnd = 0
-    while (batch := resolution.next_batch()) is not None:
-        replies = send(batch, resolution.config)
-        if any(r is None for r in replies):
-            waited += resolution.config.timeout
-        for q, r in zip(batch, replies, strict=True):
-            if r is None:
-                timeouts += 1
-                out.append(
-                    TraceQuery(
-                        q.name,
-                        q.rtype,
-                        q.nameserver,
-                        q.attempt,
-                        rnd,
-                        Rcode.TIMEOUT,
-                        (),
-                        q.tcp,
-                        None,
+    timeout_rcode = Rcode.TIMEOUT
+    try:
+        batch = next(algorithm)
+        while True:
+            replies = send(batch, config)
+            missing = False
+            for q, r in zip(batch, replies, strict=True):
+                if r is None:
+                    missing = True
+                    timeouts += 1
+                    append(
+                        TraceQuery(
+                            q.name,
+                            q.rtype,
+                            q.nameserver,
+                            q.attempt,
+                            rnd,
+                            timeout_rcode,
+                            (),
+                            q.tcp,
+                            None,
+                        )
                     )
-                )
-            else:
-                out.append(
-                    TraceQuery(
-                        q.name,
-                        q.rtype,
-                        q.nameserver,
-                        q.attempt,
-                        rnd,
-                        r.rcode,
-                        r.answers,
-                        q.tcp,
-                        r.target,
+                else:
+                    append(
+                        TraceQuery(
+                            q.name,
+                            q.rtype,
+                            q.nameserver,
+                            q.attempt,
+                            rnd,
+                            r.rcode,
+                            r.answers,
+                            q.tcp,
+                            r.target,
+                        )
                     )
-                )
-        resolution.feed(replies)
-        rnd += 1
-    assert resolution.result is not None
+            if missing:
+                waited += config.timeout
+            rnd += 1
+            batch = algorithm.send(replies)
+    except StopIteration as stop:
+        result: LookupResult = stop.value
+    resolution.result = result
+    resolution.batches = rnd
+    nxdomain = Rcode.NXDOMAIN
     cost = Cost(
         queries=len(out),
-        nxdomains=sum(1 for q in out if q.rcode is Rcode.NXDOMAIN),
+        nxdomains=sum(1 for q in out if q.rcode is nxdomain),
         round_trips=rnd,
         timeouts=timeouts,
         waited_seconds=waited,
     )
-    return tuple(out), resolution.result, cost
+    return tuple(out), result, cost
 
 
 _CACHES: dict[int, tuple[object, dict[tuple[str, str], ZoneAnswer]]] = {}

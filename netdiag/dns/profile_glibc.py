@@ -17,8 +17,8 @@ from netdiag.dns.search import (
     Replies,
     Reply,
     Verdict,
-    _records,
     join,
+    records_of,
 )
 
 #: Replies after which res_send tries the next server/attempt (send_dg ``next_ns``).
@@ -67,7 +67,7 @@ def _send(config: ProfileConfig, state: _State, name: str, qtypes: tuple[str, ..
 def _verdict_result(replies: Replies) -> LookupResult:
     """``__res_context_query``'s judgement of the pair, carried in a LookupResult."""
     if any(r is not None and r.rcode is Rcode.NOERROR and r.answers for r in replies):
-        return LookupResult(resolved=True, records=_records(replies))
+        return LookupResult(resolved=True, records=records_of(replies))
     present = [r for r in replies if r is not None]
     if not present:
         verdict = Verdict.TIMEOUT

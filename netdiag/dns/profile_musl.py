@@ -16,8 +16,8 @@ from netdiag.dns.search import (
     Query,
     Reply,
     Verdict,
-    _records,
     join,
+    records_of,
 )
 
 #: res_msend accepts only NOERROR and NXDOMAIN replies; SERVFAIL is resent
@@ -73,7 +73,7 @@ def _name_from_dns(replies: tuple[Reply, ...]) -> LookupResult:
             return LookupResult(
                 resolved=False, error="EAI_FAIL", candidates=(("", Verdict.FAILED),)
             )
-    records = _records(replies)
+    records = records_of(replies)
     if any(r.type in ("A", "AAAA") for r in records):
         return LookupResult(resolved=True, records=records)
     # 1.2.3 returns EAI_NONAME here (EAI_NODATA from 1.2.4, commit 85050ac5): a stop.

@@ -159,18 +159,13 @@ def join(name: str, suffix: str | None) -> str:
     return f"{base}.{suffix.removesuffix('.')}."
 
 
-def _records(replies: Replies) -> tuple[Record, ...]:
+def records_of(replies: Replies) -> tuple[Record, ...]:
+    """Every answer record of the NOERROR replies, in query order (A before AAAA)."""
     out: list[Record] = []
     for reply in replies:
         if reply is not None and reply.rcode is Rcode.NOERROR:
             out.extend(reply.answers)
     return tuple(out)
-
-
-def _has_answer(reply: Reply, rtype: str) -> bool:
-    if reply is None or reply.rcode is not Rcode.NOERROR:
-        return False
-    return any(r.type == rtype for r in reply.answers)
 
 
 def start(
@@ -225,6 +220,5 @@ __all__ = [
     "join",
     "start",
     "validate_name",
-    "_records",
-    "_has_answer",
+    "records_of",
 ]
