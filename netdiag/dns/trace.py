@@ -227,7 +227,10 @@ def explain(
         cost=cost,
         advice=advice,
         warnings=warnings,
-        notes=resolution.config.notes + result.notes + notes,
+        notes=tuple(f"resolv.conf {p}" for p in conf.problems)
+        + resolution.config.notes
+        + result.notes
+        + notes,
         nameservers=resolution.config.nameservers,
     )
 

@@ -151,3 +151,14 @@ def test_upstream_zone_file_answers_external_names(tmp_path: Path) -> None:
     assert code == 0
     assert doc["answer"]["records"][0]["data"] == "198.51.100.7"
     assert len(doc["queries"]) == 10  # 2 dots < ndots 5: the whole search list first
+
+
+def test_unknown_options_in_a_given_resolv_conf_are_reported(tmp_path: Path) -> None:
+    path = tmp_path / "resolv.conf"
+    path.write_text(
+        "nameserver 10.96.0.10\nsearch default.svc.cluster.local\noptions ndots:2 frobnicate\n"
+    )
+    code, doc = resolve_json("kubernetes", "--resolv-conf", str(path))
+    assert code == 0
+    assert "frobnicate" in doc["resolv_conf"]["options"]
+    assert any("line 3: unknown option 'frobnicate'" in n for n in doc["notes"])
