@@ -29,7 +29,6 @@ def msend(config: ProfileConfig, name: str, qtypes: tuple[str, ...]) -> Algorith
     """``__res_msend_rc``: every query to every nameserver at once, resent to the
     unanswered ones each ``timeout/attempts`` seconds until ``timeout``."""
     answers: dict[int, Reply] = {}
-    servfail_retry = 2 * len(qtypes)
     sent: dict[tuple[int, str], int] = {}
 
     def query(i: int, server: str) -> Query:
@@ -39,6 +38,8 @@ def msend(config: ProfileConfig, name: str, qtypes: tuple[str, ...]) -> Algorith
 
     # One retransmit round per retry interval; the first round is the initial send.
     for _round in range(config.attempts):
+        # Each retransmit round re-arms the budget ("servfail_retry = 2*nqueries").
+        servfail_retry = 2 * len(qtypes)
         batch = tuple(
             query(i, s) for i in range(len(qtypes)) if i not in answers for s in config.nameservers
         )

@@ -55,6 +55,13 @@ CASES = [
     ("nodata-first", "search nodata.test ok.test", "www", "unspec"),
     ("servfail-first", f"search sf.test ok.test\noptions {FAST}", "www", "unspec"),
     ("timeout-first", f"search slow.test ok.test\noptions {FAST}", "www", "unspec"),
+    ("servfail-attempts2", "search sf.test ok.test\noptions timeout:1 attempts:2", "www", "unspec"),
+    (
+        "timeout-attempts2",
+        "search slow.test ok.test\noptions timeout:1 attempts:2",
+        "www",
+        "unspec",
+    ),
     ("v4only-first", "search ok.test nx.test", "v4", "unspec"),
     ("empty-search", "options ndots:1", "www", "unspec"),
     ("empty-search-found", "options ndots:1", "baidu.com", "unspec"),
