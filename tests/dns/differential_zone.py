@@ -25,6 +25,7 @@ RECORDS = [
     Record(name="www.ok.test.", type="A", ttl=60, data="198.18.1.1"),
     Record(name="www.ok.test.", type="AAAA", ttl=60, data="2001:db8::1:1"),
     Record(name="v4.ok.test.", type="A", ttl=60, data="198.18.1.4"),
+    Record(name="alias.ok.test.", type="CNAME", ttl=60, data="www.ok.test."),
     # Exists without A/AAAA: NODATA for getaddrinfo.
     Record(name="www.nodata.test.", type="TXT", ttl=60, data='"no address here"'),
     Record(name="baidu.com.", type="A", ttl=60, data="220.181.38.148"),
@@ -37,6 +38,7 @@ RECORDS = [
 FAULTS = {
     "www.sf.test.": Rcode.SERVFAIL,
     "www.slow.test.": Rcode.TIMEOUT,
+    "www.refused.test.": Rcode.REFUSED,
 }
 
 
