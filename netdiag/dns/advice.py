@@ -37,8 +37,14 @@ def advise(
     result: LookupResult,
     **kw: Any,
 ) -> tuple[Advice, ...]:
-    """Concrete changes and the queries each saves (measured by re-running the profile)."""
+    """Concrete changes and the queries each saves (measured by re-running the profile).
+
+    When only the winning candidate was asked (``result.candidates`` has one
+    entry), nothing can be saved: any change still asks that candidate.
+    """
     if not result.resolved or result.winner is None or name.endswith("."):
+        return ()
+    if len(result.candidates) == 1:
         return ()
     out: list[Advice] = []
     absolute = name + "."

@@ -25,6 +25,15 @@ from netdiag.dns.search import (
 _RETRY_RCODES = (Rcode.SERVFAIL, Rcode.REFUSED, Rcode.NOTIMP)
 
 
+#: How ``__res_context_search`` treats the pair's combined rcode (h_errno).
+_VERDICTS = {
+    Rcode.NXDOMAIN: Verdict.NXDOMAIN,  # HOST_NOT_FOUND: next
+    Rcode.NOERROR: Verdict.NODATA,  # NO_DATA: next (got_nodata)
+    Rcode.SERVFAIL: Verdict.SERVFAIL,  # TRY_AGAIN + SERVFAIL: next (got_servfail)
+    Rcode.REFUSED: Verdict.REFUSED,  # NO_RECOVERY: done
+}
+
+
 class _State:
     __slots__ = ("calls",)
 
@@ -48,10 +57,7 @@ def _send(config: ProfileConfig, state: _State, name: str, qtypes: tuple[str, ..
     for attempt in range(config.attempts):
         for k in range(len(servers)):
             server = servers[(offset + k) % len(servers)]
-            batch = tuple(
-                Query(name=name, rtype=t, nameserver=server, attempt=attempt, tcp=config.use_vc)
-                for t in qtypes
-            )
+            batch = tuple(Query(name, t, server, attempt, config.use_vc) for t in qtypes)
             if sequential:
                 got: list[Reply] = []
                 for q in batch:
@@ -74,12 +80,7 @@ def _verdict_result(replies: Replies) -> LookupResult:
     else:
         # "hp->rcode == NOERROR ? hp2->rcode : hp->rcode": the A reply decides first.
         rcode = next((r.rcode for r in present if r.rcode is not Rcode.NOERROR), Rcode.NOERROR)
-        verdict = {
-            Rcode.NXDOMAIN: Verdict.NXDOMAIN,
-            Rcode.NOERROR: Verdict.NODATA,
-            Rcode.SERVFAIL: Verdict.SERVFAIL,
-            Rcode.REFUSED: Verdict.REFUSED,
-        }.get(rcode, Verdict.FAILED)
+        verdict = _VERDICTS.get(rcode, Verdict.FAILED)
     return LookupResult(resolved=False, candidates=(("", verdict),))
 
 
