@@ -114,12 +114,24 @@ class Matrix:
         return out
 
     def explain(self, i: int, j: int) -> ConnectionVerdict:
-        """Why cell (i, j) is what it is: the first member pair, evaluated in full."""
-        src = self.rows[i]
-        dst = self.cols[j]
-        a = src.members[0]
-        b = next((m for m in dst.members if m != a), dst.members[0])
+        """Why cell (i, j) is what it is: a member pair with the cell's verdict, in full."""
+        a, b = self._witness(i, j)
         return self.evaluator.connection(self._endpoint(a), self._endpoint(b), self.query)
+
+    def _witness(self, i: int, j: int) -> tuple[int, int]:
+        src, dst = self.rows[i].members, self.cols[j].members
+        pairs = ((a, b) for a in src for b in dst if a != b)
+        first = next(pairs, (src[0], dst[0]))
+        if self._group is None:
+            return first
+        want = self.cell(i, j).verdict
+        if self._member_cell(*first).verdict is want:
+            return first
+        # Group cells: find the pair that makes the cell what it is (bounded search).
+        for _, (a, b) in zip(range(10_000), pairs, strict=False):
+            if self._member_cell(a, b).verdict is want:
+                return a, b
+        return first
 
     def _endpoint(self, m: int) -> Endpoint:
         mem = self.members[m]

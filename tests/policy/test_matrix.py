@@ -194,3 +194,17 @@ def test_cidrs_in_policies_become_nodes() -> None:
         m.cell(ids.index("x/a"), ids.index("0.0.0.0/0")).verdict is Verdict.DENIED
     )  # partly excepted
     assert set(CIDRS)  # strategies share the address plan
+
+
+def test_explain_of_a_group_cell_uses_a_pair_with_the_cells_verdict() -> None:
+    snap = e2e_cluster(
+        [policy("x", "p", selector=sel(pod="a"), ingress=[rule(peer(pods=sel(pod="c")))])]
+    )
+    m = Matrix(snap, granularity="namespace", policy_cidrs=False)
+    v = m.explain(0, 0)  # x -> x: some pairs allowed (x/b -> x/c), some denied (x/b -> x/a)
+    assert m.cell(0, 0).verdict is Verdict.ALLOWED
+    assert v.verdict is Verdict.ALLOWED
+    pod_m = Matrix(snap, policy_cidrs=False)
+    ids = [n.id for n in pod_m.rows]
+    v = pod_m.explain(ids.index("x/b"), ids.index("x/a"))
+    assert (v.src, v.dst, v.verdict) == ("x/b", "x/a", Verdict.DENIED)
