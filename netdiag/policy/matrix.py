@@ -19,7 +19,7 @@ from netdiag.policy.classes import Member, build_classes
 from netdiag.policy.compile import parse_network
 from netdiag.policy.endpoints import Endpoint, cluster_ip_of, pod_endpoint
 from netdiag.policy.evaluate import Evaluator
-from netdiag.policy.ports import ALL, EMPTY, PortSet
+from netdiag.policy.ports import ALL, PortSet
 from netdiag.policy.verdict import ConnectionVerdict, Verdict
 
 GRANULARITIES = ("pod", "workload", "namespace")
@@ -240,19 +240,18 @@ def _common_labels(all_labels: list[Labels]) -> Labels:
     return Labels(common)
 
 
-def reachability_document(matrix: Matrix) -> dict[str, object]:
-    """JSON ``netdiag/reachability/v1`` (DESIGN.md §3): nodes and edges, sorted, stable."""
-    nodes = [
-        {
-            "id": n.id,
-            "kind": n.kind,
-            "namespace": n.namespace,
-            "name": n.name,
-            "labels": dict(n.labels),
-        }
-        for n in matrix.rows
-    ]
-    edges = []
+def _node_json(n: Node) -> dict[str, object]:
+    return {
+        "id": n.id,
+        "kind": n.kind,
+        "namespace": n.namespace,
+        "name": n.name,
+        "labels": dict(n.labels),
+    }
+
+
+def iter_edge_documents(matrix: Matrix) -> Iterator[dict[str, object]]:
+    """The ``edges`` of ``netdiag/reachability/v1``, one at a time, in order."""
     for i, j, cell in matrix.iter_edges():
         edge: dict[str, object] = {
             "from": matrix.rows[i].id,
@@ -262,8 +261,41 @@ def reachability_document(matrix: Matrix) -> dict[str, object]:
         if cell.verdict is Verdict.UNKNOWN:
             # Trap 8: implementation-defined (hostNetwork, ClusterIP in an ipBlock).
             edge["implementation_defined"] = True
-        edges.append(edge)
-    return {"schema": SCHEMA, "granularity": matrix.granularity, "nodes": nodes, "edges": edges}
+        yield edge
 
 
-__all__ = ["Matrix", "Node", "Cell", "reachability_document", "EMPTY"]
+def reachability_document(matrix: Matrix) -> dict[str, object]:
+    """JSON ``netdiag/reachability/v1`` (DESIGN.md §3): nodes and edges, sorted, stable."""
+    return {
+        "schema": SCHEMA,
+        "granularity": matrix.granularity,
+        "nodes": [_node_json(n) for n in matrix.rows],
+        "edges": list(iter_edge_documents(matrix)),
+    }
+
+
+def iter_reachability_json(matrix: Matrix) -> Iterator[str]:
+    """The same document as JSON text, streamed line by line (no full edge list in memory)."""
+    import json
+
+    yield "{"
+    yield f'  "schema": {json.dumps(SCHEMA)},'
+    yield f'  "granularity": {json.dumps(matrix.granularity)},'
+    yield '  "nodes": ['
+    last = len(matrix.rows) - 1
+    for k, n in enumerate(matrix.rows):
+        yield "    " + json.dumps(_node_json(n)) + ("," if k < last else "")
+    yield "  ],"
+    yield '  "edges": ['
+    prev: str | None = None
+    for edge in iter_edge_documents(matrix):
+        if prev is not None:
+            yield prev + ","
+        prev = "    " + json.dumps(edge)
+    if prev is not None:
+        yield prev
+    yield "  ]"
+    yield "}"
+
+
+__all__ = ["Cell", "Matrix", "Node", "iter_reachability_json", "reachability_document"]

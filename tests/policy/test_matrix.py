@@ -208,3 +208,17 @@ def test_explain_of_a_group_cell_uses_a_pair_with_the_cells_verdict() -> None:
     ids = [n.id for n in pod_m.rows]
     v = pod_m.explain(ids.index("x/b"), ids.index("x/a"))
     assert (v.src, v.dst, v.verdict) == ("x/b", "x/a", Verdict.DENIED)
+
+
+def test_streamed_json_equals_the_document() -> None:
+    import json
+
+    from netdiag.policy.matrix import iter_reachability_json
+
+    snap = e2e_cluster(
+        [policy("x", "p", ingress=[rule(peer(cidr="10.244.1.0/24"), ports=[port(80)])])]
+    )
+    m = Matrix(snap, externals=["192.0.2.1"])
+    assert json.loads("\n".join(iter_reachability_json(m))) == reachability_document(m)
+    empty = Matrix(e2e_cluster([policy("x", "deny-all", types=("Ingress", "Egress"))], pods=[]))
+    assert json.loads("\n".join(iter_reachability_json(empty)))["edges"] == []
