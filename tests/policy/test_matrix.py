@@ -222,3 +222,17 @@ def test_streamed_json_equals_the_document() -> None:
     assert json.loads("\n".join(iter_reachability_json(m))) == reachability_document(m)
     empty = Matrix(e2e_cluster([policy("x", "deny-all", types=("Ingress", "Egress"))], pods=[]))
     assert json.loads("\n".join(iter_reachability_json(empty)))["edges"] == []
+
+
+def test_an_external_node_that_is_a_cluster_ip_is_implementation_defined() -> None:
+    from netdiag.cluster.model import Service, ServicePort
+
+    svc = Service(
+        namespace="y", name="s", cluster_ips=("10.96.0.10",), ports=(ServicePort(port=80),)
+    )
+    pol = policy("x", "p", types=("Egress",), egress=[rule(peer(cidr="10.96.0.0/16"))])
+    m = Matrix(e2e_cluster([pol], services=(svc,)), externals=["10.96.0.10", "10.96.0.0/24"])
+    ids = [n.id for n in m.rows]
+    assert m.cell(ids.index("x/a"), ids.index("10.96.0.10")).verdict is Verdict.UNKNOWN
+    assert m.cell(ids.index("y/a"), ids.index("10.96.0.10")).verdict is Verdict.ALLOWED
+    assert m.cell(ids.index("x/a"), ids.index("10.96.0.0/24")).verdict is Verdict.ALLOWED
