@@ -145,6 +145,8 @@ def matrix(**kwargs: Any) -> None:
             f"-n: no pods in namespace {namespaces[0]!r}",
             hint="namespaces with pods: " + ", ".join(known),
         )
+    if len(snap.pods) > 2000 and sys.stderr.isatty():
+        click.echo(f"computing the matrix of {len(snap.pods)} pods…", err=True)
     m = Matrix(
         snap,
         granularity=kwargs["granularity"],
