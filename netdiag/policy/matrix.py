@@ -98,17 +98,25 @@ class Matrix:
             for m in node.members:
                 counts[self._coarse[m]] = counts.get(self._coarse[m], 0) + 1
             groups.append(counts)
+        keys = [frozenset(g) for g in groups]
+        # A group of one class: its cell with another group is that class pair's cell.
+        single = [next(iter(g)) if len(g) == 1 else -1 for g in groups]
+        codes = self._table.codes
         memo: dict[tuple[frozenset[int], frozenset[int], bool], int] = {}
         out = []
         for gi, a in enumerate(groups):
             row = array("I")
+            si = single[gi]
             for gj, b in enumerate(groups):
-                key = (frozenset(a), frozenset(b), gi == gj)
+                sj = single[gj]
+                if gi != gj and si >= 0 and sj >= 0:
+                    row.append(codes[si][sj])
+                    continue
+                key = (keys[gi], keys[gj], gi == gj)
                 code = memo.get(key)
                 if code is None:
-                    code = memo[key] = self._table.aggregate(
-                        _pairs(a, b, gi == gj), self.query or ALL
-                    )
+                    pairs = _pairs(a, b, gi == gj)
+                    code = memo[key] = self._table.aggregate(pairs, self.query or ALL)
                 row.append(code)
             out.append(row)
         return out

@@ -236,3 +236,44 @@ def test_an_external_node_that_is_a_cluster_ip_is_implementation_defined() -> No
     assert m.cell(ids.index("x/a"), ids.index("10.96.0.10")).verdict is Verdict.UNKNOWN
     assert m.cell(ids.index("y/a"), ids.index("10.96.0.10")).verdict is Verdict.ALLOWED
     assert m.cell(ids.index("x/a"), ids.index("10.96.0.0/24")).verdict is Verdict.ALLOWED
+
+
+def _aggregate(cells: list[tuple[Verdict, PortSet]], query: PortSet) -> tuple[Verdict, PortSet]:
+    if not cells:
+        return Verdict.ALLOWED, query
+    allowed = [p for v, p in cells if v is Verdict.ALLOWED]
+    if allowed:
+        out = allowed[0]
+        for p in allowed[1:]:
+            out = out | p
+        return Verdict.ALLOWED, out
+    unknown = [p for v, p in cells if v is Verdict.UNKNOWN]
+    if unknown:
+        out = unknown[0]
+        for p in unknown[1:]:
+            out = out | p
+        return Verdict.UNKNOWN, out
+    return Verdict.DENIED, PortSet.none()
+
+
+@SETTINGS
+@given(clusters(), st.sampled_from(("workload", "namespace")))
+def test_group_cells_aggregate_the_pod_cells(snap: ClusterSnapshot, granularity: str) -> None:
+    pods = tuple(
+        replace(p, owner=OwnerRef(kind="Deployment", name=p.labels.get("pod", "solo")))
+        for p in snap.pods
+    )
+    snap = replace(snap, pods=pods)
+    pod_m = Matrix(snap, policy_cidrs=False)
+    pod_cells = table(pod_m)
+    m = Matrix(snap, granularity=granularity, policy_cidrs=False)
+    for i, r in enumerate(m.rows):
+        for j, c in enumerate(m.cols):
+            members = [
+                pod_cells[(pod_m.members[a].text, pod_m.members[b].text)]
+                for a in r.members
+                for b in c.members
+                if a != b
+            ]
+            cell = m.cell(i, j)
+            assert (cell.verdict, cell.ports) == _aggregate(members, ALL)
