@@ -17,7 +17,7 @@ from netdiag.policy.verdict import Direction, Verdict
 from tests.policy.conftest import e2e_cluster, peer, policy, port, rule, sel
 from tests.policy.strategies import CIDRS, clusters, policies
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 EXTERNALS = ("10.0.0.0/24", "10.0.0.4/30", "192.0.2.0/24", "10.96.0.10")
 
 
