@@ -88,7 +88,8 @@ def run_cli(pods: int, policies: int) -> dict[str, float]:
     cmd = [sys.executable, "-m", "netdiag", "matrix", "--cluster", str(out), "-o", "json"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    with open(out / "matrix.json", "w") as f:
+    result_json = out.with_suffix(".json")  # outside the manifest directory it reads
+    with open(result_json, "w") as f:
         subprocess.run(cmd, stdout=f, stderr=subprocess.DEVNULL, check=True, env=env)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -96,7 +97,7 @@ def run_cli(pods: int, policies: int) -> dict[str, float]:
         "cli_cpu_s": cpu,
         "cli_wall_s": time.perf_counter() - t0,
         "cli_peak_rss_mb": after.ru_maxrss / 1024,
-        "cli_json_mb": (out / "matrix.json").stat().st_size / 1e6,
+        "cli_json_mb": result_json.stat().st_size / 1e6,
     }
 
 
