@@ -149,13 +149,22 @@ class Matrix:
 
     def iter_edges(self) -> Iterator[tuple[int, int, Cell]]:
         """Allowed (and implementation-defined) pairs, self and CIDR↔CIDR omitted, in order."""
-        for i in range(len(self.rows)):
-            for j in range(len(self.cols)):
-                if i == j or self.is_external_pair(i, j):
-                    continue
-                c = self.cell(i, j)
-                if c.verdict is not Verdict.DENIED and c.ports:
-                    yield i, j, c
+        n = len(self.rows)
+        cells = self._table.cells
+        ext = [r.kind == "cidr" for r in self.rows]
+        if self._group is not None:
+            rows = self._group
+            cls = list(range(n))
+        else:
+            rows = self._table.codes
+            cls = [self._coarse[r.members[0]] for r in self.rows]
+        edge = [c.verdict is not Verdict.DENIED and bool(c.ports) for c in cells]
+        for i in range(n):
+            codes = rows[cls[i]]
+            for j in range(n):
+                code = codes[cls[j]]
+                if edge[code] and i != j and not (ext[i] and ext[j]):
+                    yield i, j, cells[code]
 
 
 def _pairs(a: dict[int, int], b: dict[int, int], same: bool) -> list[tuple[int, int]]:
@@ -295,11 +304,18 @@ def iter_reachability_json(matrix: Matrix) -> Iterator[str]:
         yield "    " + json.dumps(_node_json(n)) + ("," if k < last else "")
     yield "  ],"
     yield '  "edges": ['
+    # Cells are interned, so each distinct cell is serialised once; ids once per node.
+    ids = [json.dumps(n.id) for n in matrix.rows]
+    tails: dict[Cell, str] = {}
     prev: str | None = None
-    for edge in iter_edge_documents(matrix):
+    for i, j, cell in matrix.iter_edges():
+        tail = tails.get(cell)
+        if tail is None:
+            extra = ', "implementation_defined": true' if cell.verdict is Verdict.UNKNOWN else ""
+            tail = tails[cell] = f', "ports": {json.dumps(cell.ports.to_json())}{extra}}}'
         if prev is not None:
             yield prev + ","
-        prev = "    " + json.dumps(edge)
+        prev = f'    {{"from": {ids[i]}, "to": {ids[j]}{tail}'
     if prev is not None:
         yield prev
     yield "  ]"
