@@ -52,7 +52,7 @@ def _zone(snapshot: Any, params: dict[str, Any]) -> Any:
         from netdiag.dns.zone import ClusterZone
 
         return ClusterZone(snapshot)
-    return dnsopts.zone_from(snapshot, params)
+    return dnsopts.build_zone(snapshot, params)
 
 
 def _style() -> Any:
