@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
-
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
 
@@ -73,9 +71,6 @@ def small_snapshot():  # type: ignore[no-untyped-def]
     )
 
 
-@pytest.fixture
-def snapshot():  # type: ignore[no-untyped-def]
-    return small_snapshot()
 
 
 def screen_text(app) -> str:  # type: ignore[no-untyped-def]
