@@ -71,8 +71,6 @@ def small_snapshot():  # type: ignore[no-untyped-def]
     )
 
 
-
-
 def screen_text(app) -> str:  # type: ignore[no-untyped-def]
     """What the terminal shows right now, as plain text (for asserting what a user sees)."""
     import io
