@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import select
 import signal
 import struct
 import subprocess
@@ -118,3 +119,151 @@ def offline(packets: int) -> dict[str, float]:
         "full_pps": packets / (t3 - t2),
         "chains": len(report["chains"]),
     }
+
+
+RESPONDER = """
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+s.bind(("{ip}", 53))
+print("ready", flush=True)
+while True:
+    d, peer = s.recvfrom(2048)
+    s.sendto(d[:2] + bytes([d[2] | 0x80, 0x83]) + d[4:], peer)  # QR, RA, NXDOMAIN
+"""
+
+SENDER = """
+import socket, struct, time
+rate, seconds = {rate}, {seconds}
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+s.setblocking(False)
+n = int(rate * seconds)
+start = time.perf_counter()
+got = 0
+for i in range(n):
+    while time.perf_counter() < start + i / rate:
+        try:
+            s.recv(2048); got += 1
+        except BlockingIOError:
+            time.sleep(0.0002)
+    name = b"".join(bytes([len(x)]) + x for x in (b"q%d" % i, b"bench", b"test")) + b"\\0"
+    s.sendto(struct.pack("!HHHHHH", i & 0xFFFF, 0x0100, 1, 0, 0, 0) + name + b"\\0\\1\\0\\1",
+             ("{server}", 53))
+deadline = time.perf_counter() + 2
+while got < n and time.perf_counter() < deadline:
+    try:
+        s.recv(2048); got += 1
+    except BlockingIOError:
+        time.sleep(0.001)
+print(n, got)
+"""
+
+
+def _wait_line(proc: subprocess.Popen[str], needle: str, timeout: float = 30) -> None:
+    stream = proc.stderr if needle.startswith("listening") else proc.stdout
+    assert stream is not None
+    seen, deadline = "", time.monotonic() + timeout
+    while needle not in seen and time.monotonic() < deadline:
+        if select.select([stream], [], [], 0.5)[0]:
+            seen += stream.readline()
+        if proc.poll() is not None:
+            raise RuntimeError(seen + stream.read())
+    if needle not in seen:
+        raise RuntimeError(f"timed out waiting for {needle!r}: {seen}")
+
+
+def live(rate: float, seconds: float) -> dict[str, float]:
+    from tests.dns import netns
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    pair = netns.Pair.create("b")
+    server = capture = None
+    try:
+        code = RESPONDER.format(ip=netns.SERVER_IP)
+        server = subprocess.Popen(
+            pair.exec_args(pair.server_ns, sys.executable, "-c", code),
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        _wait_line(server, "ready")
+        capture = subprocess.Popen(
+            pair.exec_args(
+                pair.client_ns,
+                sys.executable,
+                "-m",
+                "netdiag",
+                "dns",
+                "capture",
+                "-i",
+                pair.client_if,
+                "-o",
+                "json",
+            ),
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        _wait_line(capture, "listening on")
+        code = SENDER.format(rate=rate, seconds=seconds, server=netns.SERVER_IP)
+        t0 = time.perf_counter()
+        sent = subprocess.run(
+            pair.exec_args(pair.client_ns, sys.executable, "-c", code),
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+        )
+        elapsed = time.perf_counter() - t0
+        queries, answers = map(int, sent.stdout.split())
+        time.sleep(0.5)
+        capture.send_signal(signal.SIGINT)
+        out, err = capture.communicate(timeout=300)
+        if not out.strip():
+            raise RuntimeError(f"capture printed nothing: {err}")
+        report = json.loads(out)
+    finally:
+        for proc in (capture, server):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        pair.close()
+    on_wire = queries + answers
+    captured = report["packets"]["dns"]
+    return {
+        "rate_pps": on_wire / elapsed,
+        "sent_queries": queries,
+        "answers": answers,
+        "on_wire": on_wire,
+        "captured": captured,
+        "loss_pct": 100.0 * (on_wire - captured) / on_wire if on_wire else 0.0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--packets", type=int, default=1_000_000)
+    parser.add_argument("--live-rates", default="250,500,1000", help="query rates (q/s)")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    off = offline(args.packets)
+    print(f"offline: {off['packets']:,} packets ({off['file_mb']:.0f} MB)")
+    print(f"  parse only      {off['parse_s']:6.1f} s  {off['parse_pps']:>9,.0f} packets/s")
+    print(
+        f"  parse + chains  {off['full_s']:6.1f} s  {off['full_pps']:>9,.0f} packets/s"
+        f"  ({off['chains']:,} chains)"
+    )
+    if os.geteuid() != 0:
+        print("live: skipped (needs root for network namespaces)")
+        return
+    for rate in (float(r) for r in args.live_rates.split(",")):
+        r = live(rate, args.seconds)
+        print(
+            f"live: {rate:.0f} q/s -> {r['rate_pps']:.0f} packets/s on the wire, "
+            f"{r['on_wire']} sent, {r['captured']} captured, loss {r['loss_pct']:.2f} %"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -10,6 +10,9 @@ the function, and never ``scapy.all``.
 from __future__ import annotations
 
 import json
+import signal
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -140,17 +143,37 @@ def _sniff(
     def keep(pkt: Any) -> None:
         frames.append((float(pkt.time), _linktype(pkt), bytes(pkt)))
 
-    # scapy ≥ 2.6 refuses ``timeout`` on AsyncSniffer: --duration is join(timeout).
-    sniffer = AsyncSniffer(opened_socket=sock, prn=keep, store=False, count=count or 0)
-    sniffer.start()
-    click.echo(f"listening on {iface} ({bpf}); Ctrl-C to stop", err=True)
+    # scapy ≥ 2.6 refuses ``timeout`` on AsyncSniffer, and a Ctrl-C that
+    # interrupts Thread.join() leaves CPython ≤ 3.11 believing the thread ended
+    # while it still reads from libpcap (closing the socket then crashed the
+    # process): so the main thread only ever sleeps, and joins after stop().
+    started = threading.Event()
+    sniffer = AsyncSniffer(
+        opened_socket=sock,
+        prn=keep,
+        store=False,
+        count=count or 0,
+        started_callback=started.set,
+    )
+    # Threads inherit the signal mask: the capture thread never takes SIGINT.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
-        sniffer.join(timeout=duration)
+        sniffer.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    started.wait(10)
+    click.echo(f"listening on {iface} ({bpf}); Ctrl-C to stop", err=True)
+    deadline = time.monotonic() + duration if duration else float("inf")
+    try:
+        while sniffer.running and time.monotonic() < deadline:
+            time.sleep(0.05)
     except KeyboardInterrupt:
         pass
     finally:
         if sniffer.running:
             sniffer.stop()
+        else:
+            sniffer.join()
         sock.close()
     return frames
 
