@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from netdiag import __version__
@@ -61,14 +63,19 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
     return result
 
 
-def _location(origin: str) -> dict[str, Any]:
-    """``path#doc`` or ``path:line`` -> a physical location (line 1 when unknown)."""
-    path, line = origin, 1
-    if "#" in origin:
-        path = origin.split("#", 1)[0]
-    elif origin.rsplit(":", 1)[-1].isdigit():
-        path, _, num = origin.rpartition(":")
-        line = int(num)
+#: Loader origins: ``path:LINE (document N, items[i])``, ``path (document N)`` or a path.
+_ORIGIN = re.compile(r"^(?P<path>.*?)(?::(?P<line>\d+))?(?: \(document [^)]*\))?$")
+
+
+def _location(origin: str, base: Path | None = None) -> dict[str, Any]:
+    """A manifest origin -> a physical location relative to ``base`` (the cwd)."""
+    match = _ORIGIN.match(origin)
+    path = match.group("path") if match else origin
+    line = int(match.group("line")) if match and match.group("line") else 1
+    try:
+        path = Path(path).resolve().relative_to((base or Path.cwd()).resolve()).as_posix()
+    except ValueError:
+        pass
     return {
         "physicalLocation": {
             "artifactLocation": {"uri": path},

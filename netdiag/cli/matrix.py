@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -33,9 +32,10 @@ def _text(m: Matrix) -> Iterable[str]:
 
 
 def _json(m: Matrix) -> Iterable[str]:
-    from netdiag.policy.matrix import reachability_document
+    from netdiag.policy.matrix import iter_reachability_json
 
-    return [json.dumps(reachability_document(m), indent=2, sort_keys=False)]
+    # Streamed: a 10,000-pod matrix has millions of edges.
+    return iter_reachability_json(m)
 
 
 def _truthtable(m: Matrix) -> Iterable[str]:
@@ -168,6 +168,8 @@ def matrix(**kwargs: Any) -> None:
             f"-n: no pods in namespace {namespaces[0]!r}",
             hint="namespaces with pods: " + ", ".join(known),
         )
+    if len(snap.pods) > 2000 and sys.stderr.isatty():
+        click.echo(f"computing the matrix of {len(snap.pods)} pods…", err=True)
     m = Matrix(
         snap,
         granularity=kwargs["granularity"],
