@@ -367,3 +367,10 @@ def test_service_to_service_is_judged_from_each_source_backend() -> None:
     v = evaluate(e2e_cluster([pol], services=(svc_x, svc_y)), "y/sy", "x/sx", TCP80)
     assert (v.src, v.dst, v.verdict) == ("y/sy", "x/sx", Verdict.ALLOWED)
     assert [(p.src, p.dst) for p in v.paths] == [("y/a", "x/b")]
+
+
+def test_ipv6_addresses_and_cidrs_are_endpoints() -> None:
+    snap = e2e_cluster([policy("x", "p", ingress=[rule(peer(cidr="fd00::/64"))])])
+    assert verdict(snap, "fd00::1", "x/a") is Verdict.ALLOWED
+    assert verdict(snap, "fd00::/96", "x/a") is Verdict.ALLOWED
+    assert verdict(snap, "fd01::/64", "x/a") is Verdict.DENIED
