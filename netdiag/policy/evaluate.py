@@ -24,6 +24,7 @@ from netdiag.policy.compile import (
 )
 from netdiag.policy.endpoints import (
     Endpoint,
+    backend_pods,
     cluster_ips,
     namespace_labels,
     pod_endpoint,
@@ -299,7 +300,7 @@ class Evaluator:
         """Evaluate a connection; Services are judged per backend after DNAT (trap 7)."""
         notes = list(self._cni_notes())
         if isinstance(src, Service):
-            src_eps = [pod_endpoint(p) for p in _backends_any(self.snapshot, src)]
+            src_eps = [pod_endpoint(p) for p in backend_pods(self.snapshot, src)]
             notes.append(f"source service {src.key}: judged from each backend pod")
         else:
             src_eps = [src]
@@ -370,12 +371,6 @@ class Evaluator:
                 "is open; the verdict is what the policies say",
             )
         return ()
-
-
-def _backends_any(snapshot: ClusterSnapshot, svc: Service) -> list[Pod]:
-    from netdiag.policy.endpoints import backend_pods
-
-    return list(backend_pods(snapshot, svc))
 
 
 def _text(ep: Endpoint | Service) -> str:
