@@ -305,12 +305,17 @@ class Evaluator:
         else:
             src_eps = [src]
         if isinstance(dst, Service):
-            return self._to_service(src_eps, dst, query, notes)
+            return self._to_service(_text(src), src_eps, dst, query, notes)
         paths = tuple(self.pods(s, dst, query if query is not None else ALL) for s in src_eps)
         return summarise(_text(src), dst.text, query, paths, notes)
 
     def _to_service(
-        self, srcs: list[Endpoint], svc: Service, query: PortSet | None, notes: list[str]
+        self,
+        src_text: str,
+        srcs: list[Endpoint],
+        svc: Service,
+        query: PortSet | None,
+        notes: list[str],
     ) -> ConnectionVerdict:
         backends = service_backends(self.snapshot, svc, None)
         paths = []
@@ -336,9 +341,7 @@ class Evaluator:
             notes.append(f"service {svc.key} has no ready backends: connections fail")
         elif not paths:
             notes.append(f"service {svc.key} has no port matching {query}")
-        return summarise(
-            _text(srcs[0]) if len(srcs) == 1 else svc.key, svc.key, query, tuple(paths), notes
-        )
+        return summarise(src_text, svc.key, query, tuple(paths), notes)
 
     def _clusterip_ipblock(self, path: PathVerdict, src: Endpoint, svc: Service) -> PathVerdict:
         """Trap 8: an egress ipBlock naming the ClusterIP may or may not see it (pre/post DNAT)."""
