@@ -14,17 +14,20 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from netdiag.cli.dns_capture_text import render_text
 from netdiag.cli.options import load_snapshot, snapshot_options, source_from
 from netdiag.dns.capture_report import build_report
-from netdiag.dns.chainprofile import detect
-from netdiag.dns.chains import ChainBuilder
+from netdiag.dns.chainprofile import Detection, detect, infer_search
+from netdiag.dns.chains import Chain, ChainBuilder
 from netdiag.dns.pcap import DnsExtractor, DnsPacket, Stats, read_dns
 from netdiag.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from netdiag.dns.resolvconf import ResolvConf
 
 
 @click.command()
@@ -35,6 +38,12 @@ from netdiag.errors import InputError, UsageError
 )
 @click.option("--duration", type=click.FloatRange(min=0, min_open=True), help="Stop after S s.")
 @click.option("--count", type=click.IntRange(min=1), help="Stop after N packets.")
+@click.option(
+    "--resolv-conf",
+    "resolv_conf",
+    metavar="FILE",
+    help="The clients' resolv.conf (search list, ndots) for resolver detection.",
+)
 @click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text")
 @snapshot_options
 def capture(
@@ -43,6 +52,7 @@ def capture(
     ports: tuple[int, ...],
     duration: float | None,
     count: int | None,
+    resolv_conf: str | None,
     output: str,
     **snapshot: Any,
 ) -> None:
@@ -54,6 +64,7 @@ def capture(
     """
     if (read_file is None) == (iface is None):
         raise UsageError("give exactly one of -r FILE or -i IFACE")
+    conf = _read_resolv_conf(resolv_conf) if resolv_conf else None
     all_ports = frozenset((53, *ports))
     stats = Stats()
     builder = ChainBuilder(ports=all_ports)
@@ -71,7 +82,7 @@ def capture(
         for pkt in _live(iface, all_ports, duration, count, stats):
             builder.feed(pkt)
     chains = builder.finish()
-    pods = _pod_map(snapshot) if _has_source(snapshot) else {}
+    pods, confs = _pod_map(snapshot) if _has_source(snapshot) else ({}, {})
     counters = {
         "total": stats.packets,
         "dns": stats.dns,
@@ -81,9 +92,8 @@ def capture(
         "tcp_gaps": stats.tcp_gaps,
         "orphan_responses": builder.orphan_responses,
     }
-    report = build_report(
-        chains, [detect(c) for c in chains], source=source, counters=counters, pods=pods
-    )
+    detections = _detect_all(chains, conf, confs)
+    report = build_report(chains, detections, source=source, counters=counters, pods=pods)
     if output == "json":
         click.echo(json.dumps(report, indent=2, sort_keys=True))
     else:
@@ -96,15 +106,51 @@ def _has_source(snapshot: dict[str, Any]) -> bool:
     return bool(snapshot.get("cluster") or snapshot.get("context") or snapshot.get("live"))
 
 
-def _pod_map(snapshot: dict[str, Any]) -> dict[str, str]:
-    """Pod IP → ``ns/pod`` (synthetic IPs never match a captured address)."""
+def _pod_map(snapshot: dict[str, Any]) -> tuple[dict[str, str], dict[str, ResolvConf]]:
+    """Pod IP → ``ns/pod`` and the resolv.conf kubelet gives that pod.
+
+    Synthetic IPs (pods expanded from templates) never match a captured
+    address; hostNetwork pods share the node's IP, so they are not mapped.
+    """
+    from netdiag.dns.kubelet import pod_resolv_conf
+
     snap = load_snapshot(source_from(snapshot))
-    out: dict[str, str] = {}
+    names: dict[str, str] = {}
+    confs: dict[str, ResolvConf] = {}
     for pod in snap.pods:
-        if pod.synthetic_ip or pod.host_network:  # hostNetwork IPs are the node's
+        if pod.synthetic_ip or pod.host_network:
             continue
+        conf = pod_resolv_conf(snap, pod).resolv_conf
         for ip in pod.ips:
-            out[ip] = pod.key
+            names[ip], confs[ip] = pod.key, conf
+    return names, confs
+
+
+def _read_resolv_conf(path: str) -> ResolvConf:
+    from netdiag.dns.resolvconf import parse_strict
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"--resolv-conf {path}: cannot read: {e}") from e
+    return parse_strict(text, origin=path)
+
+
+def _detect_all(
+    chains: list[Chain], conf: ResolvConf | None, confs: dict[str, ResolvConf]
+) -> list[Detection]:
+    """Detect each chain's resolver; the search list comes from --resolv-conf,
+    the pod's kubelet resolv.conf, or the client's longest observed walk."""
+    from netdiag.dns.chainpredict import predict
+
+    inferred = infer_search(chains)
+    out = []
+    for chain in chains:
+        known = conf or confs.get(chain.client)
+        search = known.search if known else inferred.get(chain.client)
+        ndots = known.ndots if known else None
+        out.append(detect(chain, search=search, ndots=ndots, predict=predict))
     return out
 
 
