@@ -7,9 +7,10 @@ cluster; the only files written are the ones the user names in ``ctrl+s``.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from netdiag_tui import engine
 from netdiag_tui.commands import NetdiagCommands
@@ -84,6 +85,7 @@ class NetdiagApp(App[None]):
         self.watching = watch
         self.start_mode = start_mode
         self.mode_history: list[str] = []
+        self.stop_watch = threading.Event()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -161,19 +163,32 @@ class NetdiagApp(App[None]):
         """Follow the live cluster; on a lost connection keep the last snapshot and retry."""
         assert self.source is not None
         worker = get_current_worker()
-        while not worker.is_cancelled:
+
+        def warn(message: str) -> None:
+            self.call_from_thread(self.notify, message, severity="warning", timeout=8)
+
+        while not worker.is_cancelled and not self.stop_watch.is_set():
             try:
-                for snapshot in engine.watch(self.source):
+                for snapshot, changes in engine.watch(self.source, stop=self.stop_watch, warn=warn):
                     if worker.is_cancelled:
                         return
-                    self.call_from_thread(self.set_snapshot, snapshot)
+                    if snapshot != self.snapshot or self.stale:
+                        self.call_from_thread(self.set_snapshot, snapshot)
+                        if changes:
+                            self.call_from_thread(
+                                self.notify, f"live: {changes} object(s) changed", timeout=3
+                            )
             except engine.EngineMissing as e:
                 self.call_from_thread(self.notify, str(e), severity="warning")
                 return
-            except Exception as e:
+            except Exception as e:  # lost connection, RBAC, …: keep the last good snapshot
                 message = getattr(e, "message", None) or str(e) or type(e).__name__
                 self.call_from_thread(self.mark_stale, f"live watch lost: {message}")
-            time.sleep(RETRY_SECONDS)
+            self.stop_watch.wait(RETRY_SECONDS)
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        self.stop_watch.set()  # ends the live watch thread (it blocks on the API server)
+        super().exit(*args, **kwargs)
 
     # ------------------------------------------------------------------ actions
 
@@ -270,11 +285,13 @@ class NetdiagApp(App[None]):
         matrix_screen = next((s for s in self.mode_screens() if isinstance(s, MatrixScreen)), None)
         view = matrix_screen.request() if matrix_screen else engine.MatrixRequest()
         try:
-            path = engine.export(
+            path, notes = engine.export(
                 self.snapshot, view, request.format, request.path, namespace=self.namespace
             )
         except (NetdiagError, engine.EngineMissing, OSError) as e:
             message = getattr(e, "message", None) or str(e)
             self.call_from_thread(self.notify, f"export failed: {message}", severity="error")
             return
+        for note in notes:
+            self.call_from_thread(self.notify, note, severity="information")
         self.call_from_thread(self.notify, f"saved {request.format} to {path}")

@@ -91,10 +91,29 @@ def trace(
             pod=f"{namespace}/{pod}" if pod else None,
             resolver=resolver,
             family=family,
+            zone=_zone_for(snapshot),
         )
     except NetdiagError as e:
         return TraceView(name=name, resolver=resolver, family=family, error=e.message)
     return trace_view(to_json(result), name=name, resolver=resolver, family=family)
+
+
+#: The cluster zone of the last snapshot traced: building it indexes every pod and
+#: service (~50 ms at 2,000 pods), which as-you-type tracing must not pay per key.
+_ZONE: list[tuple[ClusterSnapshot, Any]] = []
+
+
+def _zone_for(snapshot: ClusterSnapshot) -> Any:
+    try:
+        from netdiag.dns.zone import ClusterZone
+    except ImportError:
+        return None
+    cached = _ZONE[0] if _ZONE else None
+    if cached is not None and cached[0] is snapshot:
+        return cached[1]
+    zone = ClusterZone(snapshot)
+    _ZONE[:] = [(snapshot, zone)]
+    return zone
 
 
 def _record_text(r: Any) -> str:
@@ -220,8 +239,8 @@ class Explanation:
     destination: str
     port: str
     verdict: Verdict
-    egress: tuple[str, ...] = ()
-    ingress: tuple[str, ...] = ()
+    #: Both sides (egress of the source, ingress of the destination), per path.
+    lines: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
 
@@ -285,47 +304,15 @@ def _node(n: Any) -> MatrixNode:
     )
 
 
-def _side_lines(side: Any) -> list[str]:
-    """One direction of a path in words: who isolates it, which rule allows, the nearest miss."""
-    what = side.direction.value
-    if not side.applicable:
-        return [f"{side.subject} is not a pod: no {what} policy applies"]
-    if side.unknown:
-        return [f"? implementation-defined: {side.unknown}"]
-    lines: list[str] = []
-    if not side.isolated:
-        lines.append(f"✓ no NetworkPolicy selects {side.subject} for {what}: allowed by default")
-    else:
-        lines.append(f"{side.subject} is isolated for {what} by " + ", ".join(side.policies))
-        for m in side.matches:
-            peer = f" peer {m.peer}" if m.peer is not None else ""
-            lines.append(
-                f"✓ allowed by {m.policy} rule {m.rule}{peer}: {m.peer_text} on {m.port_text}"
-            )
-        if not side.matches:
-            miss = side.nearest_miss
-            if miss is None:
-                lines.append(f"✗ no {what} rule in those policies: everything is denied")
-            else:
-                lines.append(f"✗ no rule allows it; nearest: {miss.policy} rule {miss.rule}:")
-                lines.append(f"    {miss.reason}")
-        if not side.ports.is_empty and not side.ports.is_all:
-            lines.append(f"  ports allowed: {side.ports}")
-    lines.extend(f"note: {n}" for n in side.notes)
-    return lines
-
-
 def _explanation(
     cv: Any, *, source: str, destination: str, port: str | None, cell: Verdict, cell_ports: str
 ) -> Explanation:
-    egress: list[str] = []
-    ingress: list[str] = []
-    many = len(cv.paths) > 1
-    for path in cv.paths:
-        head = f"[{path.src} → {path.dst}{' ' + path.via if path.via else ''}]"
-        egress += ([head] if many else []) + _side_lines(path.egress)
-        ingress += ([head] if many else []) + _side_lines(path.ingress)
-    notes = list(cv.notes)
+    """The engine's verdict in ``netdiag reach``'s own words (``netdiag.policy.render``)."""
+    from netdiag.policy.render import Style, verdict_lines
+
+    lines = list(verdict_lines(cv, Style(unicode=True, color=False)))
+    notes = [line[len("note: ") :] for line in lines if line.startswith("note: ")]
+    body = [line for line in lines[1:] if not line.startswith("note: ")]
     if (cv.src, cv.dst) != (source, destination):
         notes.append(f"explained through its members {cv.src} → {cv.dst}")
     if cell is not Verdict.DENIED and cell_ports not in ("all", "none"):
@@ -335,8 +322,7 @@ def _explanation(
         destination=destination,
         port=port or "any",
         verdict=cell,
-        egress=tuple(egress),
-        ingress=tuple(ingress),
+        lines=tuple(body),
         notes=tuple(notes),
     )
 
@@ -430,41 +416,31 @@ class Finding:
 
 
 def audit(snapshot: ClusterSnapshot) -> tuple[Finding, ...] | None:
-    """Audit findings, or ``None`` when the audit engine is not in this build."""
+    """``netdiag audit``'s findings, or ``None`` when the audit engine is not in this build."""
     try:
-        from netdiag import audit as engine  # type: ignore[attr-defined]
+        from netdiag.audit.run import run_audit
     except ImportError:
         return None
-    run = getattr(engine, "audit", None) or getattr(engine, "run", None)
-    if run is None:
-        return None
-    out = []
-    for f in run(snapshot):
-        sev = getattr(f, "severity", "")
-        out.append(
-            Finding(
-                severity=str(getattr(sev, "value", sev)),
-                code=str(getattr(f, "code", getattr(f, "id", ""))),
-                message=str(getattr(f, "message", f)),
-            )
+    return tuple(
+        Finding(
+            severity=f.effective_severity.value,
+            code=f.check.id,
+            message=f.message,
         )
-    return tuple(out)
+        for f in run_audit(snapshot)
+    )
 
 
 # --------------------------------------------------------------------------- export
 
 
 def export_formats() -> tuple[str, ...]:
+    """Format names ``netdiag export`` knows; empty when the export engine is absent."""
     try:
-        from netdiag import export as engine  # noqa: F401
+        from netdiag.export.formats import FORMATS
     except ImportError:
         return ()
-    formats = getattr(engine, "FORMATS", None)
-    return (
-        tuple(formats)
-        if formats
-        else ("dot", "svg", "png", "graphml", "mermaid", "json", "csv", "md")
-    )
+    return tuple(FORMATS)
 
 
 def export(
@@ -474,13 +450,31 @@ def export(
     path: str,
     *,
     namespace: str | None = None,
-) -> str:
-    """Write the current matrix/graph view in ``fmt`` to ``path``; returns the path."""
+) -> tuple[str, tuple[str, ...]]:
+    """Write the matrix view (granularity, port, namespace) as ``fmt`` to ``path``.
+
+    The same path as ``netdiag export``: the policy engine's reachability
+    document, drawn by :mod:`netdiag.export`. Returns the path and the notes.
+    """
     try:
-        from netdiag import export as engine  # noqa: F401
+        from netdiag.export.formats import export_document
+        from netdiag.export.reachability import reachability_for
     except ImportError as e:
         raise EngineMissing("export engine not available in this build") from e
-    raise EngineMissing("export adapter not wired yet")
+    from pathlib import Path
+
+    ports = (request.port,) if request.port else ()
+
+    def ask(level: str) -> Any:
+        return reachability_for(snapshot, granularity=level, ports=ports, namespace=namespace)[0]
+
+    document, notes = reachability_for(
+        snapshot, granularity=request.granularity, ports=ports, namespace=namespace
+    )
+    exported = export_document(document, fmt, coarser=ask)
+    target = Path(path).expanduser()
+    target.write_bytes(exported.data)
+    return str(target), tuple(notes) + tuple(exported.notes)
 
 
 # --------------------------------------------------------------------------- sources
@@ -505,17 +499,26 @@ def load(source: SnapshotSource | None) -> ClusterSnapshot:
     return load_snapshot(source)
 
 
-def watch(source: SnapshotSource) -> Iterator[ClusterSnapshot]:
-    """New snapshots of a live cluster as they change (blocking iterator)."""
+def watch(
+    source: SnapshotSource, *, stop: Any = None, warn: Any = None
+) -> Iterator[tuple[ClusterSnapshot, int]]:
+    """New snapshots of a live cluster, with how many objects changed (blocking iterator).
+
+    ``stop`` (a ``threading.Event``) ends the stream; ``warn`` receives the
+    watcher's warnings (never stderr: the terminal belongs to the TUI).
+    """
     try:
-        from netdiag.cluster import watch as engine
+        from netdiag.cluster.watch import watch_snapshots
     except ImportError as e:
         raise EngineMissing("live watch not available in this build") from e
-    fn = getattr(engine, "watch_snapshots", None) or engine.watch
-    result: Iterator[ClusterSnapshot] = fn(
-        context=source.context, kubeconfig=source.kubeconfig, namespace=source.namespace
-    )
-    return result
+    for update in watch_snapshots(
+        context=source.context,
+        kubeconfig=source.kubeconfig,
+        namespace=source.namespace,
+        stop=stop,
+        warn=warn,
+    ):
+        yield update.snapshot, len(update.changes)
 
 
 def manifest_mtimes(paths: Sequence[str]) -> dict[str, float]:

@@ -87,7 +87,7 @@ def demo_upstream() -> UpstreamZone | None:
         return None
     from netdiag.dns.upstream import parse_zone_text
 
-    return parse_zone_text(demo_upstream_zone(), filename="<demo upstream zone>")
+    return parse_zone_text(demo_upstream_zone(), filename="demo/upstream.zone")
 
 
 def build_zone(snapshot: ClusterSnapshot, params: dict[str, Any]) -> ClusterZone:
@@ -106,3 +106,7 @@ def build_zone(snapshot: ClusterSnapshot, params: dict[str, Any]) -> ClusterZone
         forwarder = Forwarder(host, port)
         return ClusterZone(snapshot, upstream, forwarder=forwarder, forwarder_label=forwarder.label)
     return ClusterZone(snapshot, upstream)
+
+
+#: The name ``netdiag resolve`` calls (netdiag/cli/resolve.py ``_zone``).
+zone_from = build_zone

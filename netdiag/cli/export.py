@@ -183,6 +183,10 @@ def export(**params: Any) -> None:
     """
     fmt = _choose_format(params["fmt"], params["output"])
     _refuse_binary_tty(fmt, params["output"])
+    if fmt in ("svg", "png"):
+        from netdiag.export.graphviz import dot_program
+
+        dot_program()  # fail before computing a matrix nobody can draw
     namespace = None if params["all_namespaces"] else params["namespace"]
     if params["input_path"] is not None:
         ignored = [f for f in ("ports", "externals", "cluster") if params[f]]

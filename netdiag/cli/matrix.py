@@ -54,6 +54,26 @@ RENDERERS: dict[str, Callable[[Matrix], Iterable[str]]] = {
 }
 
 
+def _exported(fmt: str) -> Callable[[Matrix], Iterable[str]]:
+    """A text format of ``netdiag export`` (netdiag.export) on this matrix's document."""
+
+    def render(m: Matrix) -> Iterable[str]:
+        from netdiag.export.formats import export_document
+        from netdiag.policy.matrix import reachability_document
+
+        out = export_document(reachability_document(m), fmt)
+        for note in out.notes:
+            click.echo(f"note: {note}", err=True)
+        return [out.data.decode("utf-8").rstrip("\n")]
+
+    return render
+
+
+RENDERERS.update(
+    {fmt: _exported(fmt) for fmt in ("csv", "md", "dot", "mermaid", "graphml", "gexf", "cyjs")}
+)
+
+
 def parse_ports(values: Iterable[str]) -> PortSet | None:
     from netdiag.policy.ports import EMPTY, parse_port_spec
 

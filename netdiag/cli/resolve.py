@@ -52,7 +52,7 @@ def _zone(snapshot: Any, params: dict[str, Any]) -> Any:
         from netdiag.dns.zone import ClusterZone
 
         return ClusterZone(snapshot)
-    return dnsopts.zone_from(snapshot, params)
+    return dnsopts.build_zone(snapshot, params)
 
 
 def _style() -> Any:
@@ -63,21 +63,57 @@ def _style() -> Any:
 
 @click.command()
 @click.argument("name")
-@click.option("-n", "--namespace", "--ns", "namespace", default=None, metavar="NS",
-              help="Resolve from a ClusterFirst pod in NS (default: default).")
+@click.option(
+    "-n",
+    "--namespace",
+    "--ns",
+    "namespace",
+    default=None,
+    metavar="NS",
+    help="Resolve from a ClusterFirst pod in NS (default: default).",
+)
 @click.option("--pod", default=None, metavar="NS/POD", help="Resolve from this pod's resolv.conf.")
-@click.option("--resolver", default="glibc", metavar="glibc|musl|go", show_default=True,
-              help="Stub resolver whose algorithm to follow.")
-@click.option("--family", default=None, metavar="unspec|inet|inet6",
-              help="getaddrinfo family (default unspec: A and AAAA).")
-@click.option("--type", "rtype", default=None, metavar="RRTYPE",
-              help="res_search of one type (SRV, TXT, …) instead of getaddrinfo.")
-@click.option("--resolv-conf", "resolv_conf", default=None, metavar="FILE",
-              help="Use this resolv.conf instead of kubelet's.")
-@click.option("--backend", default="model", metavar="model|live", show_default=True,
-              help="Answer from the cluster model, or send real queries.")
-@click.option("--nameserver", "nameservers", multiple=True, metavar="HOST[:PORT]",
-              help="Nameserver for live queries (repeatable; implies --backend live).")
+@click.option(
+    "--resolver",
+    default="glibc",
+    metavar="glibc|musl|go",
+    show_default=True,
+    help="Stub resolver whose algorithm to follow.",
+)
+@click.option(
+    "--family",
+    default=None,
+    metavar="unspec|inet|inet6",
+    help="getaddrinfo family (default unspec: A and AAAA).",
+)
+@click.option(
+    "--type",
+    "rtype",
+    default=None,
+    metavar="RRTYPE",
+    help="res_search of one type (SRV, TXT, …) instead of getaddrinfo.",
+)
+@click.option(
+    "--resolv-conf",
+    "resolv_conf",
+    default=None,
+    metavar="FILE",
+    help="Use this resolv.conf instead of kubelet's.",
+)
+@click.option(
+    "--backend",
+    default="model",
+    metavar="model|live",
+    show_default=True,
+    help="Answer from the cluster model, or send real queries.",
+)
+@click.option(
+    "--nameserver",
+    "nameservers",
+    multiple=True,
+    metavar="HOST[:PORT]",
+    help="Nameserver for live queries (repeatable; implies --backend live).",
+)
 @click.option("-o", "--output", default="text", metavar="text|json", show_default=True)
 @_upstream_options
 @snapshot_options
@@ -109,8 +145,16 @@ def resolve(**params: Any) -> int:
     snapshot = load_snapshot(source_from(params, params["namespace"]))
     zone = None if send is not None else _zone(snapshot, params)
     trace = trace_name(
-        snapshot, name, namespace=params["namespace"], pod=params["pod"], resolver=resolver,
-        family=family, rtype=params["rtype"], resolv_conf=conf, zone=zone, send=send,
+        snapshot,
+        name,
+        namespace=params["namespace"],
+        pod=params["pod"],
+        resolver=resolver,
+        family=family,
+        rtype=params["rtype"],
+        resolv_conf=conf,
+        zone=zone,
+        send=send,
         nameservers=nameservers or None,
     )
     if conf is not None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from netdiag.cli.options import load_snapshot, snapshot_options, source_from
-from netdiag.cluster.model import ClusterSnapshot
+
+if TYPE_CHECKING:  # the model is imported when the command runs, not for --help
+    from netdiag.cluster.model import ClusterSnapshot
 
 
 @click.command()

@@ -60,13 +60,13 @@ def flatten(obj: Mapping[str, Any], origin: str) -> Iterator[tuple[Mapping[str, 
             where = f"{origin}, items[{i}]"
             if not isinstance(item, Mapping):
                 raise ManifestError(f"{where}: must be a mapping, not {type(item).__name__}")
-            sub_kind = item.get("kind") or item_kind
+            sub_kind = str(item.get("kind") or item_kind)
             if not sub_kind:
                 raise ManifestError(f"{where}: object has no 'kind'")
             if sub_kind.endswith(_LIST_SUFFIX) and isinstance(item.get("items"), list):
                 yield from flatten(item, where)
             else:
-                yield item, where, str(sub_kind)
+                yield item, where, sub_kind
         return
     if not isinstance(kind, str) or not kind:
         raise ManifestError(f"{origin}: object has no 'kind'", hint="every manifest needs kind")

@@ -54,23 +54,21 @@ def cluster_dns(
 
 def _nodelocal_ip(workloads: Sequence[Workload]) -> str | None:
     for wl in workloads:
-        if wl.kind != "DaemonSet" or not _is_nodelocal(wl):
-            continue
-        for container in f.seq(f.mapping(wl.template, "spec", ""), "containers", ""):
-            args = [
-                str(a) for a in (container.get("args") or []) + (container.get("command") or [])
-            ]
-            for i, arg in enumerate(args):
-                if arg.lstrip("-").startswith("localip"):
-                    value = (
-                        arg.split("=", 1)[1]
-                        if "=" in arg
-                        else (args[i + 1] if i + 1 < len(args) else "")
-                    )
-                    if value:
-                        return value.split(",")[0].strip()
-        return NODELOCAL_DEFAULT_IP
+        if wl.kind == "DaemonSet" and _is_nodelocal(wl):
+            return _localip_arg(wl) or NODELOCAL_DEFAULT_IP
     return None
+
+
+def _localip_arg(wl: Workload) -> str:
+    """The first address of ``-localip`` (``-localip 169.254.20.10,10.96.0.10`` or ``=``)."""
+    for container in f.seq(f.mapping(wl.template, "spec", ""), "containers", ""):
+        args = [str(a) for key in ("command", "args") for a in f.seq(container, key, "")]
+        for i, arg in enumerate(args):
+            if arg.lstrip("-").startswith("localip"):
+                value = arg.split("=", 1)[1] if "=" in arg else "".join(args[i + 1 : i + 2])
+                if value:
+                    return value.split(",")[0].strip()
+    return ""
 
 
 def _is_nodelocal(wl: Workload) -> bool:

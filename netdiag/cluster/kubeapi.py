@@ -223,8 +223,10 @@ def connect(*, context: str | None = None, kubeconfig: str | None = None) -> Con
 
 
 def _configuration(configuration: Any) -> Any:
-    """No urllib3 retries: each would log a warning; watches have their own backoff."""
+    """No urllib3 retries (each logs a warning; watches have their own backoff), and
+    a connection pool big enough for one watch per query (the default is 5 x CPUs)."""
     configuration.retries = 0
+    configuration.connection_pool_maxsize = 32
     return configuration
 
 

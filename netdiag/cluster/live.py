@@ -103,12 +103,38 @@ def build_snapshot(
     """Turn API objects (with kind/apiVersion) into the model via the foundation's builder."""
     from netdiag.cluster.build import snapshot_from_objects
 
-    snapshot = snapshot_from_objects(
-        ((obj, _origin(obj)) for obj in objects), source=source, keep_going=True
+    snapshot = _without_invented_pods(
+        snapshot_from_objects(
+            ((obj, _origin(obj)) for obj in objects), source=source, keep_going=True
+        )
     )
     if incomplete:
         snapshot = dataclasses.replace(snapshot, incomplete=snapshot.incomplete + incomplete)
     return snapshot
+
+
+def _without_invented_pods(snapshot: ClusterSnapshot) -> ClusterSnapshot:
+    """Drop pods the builder expanded from workload templates.
+
+    Expansion stands in for pods a manifest directory does not contain; a live
+    cluster is the truth — a CronJob between runs or a DaemonSet in a namespace
+    we may not list has no pods to show. EndpointSlices derived from those pods
+    lose them too.
+    """
+    if not any(p.synthetic for p in snapshot.pods):
+        return snapshot
+    pods = tuple(p for p in snapshot.pods if not p.synthetic)
+    real = {(p.namespace, p.name) for p in pods}
+    slices = tuple(
+        dataclasses.replace(
+            s,
+            endpoints=tuple(e for e in s.endpoints if (s.namespace, e.target_pod) in real),
+        )
+        if s.derived
+        else s
+        for s in snapshot.endpoint_slices
+    )
+    return dataclasses.replace(snapshot, pods=pods, endpoint_slices=slices)
 
 
 def _origin(obj: Mapping[str, Any]) -> str:

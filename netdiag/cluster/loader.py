@@ -113,7 +113,9 @@ def _yaml_documents(text: str, label: str) -> list[Any]:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label
-        problem = e.problem or e.context or "malformed YAML"
+        problem = e.problem or e.context or "syntax error"
+        if e.problem and e.context and e.context_mark is not None:
+            problem += f" ({e.context} at line {e.context_mark.line + 1})"
         raise ManifestError(f"{where}: malformed YAML: {problem}") from e
     except yaml.YAMLError as e:
         raise ManifestError(f"{label}: malformed YAML: {e}") from e

@@ -65,6 +65,10 @@ def _container(raw: Mapping[str, Any], path: str) -> Container:
         _container_port(f.item_map(p, f"{path}.ports[{i}]"), f"{path}.ports[{i}]")
         for i, p in enumerate(f.seq(raw, "ports", path))
     )
+    for key in ("command", "args"):
+        for i, word in enumerate(f.seq(raw, key, path)):
+            if not isinstance(word, str | int | float) or isinstance(word, bool):
+                raise FieldError(f"must be a string, not {word!r}", f"{path}.{key}[{i}]")
     return Container(
         name=f.string(raw, "name", path),
         image=f.string(raw, "image", path),
@@ -87,19 +91,21 @@ def _container_port(raw: Mapping[str, Any], path: str) -> ContainerPort:
 
 
 def _pre_stop_sleep(raw: Mapping[str, Any], path: str) -> float | None:
-    pre_stop = f.mapping(f.mapping(raw, "lifecycle", path), "preStop", path)
-    sleep = pre_stop.get("sleep")
-    if isinstance(sleep, Mapping) and isinstance(sleep.get("seconds"), int):
-        return float(sleep["seconds"])
-    command = pre_stop.get("exec", {}).get("command") if isinstance(pre_stop, Mapping) else None
-    if isinstance(command, list):
-        words = " ".join(str(w) for w in command).replace(";", " ").split()
-        for i, word in enumerate(words[:-1]):
-            if _SLEEP.match(word):
-                try:
-                    return float(words[i + 1])
-                except ValueError:
-                    return None
+    """Seconds of a preStop ``sleep`` action or an exec hook running ``sleep N``."""
+    hook_path = f"{path}.lifecycle"
+    pre_stop = f.mapping(f.mapping(raw, "lifecycle", path), "preStop", hook_path)
+    sleep = f.mapping(pre_stop, "sleep", f"{hook_path}.preStop")
+    seconds = sleep.get("seconds")
+    if isinstance(seconds, int) and not isinstance(seconds, bool):
+        return float(seconds)
+    command = f.seq(f.mapping(pre_stop, "exec", f"{hook_path}.preStop"), "command", "")
+    words = " ".join(str(w) for w in command).replace(";", " ").split()
+    for i, word in enumerate(words[:-1]):
+        if _SLEEP.match(word):
+            try:
+                return float(words[i + 1])
+            except ValueError:
+                return None
     return None
 
 

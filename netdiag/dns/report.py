@@ -79,6 +79,7 @@ def to_json(trace: Trace) -> dict[str, Any]:
             {"kind": a.kind, "text": a.text, "queries_saved": a.queries_saved} for a in trace.advice
         ],
         "warnings": list(trace.warnings),
+        "notes": list(trace.notes),
     }
 
 
@@ -117,6 +118,8 @@ def render_text(trace: Trace, style: Style = _plain) -> str:
     lines.extend("  " + line for line in conf.render().rstrip("\n").splitlines())
     for warning in trace.warnings:
         lines.append(style(f"  ! {warning}", fg="yellow"))
+    for note in trace.notes:
+        lines.append(style(f"  note: {note}", dim=True))
     call = _CALLS[trace.resolver]
     what = (
         f"{_TYPE_CALLS[trace.resolver]} {trace.rtype}"
@@ -150,9 +153,12 @@ def _summary(trace: Trace, style: Style) -> list[str]:
         addrs = _answer_text(result.records)
         out.append(style("answer   ", bold=True) + f"{result.winner} -> {addrs}")
     else:
-        out.append(
-            style("answer   ", bold=True) + style(f"not resolved ({result.error})", fg="red")
-        )
+        why = f"not resolved ({result.error})"
+        c = trace.cost
+        if c.timeouts and c.timeouts == c.queries:
+            servers = ", ".join(trace.nameservers)
+            why += f": timed out, no reply from {servers} to any of {c.queries} queries"
+        out.append(style("answer   ", bold=True) + style(why, fg="red"))
     t = trace.target
     if t is not None:
         where = f"{t.namespace}/{t.name}" if t.namespace else (t.name or "")

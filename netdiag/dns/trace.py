@@ -88,8 +88,10 @@ class Trace:
     shadowed: tuple[Shadowed, ...]
     cost: Cost
     advice: tuple[Advice, ...] = ()
-    #: kubelet Events (``DNSConfigForming …``) and profile notes.
+    #: kubelet Events (``DNSConfigForming …``, ``MissingClusterDNS …``).
     warnings: tuple[str, ...] = ()
+    #: What the profile ignored or read differently, and what the model assumed.
+    notes: tuple[str, ...] = ()
     nameservers: tuple[str, ...] = ()
 
     @property
@@ -320,6 +322,7 @@ def explain(
     rtype: str | None = None,
     origin: str = "",
     warnings: tuple[str, ...] = (),
+    notes: tuple[str, ...] = (),
     nameservers: tuple[str, ...] | None = None,
     with_advice: bool = True,
 ) -> Trace:
@@ -342,7 +345,8 @@ def explain(
         shadowed=shadowed_services(snapshot, name, target),
         cost=cost,
         advice=advice,
-        warnings=warnings + resolution.config.notes + result.notes,
+        warnings=warnings,
+        notes=resolution.config.notes + result.notes + notes,
         nameservers=resolution.config.nameservers,
     )
 
@@ -371,6 +375,7 @@ def trace_name(
         snapshot, namespace=namespace, pod=pod, resolv_conf=resolv_conf
     )
     live = send is not None
+    notes: tuple[str, ...] = ()
     if send is None:
         if zone is None:
             from netdiag.dns.zone import ClusterZone
@@ -379,7 +384,7 @@ def trace_name(
         send = per_query(model_backend(zone))
         assumption = getattr(zone, "assumption", "")
         if assumption:
-            warnings += (f"assumed: {assumption}",)
+            notes = (f"assumed: {assumption}",)
     return explain(
         snapshot,
         name,
@@ -390,6 +395,7 @@ def trace_name(
         rtype=rtype,
         origin=origin,
         warnings=warnings,
+        notes=notes,
         nameservers=nameservers,
         with_advice=not live,
     )

@@ -100,8 +100,9 @@ class UpstreamZone:
         if apex is None:
             return None
         recs = self.records.get(name)
-        if recs is None and name not in self.existing:
-            recs = self._wildcard(name, apex)
+        if recs is None:
+            # An empty non-terminal exists (NODATA); otherwise try a wildcard.
+            recs = () if name in self.existing else self._wildcard(name, apex)
         if recs is None:
             return self._negative(Rcode.NXDOMAIN, apex, name)
         answers = tuple(r for r in recs if r.type == rtype or rtype == "ANY")

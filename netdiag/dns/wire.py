@@ -189,9 +189,11 @@ class Responder:
         msg.flags = _QR | _RA | (q.flags & (_RD | _CD))
         if answer.authoritative and answer.rcode is not Rcode.REFUSED:
             msg.flags |= _AA
-        msg.question = [_question_rrset(q)]
+        question = _question_rrset(q)
+        msg.question = [question]
         msg.set_rcode(dns.rcode.Rcode(_RCODE_NUM.get(answer.rcode.value, 2)))
-        msg.answer = _rrsets(answer.answers)
+        # Like CoreDNS (state.QName()), records owned by the asked name keep its case.
+        msg.answer = _rrsets(answer.answers, question.name)
         msg.authority = _rrsets(answer.authority)
         msg.additional = _rrsets(answer.additional)
         if q.edns is not None:
@@ -229,7 +231,7 @@ def _badvers(q: _Question) -> bytes:
     return msg.to_wire()
 
 
-def _rrsets(records: tuple[Any, ...]) -> list[Any]:
+def _rrsets(records: tuple[Any, ...], asked: Any = None) -> list[Any]:
     """Group :class:`Record` values into dnspython RRsets, keeping their order."""
     import dns.name
     import dns.rdata
@@ -243,9 +245,10 @@ def _rrsets(records: tuple[Any, ...]) -> list[Any]:
         rrset = out.get(key)
         if rrset is None:
             rdtype = dns.rdatatype.from_text(rec.type)
-            rrset = out[key] = dns.rrset.RRset(
-                dns.name.from_text(rec.name), dns.rdataclass.IN, rdtype
-            )
+            owner = dns.name.from_text(rec.name)
+            if asked is not None and owner == asked:  # dnspython compares names caselessly
+                owner = asked
+            rrset = out[key] = dns.rrset.RRset(owner, dns.rdataclass.IN, rdtype)
         rdata = dns.rdata.from_text(dns.rdataclass.IN, rrset.rdtype, rec.data)
         rrset.add(rdata, rec.ttl)
     return list(out.values())

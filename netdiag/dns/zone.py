@@ -91,10 +91,18 @@ class ClusterZone:
             return f"names outside {cluster} are forwarded to {forwarder_label or 'the upstream'}"
         if self.upstream is None or not self.upstream.apexes:
             return f"no upstream zone given: names outside {cluster} answer NXDOMAIN"
-        apexes = ", ".join(sorted(a.rstrip(".") or "." for a in self.upstream.apexes))
+        source = (
+            f"upstream zone {self.upstream.source}" if self.upstream.source else "upstream zone"
+        )
+        if "." in self.upstream.apexes:
+            return (
+                f"names outside {cluster} are answered from the {source} "
+                "(authoritative from the root: names it does not list answer NXDOMAIN)"
+            )
+        apexes = ", ".join(sorted(a.rstrip(".") for a in self.upstream.apexes))
         return (
-            f"names outside {cluster} are answered from the upstream zone ({apexes}); "
-            "names outside both answer NXDOMAIN"
+            f"names outside {cluster} are answered from the {source} ({apexes}); "
+            "names outside those zones answer NXDOMAIN"
         )
 
     # -- entry point ---------------------------------------------------------
@@ -228,7 +236,11 @@ class ClusterZone:
         if namespace not in self.exposed:
             return None  # errNsNotExposed
         if len(segs) == 2:
-            return []  # the namespace exists: NODATA
+            # The namespace exists: NODATA — except under pod.<zone> with
+            # ``pods disabled``, where findPods fails before looking at the name.
+            if segs[-1] == "pod" and self.pods_mode not in ("insecure", "verified"):
+                return None
+            return []
         if segs[-1] == "pod":
             return self._find_pod(segs[-3], namespace, zone)
         endpoint = segs[0] if len(segs) == 4 else ""

@@ -46,27 +46,28 @@ _KIND_STYLE = {
 }
 
 
-def _control(ch: str) -> bool:
-    return ord(ch) < 32 or ord(ch) == 127
+#: C0 controls and DEL cannot be drawn; they become U+FFFD.
+_CONTROLS = {c: "\ufffd" for c in (*range(32), 127)}
+_ID_TABLE = str.maketrans({**_CONTROLS, "\\": "\\\\", '"': '\\"', "\n": "\\n"})
+_LABEL_TABLE = str.maketrans(
+    {
+        **_CONTROLS,
+        "\\": "\\\\",
+        '"': '\\"',
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        "\n": "\\n",
+        "\t": " ",
+    }
+)
 
 
 def dot_id(text: str) -> str:
     """A quoted DOT ID. Inside quotes only ``\\"`` is an escape; backslashes
     are doubled so a trailing one cannot swallow the closing quote, and line
     breaks become the two characters ``\\n`` (identical text, identical ID)."""
-    out = []
-    for ch in text:
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == '"':
-            out.append('\\"')
-        elif ch == "\n":
-            out.append("\\n")
-        elif _control(ch):
-            out.append("\ufffd")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    return '"' + text.translate(_ID_TABLE) + '"'
 
 
 def dot_label(text: str) -> str:
@@ -75,27 +76,7 @@ def dot_label(text: str) -> str:
     Graphviz decodes HTML entities in labels and gives ``\\N``, ``\\l`` … a
     meaning, so ``&<>`` become entities, a backslash becomes ``\\\\`` and a line
     break ``\\n`` (a centred line break)."""
-    out = []
-    for ch in text:
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == '"':
-            out.append('\\"')
-        elif ch == "&":
-            out.append("&amp;")
-        elif ch == "<":
-            out.append("&lt;")
-        elif ch == ">":
-            out.append("&gt;")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append(" ")
-        elif _control(ch):
-            out.append("\ufffd")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    return '"' + text.translate(_LABEL_TABLE) + '"'
 
 
 def _node_line(node: Node, indent: str) -> str:

@@ -250,6 +250,8 @@ def _parse_node(raw: object, where: str) -> Node:
             f"reachability document: {where}.kind must be one of {', '.join(KINDS)}, got {kind!r}"
         )
     assert node_id is not None
+    if not node_id:
+        raise InputError(f"reachability document: {where}.id must not be empty")
     namespace = _string(raw.get("namespace"), f"{where}.namespace", optional=True)
     if kind == "cidr" or not namespace:
         namespace = None  # external addresses belong to no namespace

@@ -22,21 +22,19 @@ MAX_TEXT_SIZE = 50_000
 _ENTITY = set('"#&<>%`|{}[]();:\\')
 
 
+_TABLE = str.maketrans(
+    {
+        **{c: "#65533;" for c in (*range(32), 127)},
+        **{ch: f"#{ord(ch)};" for ch in _ENTITY},
+        "\n": "<br>",
+        "\t": " ",
+    }
+)
+
+
 def mermaid_text(text: str) -> str:
     """The inside of a quoted Mermaid label showing exactly ``text``."""
-    out = []
-    for ch in text:
-        if ch in _ENTITY:
-            out.append(f"#{ord(ch)};")
-        elif ch == "\n":
-            out.append("<br>")
-        elif ch == "\t":
-            out.append(" ")
-        elif ord(ch) < 32 or ord(ch) == 127:
-            out.append("#65533;")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    return '"' + text.translate(_TABLE) + '"'
 
 
 def _node(node: Node, node_id: str) -> str:
@@ -65,13 +63,21 @@ def render_mermaid(graph: Graph, *, note: str | None = None) -> str:
         lines.append("  end")
     externals = graph.members(None)
     lines.extend(f"  {_node(n, ids[n.id])}" for n in externals)
-    for edge in graph.edges:
+    open_edges = []
+    for index, edge in enumerate(graph.edges):
+        if port_label(edge.ports) == "all ports" and not edge.implementation_defined:
+            open_edges.append(str(index))
         if edge.implementation_defined:
             label = mermaid_text("? " + port_label(edge.ports))
             lines.append(f"  {ids[edge.source]} -.->|{label}| {ids[edge.target]}")
         else:
             label = mermaid_text(port_label(edge.ports))
             lines.append(f"  {ids[edge.source]} -->|{label}| {ids[edge.target]}")
+    if graph.edges:
+        # Same colours as the DOT drawing: amber = only the ports shown, grey = all ports.
+        lines.append("  linkStyle default stroke:#d97706,stroke-width:1.5px")
+    if open_edges:
+        lines.append(f"  linkStyle {','.join(open_edges)} stroke:#94a3b8,stroke-width:1px")
     lines.append("  classDef cidr fill:#fee2e2,stroke:#b91c1c,color:#7f1d1d,stroke-dasharray:4 2")
     if externals:
         lines.append(f"  class {','.join(ids[n.id] for n in externals)} cidr")

@@ -55,26 +55,22 @@ def render_csv(graph: Graph) -> str:
 _MD_BACKSLASH = set("\\`*_[]|#~!")
 
 
+_MD_TABLE = str.maketrans(
+    {
+        **{c: " " for c in (*range(32), 127)},
+        **{ch: "\\" + ch for ch in _MD_BACKSLASH},
+        "<": "&lt;",
+        ">": "&gt;",
+        "&": "&amp;",
+        "\n": "<br>",
+    }
+)
+
+
 def md_cell(text: str) -> str:
     """Table-cell text shown literally on GitHub: Markdown punctuation
     backslash-escaped, ``<>&`` as entities (no raw HTML), line breaks as ``<br>``."""
-    out = []
-    for ch in text:
-        if ch in _MD_BACKSLASH:
-            out.append("\\" + ch)
-        elif ch == "<":
-            out.append("&lt;")
-        elif ch == ">":
-            out.append("&gt;")
-        elif ch == "&":
-            out.append("&amp;")
-        elif ch == "\n":
-            out.append("<br>")
-        elif ch == "\r" or ord(ch) < 32:
-            out.append(" ")
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(_MD_TABLE)
 
 
 def _group(node: Node) -> str:

@@ -8,7 +8,6 @@ on each backend's container ports).
 from __future__ import annotations
 
 import difflib
-import ipaddress
 from dataclasses import dataclass
 
 from netdiag.cluster.model import (
@@ -109,13 +108,18 @@ def _address_endpoint(snapshot: ClusterSnapshot, text: str, net: Network) -> End
 
 
 def _overlapping_cluster_ip(snapshot: ClusterSnapshot, net: Network) -> str:
-    for ip, key in sorted(cluster_ips(snapshot).items()):
-        try:
-            if ipaddress.ip_address(ip) in net:
-                return key
-        except ValueError:
-            continue
-    return ""
+    return cluster_ip_of(cluster_ips(snapshot), net)
+
+
+def cluster_ip_of(ips: dict[str, str], net: Network) -> str:
+    """The Service whose ClusterIP *is* this single address (trap 8), else ``""``.
+
+    A wider CIDR that merely contains ClusterIPs is judged as the external
+    addresses it also holds; only an address naming a ClusterIP is ambiguous.
+    """
+    if net.num_addresses != 1:
+        return ""
+    return ips.get(str(net.network_address), "")
 
 
 def _suggest(snapshot: ClusterSnapshot, text: str) -> str | None:

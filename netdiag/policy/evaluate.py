@@ -154,7 +154,7 @@ class Evaluator:
         peer_text = hit.describe() if hit is not None else "every peer"
         port_text = ", ".join(p.describe() for p in rule.ports) or "every port"
         if ports.is_empty:
-            why = f"{pol.key} rule {rule.index} matches {peer.text} but allows only {port_text}"
+            why = f"it matches {peer.text} but allows only {port_text}"
             if rule.has_named_ports:
                 why += " (named ports resolve on the destination pod's container ports)"
             misses.append(
@@ -329,6 +329,7 @@ class Evaluator:
                 path = self.pods(
                     src, pod_endpoint(b.pod), PortSet.of(sp.protocol, b.target_port), via
                 )
+                path = replace(path, service_port=PortSet.of(sp.protocol, sp.port))
                 paths.append(self._clusterip_ipblock(path, src, svc))
         if not backends:
             notes.append(f"service {svc.key} has no ready backends: connections fail")

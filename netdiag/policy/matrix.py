@@ -17,7 +17,7 @@ from netdiag.cluster.model import ClusterSnapshot, Labels
 from netdiag.policy.cells import Cell, CellTable, compute_cells
 from netdiag.policy.classes import Member, build_classes
 from netdiag.policy.compile import parse_network
-from netdiag.policy.endpoints import Endpoint, pod_endpoint
+from netdiag.policy.endpoints import Endpoint, cluster_ip_of, pod_endpoint
 from netdiag.policy.evaluate import Evaluator
 from netdiag.policy.ports import ALL, EMPTY, PortSet
 from netdiag.policy.verdict import ConnectionVerdict, Verdict
@@ -169,18 +169,9 @@ def _members(
         if net in seen:
             continue
         seen.add(net)
-        cip = next((key for ip, key in sorted(ev.cluster_ips.items()) if _in(ip, net)), "")
+        cip = cluster_ip_of(ev.cluster_ips, net)
         out.append(Member(network=net, text=text, cluster_ip_of=cip))
     return out
-
-
-def _in(ip: str, net: object) -> bool:
-    import ipaddress
-
-    try:
-        return ipaddress.ip_address(ip) in net  # type: ignore[operator]
-    except ValueError:
-        return False
 
 
 def _nodes(

@@ -78,6 +78,8 @@ class PathVerdict:
     ingress: Side
     #: ``service ns/name port 80/TCP → targetPort 8080`` for Service backends.
     via: str = ""
+    #: The Service port this path serves (paths of one port must all allow).
+    service_port: PortSet | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,23 +105,44 @@ def combine(egress: Side, ingress: Side) -> tuple[Verdict, PortSet]:
     return Verdict.UNKNOWN, ports
 
 
+def _group_verdict(paths: list[PathVerdict]) -> Verdict:
+    verdicts = {p.verdict for p in paths}
+    if Verdict.DENIED in verdicts:
+        return Verdict.DENIED
+    return Verdict.UNKNOWN if Verdict.UNKNOWN in verdicts else Verdict.ALLOWED
+
+
 def summarise(
     src: str, dst: str, query: PortSet | None, paths: tuple[PathVerdict, ...], notes: list[str]
 ) -> ConnectionVerdict:
-    """All paths must allow for ALLOWED; any UNKNOWN path (none denying) makes it UNKNOWN."""
-    verdicts = {p.verdict for p in paths}
-    ports = EMPTY
+    """Paths of one Service port (or all paths to a pod) must all allow: traffic may
+    land on any backend. The connection is allowed if some port is."""
+    groups: dict[PortSet | None, list[PathVerdict]] = {}
     for p in paths:
-        ports = ports | p.ports
-    if not paths or Verdict.DENIED in verdicts:
-        verdict = Verdict.DENIED
-        allowed = sum(p.verdict is Verdict.ALLOWED for p in paths)
-        if allowed:
-            notes.append(f"only {allowed} of {len(paths)} paths are allowed")
-    elif Verdict.UNKNOWN in verdicts:
+        groups.setdefault(p.service_port, []).append(p)
+    ports = EMPTY
+    seen: set[Verdict] = set()
+    for service_port, members in groups.items():
+        gv = _group_verdict(members)
+        seen.add(gv)
+        if gv is not Verdict.ALLOWED:
+            allowed = sum(p.verdict is Verdict.ALLOWED for p in members)
+            if allowed:
+                notes.append(f"only {allowed} of {len(members)} backends allow {service_port}")
+            continue
+        if service_port is not None:
+            ports = ports | service_port
+        else:
+            common = members[0].ports
+            for p in members[1:]:
+                common = common & p.ports
+            ports = ports | common
+    if Verdict.ALLOWED in seen:
+        verdict = Verdict.ALLOWED
+    elif Verdict.UNKNOWN in seen:
         verdict = Verdict.UNKNOWN
     else:
-        verdict = Verdict.ALLOWED
+        verdict = Verdict.DENIED
     return ConnectionVerdict(
         src=src,
         dst=dst,
@@ -180,6 +203,7 @@ def verdict_document(v: ConnectionVerdict) -> dict[str, object]:
                 "src": p.src,
                 "dst": p.dst,
                 "via": p.via or None,
+                "service_port": None if p.service_port is None else p.service_port.to_json(),
                 "verdict": p.verdict.value,
                 "ports": p.ports.to_json(),
                 "egress": _side_json(p.egress),

@@ -407,3 +407,19 @@ def test_everything_is_sorted() -> None:
     assert [p.key for p in snap.pods] == ["a/c", "z/a", "z/b"]
     assert [s.name for s in snap.services] == ["x", "y"]
     assert [n.name for n in snap.namespaces] == ["a", "app", "z"]
+
+
+def test_nodelocal_localip_forms() -> None:
+    def nodelocal(container: dict[str, Any]) -> str | None:
+        ds = {
+            "kind": "DaemonSet",
+            "metadata": {"name": "node-local-dns", "namespace": "kube-system"},
+            "spec": {"template": {"spec": {"containers": [{"name": "c", **container}]}}},
+        }
+        return build(ds).dns.nodelocal_ip
+
+    assert nodelocal({"args": ["-localip", "169.254.20.11,10.96.0.10"]}) == "169.254.20.11"
+    assert nodelocal({"command": ["/node-cache", "--localip=169.254.20.12"]}) == "169.254.20.12"
+    assert nodelocal({}) == "169.254.20.10"  # the nodelocaldns.yaml default
+    with pytest.raises(ManifestError, match=r"containers\[0\].args: must be a list"):
+        nodelocal({"args": "-localip 1.2.3.4"})

@@ -49,7 +49,9 @@ class FakeZone:
         return ZoneAnswer(rcode=Rcode.NOERROR, answers=answers, target=self.targets.get(key))
 
 
-def demo_like_snapshot(node_resolv_conf: str = "nameserver 10.0.0.2\nsearch localdomain\n") -> ClusterSnapshot:
+def demo_like_snapshot(
+    node_resolv_conf: str = "nameserver 10.0.0.2\nsearch localdomain\n",
+) -> ClusterSnapshot:
     return ClusterSnapshot(
         namespaces=(Namespace(name="default"), Namespace(name="kube-system")),
         services=(
@@ -60,11 +62,20 @@ def demo_like_snapshot(node_resolv_conf: str = "nameserver 10.0.0.2\nsearch loca
         pods=(
             Pod(namespace="default", name="web", ips=("10.244.0.5",)),
             Pod(namespace="default", name="host", host_network=True),
-            Pod(namespace="default", name="hostdns", host_network=True,
-                dns_policy="ClusterFirstWithHostNet"),
-            Pod(namespace="default", name="tuned", dns_config=PodDNSConfig(
-                options=(("ndots", "2"), ("single-request-reopen", None)),
-                searches=("extra.example",))),
+            Pod(
+                namespace="default",
+                name="hostdns",
+                host_network=True,
+                dns_policy="ClusterFirstWithHostNet",
+            ),
+            Pod(
+                namespace="default",
+                name="tuned",
+                dns_config=PodDNSConfig(
+                    options=(("ndots", "2"), ("single-request-reopen", None)),
+                    searches=("extra.example",),
+                ),
+            ),
         ),
         dns=ClusterDNS(dns_ips=("10.96.0.10",), node_resolv_conf=node_resolv_conf),
     )
@@ -82,8 +93,10 @@ def demo_like_zone() -> FakeZone:
         },
         targets={
             "tke-six-six-six.default.svc.cluster.local.": Target(
-                kind="service", namespace="default", name="tke-six-six-six"),
+                kind="service", namespace="default", name="tke-six-six-six"
+            ),
             "tke-six-six-six.kube-system.svc.cluster.local.": Target(
-                kind="service", namespace="kube-system", name="tke-six-six-six"),
+                kind="service", namespace="kube-system", name="tke-six-six-six"
+            ),
         },
     )

@@ -104,6 +104,7 @@ def _broken(path: str, value: object) -> dict[str, object]:
         ("schema", "netdiag/reachability/v2", "schema must be"),
         ("nodes", {}, "nodes must be a list"),
         ("nodes.0.kind", "service", "nodes[0].kind must be one of"),
+        ("nodes.0.id", "", "nodes[0].id must not be empty"),
         ("nodes.1.id", "default/web", "nodes[1].id 'default/web' is a duplicate"),
         ("nodes.0.labels", {"a": 1}, "nodes[0].labels.a must be a string"),
         ("edges.0.to", "default/nope", "edges[0].to 'default/nope' is not a node id"),

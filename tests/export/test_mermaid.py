@@ -60,7 +60,7 @@ def structure(text: str) -> dict[str, Any]:
             assert m.group(1) in vertices and m.group(3) in vertices
             edges.append((m.group(1), m.group(3), decode(m.group(2))))
         else:
-            assert line.strip().startswith(("classDef ", "class ")), line
+            assert line.strip().startswith(("classDef ", "class ", "linkStyle ")), line
     assert open_subgraph is None
     return {"vertices": vertices, "edges": edges, "subgraphs": subgraphs}
 

@@ -26,6 +26,7 @@ import copy
 import itertools
 import json
 import queue
+import select
 import socket
 import ssl
 import threading
@@ -415,7 +416,7 @@ def _handler_for(server: FakeAPIServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.flush()
             try:
-                for item in _events(w, deadline):
+                for item in _events(w, deadline, self.connection):
                     self._chunk(json.dumps({"type": item[0], "object": item[1]}).encode() + b"\n")
                 if w.dropped.is_set():
                     self.close_connection = True
@@ -430,15 +431,30 @@ def _handler_for(server: FakeAPIServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def _events(w: _Watch, deadline: float | None) -> Iterator[tuple[str, dict[str, Any]]]:
+def _closed_by_peer(conn: socket.socket) -> bool:
+    """The client went away (EOF readable), as the API server notices on its side."""
+    readable, _, _ = select.select([conn], [], [], 0)
+    if not readable:
+        return False
+    try:
+        return conn.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
+
+
+def _events(
+    w: _Watch, deadline: float | None, conn: socket.socket
+) -> Iterator[tuple[str, dict[str, Any]]]:
     while not w.dropped.is_set():
         if deadline is not None and time.monotonic() > deadline:
             return
         try:
             item = w.events.get(timeout=0.05)
         except queue.Empty:
+            if _closed_by_peer(conn):
+                return
             continue
-        if item is None:
+        if item is None or w.dropped.is_set():
             return
         yield item
 

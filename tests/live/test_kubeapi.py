@@ -28,7 +28,7 @@ def pod_names(listed: kubeapi.Listed) -> list[str]:
 def test_list_pages_with_limit_and_continue(apiserver: FakeAPIServer, kubeconfig: str) -> None:
     conn = kubeapi.connect(kubeconfig=kubeconfig)
     listed = kubeapi.list_all(conn, ALL_PODS, page_size=2)
-    assert len(listed.items) == 5
+    assert len(listed.items) == 6
     assert all(i["kind"] == "Pod" and i["apiVersion"] == "v1" for i in listed.items)
     pages = [r for r in apiserver.requests if r.path == "/api/v1/pods"]
     assert [r.query.get("limit") for r in pages] == ["2", "2", "2"]
@@ -49,7 +49,7 @@ def test_expired_continue_token_restarts_the_list(
 
     listed = kubeapi.list_all(conn, ALL_PODS, page_size=2, progress=expire_after_first_page)
     assert sorted(pod_names(listed)) == sorted(set(pod_names(listed)))
-    assert len(listed.items) == 5, "the restarted list must not keep the first attempt's page"
+    assert len(listed.items) == 6, "no page twice"
     starts = [
         r for r in apiserver.requests if r.path == "/api/v1/pods" and "continue" not in r.query
     ]
@@ -84,7 +84,7 @@ def test_context_from_a_merged_kubeconfig_list(
     monkeypatch.setenv("KUBECONFIG", f"{first}:{tmp_path / 'missing'}:{second}")
     conn = kubeapi.connect(context="beta")
     assert conn.context == "beta"
-    assert len(kubeapi.list_all(conn, ALL_PODS).items) == 5
+    assert len(kubeapi.list_all(conn, ALL_PODS).items) == 6
     # The first file's current-context wins, as with kubectl.
     assert kubeapi.connect().context == "alpha"
 
@@ -196,7 +196,7 @@ def test_https_with_the_kubeconfig_certificate_authority(tmp_path: Path) -> None
         assert server.url.startswith("https://")
         path = write_kubeconfig(str(tmp_path / "kc"), server, ca_file=str(cert))
         conn = kubeapi.connect(kubeconfig=path)
-        assert len(kubeapi.list_all(conn, ALL_PODS).items) == 5
+        assert len(kubeapi.list_all(conn, ALL_PODS).items) == 6
         # Without the CA the certificate must be refused, in one line.
         untrusted = write_kubeconfig(str(tmp_path / "kc2"), server)
         with pytest.raises(ClusterError) as e:

@@ -65,14 +65,15 @@ def test_forbidden_policies_warn_once_and_mark_the_snapshot_incomplete(
     assert snap.incomplete == (
         "list networkpolicies.networking.k8s.io in all namespaces (forbidden)",
     )
-    assert snap.network_policies == () and len(snap.pods) == 5
+    assert snap.network_policies == () and len(snap.pods) == 6
     assert len(warnings) == 1
     assert "list networkpolicies.networking.k8s.io in all namespaces" in warnings[0]
 
 
 def test_minimal_rbac_is_enough_for_a_namespace(apiserver: FakeAPIServer, kubeconfig: str) -> None:
     """The shipped Roles, enforced like RBAC: -n shop reads everything but cluster scope."""
-    roles = {d["metadata"]["name"]: d["rules"] for d in yaml.safe_load_all(RBAC.read_text())}
+    docs = [d for d in yaml.safe_load_all(RBAC.read_text()) if d]
+    roles = {d["metadata"]["name"]: d["rules"] for d in docs}
     apiserver.authorizer = rbac_authorizer(
         [("shop", roles["netdiag-namespace-reader"]), ("kube-system", roles["netdiag-dns-reader"])]
     )

@@ -71,7 +71,7 @@ def stream(apiserver: FakeAPIServer, kubeconfig: str) -> Iterator[Stream]:
 
 def test_initial_update_is_the_full_snapshot(stream: Stream) -> None:
     assert stream.initial.changes == ()
-    assert len(stream.initial.snapshot.pods) == 5
+    assert len(stream.initial.snapshot.pods) == 6
 
 
 def test_pod_label_change(stream: Stream) -> None:
@@ -128,13 +128,14 @@ def test_dropped_stream_resumes_from_the_last_resource_version(stream: Stream) -
 
 
 def test_bookmark_moves_the_resume_point(stream: Stream) -> None:
-    stream.server.apply(find("Node", "node-1"))  # only the nodes watch sees an event
+    node = find("Node", "node-1")
+    node["metadata"]["labels"]["zone"] = "b"
+    stream.server.apply(node)  # only the nodes watch sees an event
     stream.next()
     stream.server.bookmark()
     bookmarked = stream.server.resource_version
     time.sleep(0.3)
     stream.server.drop_watches()
-    stream.server.wait_for_watches(QUERIES)
     stream.server.apply(POLICY)
     stream.next()
     watches = [

@@ -23,6 +23,7 @@ from netdiag.cluster.model import (
 from netdiag.cluster.selectors import LabelSelector, Operator, Requirement
 
 NS = ("x", "y", "z")
+HOSTS = (1, 5, 130, 200)
 CIDRS = ("10.0.0.0/24", "10.0.0.0/25", "10.0.0.128/26", "10.0.1.0/24", "0.0.0.0/0", "10.96.0.0/24")
 
 labels_st = st.fixed_dictionaries(
@@ -148,9 +149,7 @@ def clusters(draw: st.DrawFn, max_pods: int = 6, max_policies: int = 4) -> Clust
                 namespace=draw(st.sampled_from(NS)),
                 name=f"p{i}",
                 labels=draw(labels_st),
-                ips=(
-                    f"10.0.{draw(st.sampled_from((0, 1)))}.{draw(st.sampled_from((1, 5, 130, 200)))}",
-                ),
+                ips=(f"10.0.{draw(st.sampled_from((0, 1)))}.{draw(st.sampled_from(HOSTS))}",),
                 synthetic_ip=kind == "synthetic",
                 host_network=kind == "host",
                 containers=draw(named_ports_st),

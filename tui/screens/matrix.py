@@ -129,7 +129,7 @@ class MatrixScreen(ModeScreen):
             text.append(f"{nodes[0].id} → {nodes[1].id}: ")
             text.append(f"{GLYPHS[verdict]} {verdict.value}", style="bold")
             text.append("  (enter: explain)", style="dim")
-        self.query_one("#matrix-cursor", Static).update(text)
+        self.query_one("#matrix-cursor", Static).update(text, layout=False)
 
     @on(MatrixGrid.CursorMoved)
     def _cursor_moved(self) -> None:

@@ -15,12 +15,18 @@ def explanation_text(e: Explanation) -> Text:
     text.append(f"{e.source} → {e.destination}", style="bold")
     text.append(f"  port {e.port}\n")
     text.append(f"{GLYPHS[e.verdict]} {e.verdict.value}\n", style=VERDICT_STYLE[e.verdict])
-    for title, lines in (("egress of source", e.egress), ("ingress of destination", e.ingress)):
-        if not lines:
-            continue
-        text.append(f"\n{title}\n", style="bold underline")
-        for line in lines:
-            text.append(f"  {line}\n")
+    for line in e.lines:
+        stripped = line.strip()
+        style = ""
+        if stripped.startswith(("egress of", "ingress of")):
+            style = "bold"
+        elif stripped.startswith("allowed by"):
+            style = "green"
+        elif stripped.startswith("no rule matched"):
+            style = "red"
+        elif stripped.startswith("?"):
+            style = "yellow"
+        text.append(line + "\n", style=style)
     for note in e.notes:
         text.append(f"\nnote: {note}\n", style="italic")
     return text

@@ -1,0 +1,73 @@
+"""The zone the differential tests serve: a tiny cluster plus test domains
+whose names answer NXDOMAIN, NODATA, SERVFAIL or nothing on purpose."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netdiag.cluster.model import ClusterDNS, ClusterSnapshot, Namespace, Service, ServicePort
+from netdiag.dns.records import Rcode, Record
+
+DOMAINS = ("ok.test", "nx.test", "nodata.test", "sf.test", "slow.test", "example.test", "baidu.com")
+
+
+def _soa(apex: str) -> Record:
+    return Record(
+        name=f"{apex}.",
+        type="SOA",
+        ttl=60,
+        data=f"ns.{apex}. hostmaster.{apex}. 1 3600 600 86400 5",
+    )
+
+
+RECORDS = [
+    *(_soa(d) for d in DOMAINS),
+    Record(name="www.ok.test.", type="A", ttl=60, data="198.18.1.1"),
+    Record(name="www.ok.test.", type="AAAA", ttl=60, data="2001:db8::1:1"),
+    Record(name="v4.ok.test.", type="A", ttl=60, data="198.18.1.4"),
+    # Exists without A/AAAA: NODATA for getaddrinfo.
+    Record(name="www.nodata.test.", type="TXT", ttl=60, data='"no address here"'),
+    Record(name="baidu.com.", type="A", ttl=60, data="220.181.38.148"),
+    Record(name="baidu.com.", type="AAAA", ttl=60, data="2400:da00::dbf:0:100"),
+    Record(name="a.b.c.d.e.example.test.", type="A", ttl=60, data="198.18.5.5"),
+    Record(name="a.b.example.test.", type="A", ttl=60, data="198.18.2.2"),
+]
+FAULTS = {
+    "www.sf.test.": Rcode.SERVFAIL,
+    "www.slow.test.": Rcode.TIMEOUT,
+}
+
+
+PORTS = (ServicePort(port=80, name="http"),)
+
+
+def differential_snapshot() -> ClusterSnapshot:
+    return ClusterSnapshot(
+        namespaces=(Namespace(name="default"), Namespace(name="kube-system")),
+        services=(
+            Service(
+                namespace="default",
+                name="tke-six-six-six",
+                cluster_ips=("10.96.6.66",),
+                ports=PORTS,
+            ),
+            Service(
+                namespace="kube-system",
+                name="tke-six-six-six",
+                cluster_ips=("10.96.7.77",),
+                ports=PORTS,
+            ),
+            Service(
+                namespace="kube-system", name="kube-dns", cluster_ips=("10.96.0.10",), ports=PORTS
+            ),
+        ),
+        dns=ClusterDNS(dns_ips=("10.96.0.10",)),
+    )
+
+
+def differential_zone() -> Any:
+    from netdiag.dns.upstream import UpstreamZone
+    from netdiag.dns.zone import ClusterZone
+
+    upstream = UpstreamZone.build(RECORDS, faults=FAULTS, source="differential")
+    return ClusterZone(differential_snapshot(), upstream)

@@ -1,0 +1,111 @@
+"""The live driver against netdiag's real server yields what the model predicts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from netdiag.dns.live import parse_nameserver, send_batch
+from netdiag.dns.resolvconf import build
+from netdiag.dns.trace import trace_name
+from netdiag.errors import InputError
+from tests.dns.differential_zone import differential_snapshot, differential_zone
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    from netdiag.dns.server import DnsServer
+
+    with DnsServer(differential_zone(), [("127.0.0.1", 0)]) as srv:
+        host, port = srv.addresses[0]
+        yield f"{host}:{port}"
+
+
+NAMES = st.sampled_from(
+    [
+        "www",
+        "v4",
+        "baidu.com",
+        "tke-six-six-six",
+        "tke-six-six-six.kube-system",
+        "a.b.example.test",
+        "a.b",
+        "missing",
+        "www.ok.test.",
+        "x1.x2.x3.x4.x5.missing.test",
+    ]
+)
+SEARCH = st.lists(
+    st.sampled_from(
+        [
+            "nx.test",
+            "ok.test",
+            "nodata.test",
+            "sf.test",
+            "example.test",
+            "default.svc.cluster.local",
+            "svc.cluster.local",
+            "cluster.local",
+        ]
+    ),
+    max_size=4,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.sampled_from(("glibc", "musl", "go")),
+    NAMES,
+    SEARCH,
+    st.integers(0, 5),
+    st.sampled_from(("unspec", "inet", "inet6")),
+)
+def test_model_and_live_drivers_yield_the_same_sequence(
+    server: str, resolver: str, name: str, search: list[str], ndots: int, family: str
+) -> None:
+    conf = build(
+        nameservers=("127.0.0.1",),
+        search=tuple(search),
+        options=(f"ndots:{ndots}", "timeout:1", "attempts:1"),
+    )
+    snapshot = differential_snapshot()
+    live = trace_name(
+        snapshot,
+        name,
+        resolver=resolver,
+        family=family,
+        resolv_conf=conf,
+        send=send_batch,
+        nameservers=(server,),
+    )
+    model = trace_name(
+        snapshot, name, resolver=resolver, family=family, resolv_conf=conf, zone=differential_zone()
+    )
+    seq = [(q.name, q.type, q.rcode, q.answers) for q in live.queries]
+    assert seq == [(q.name, q.type, q.rcode, q.answers) for q in model.queries]
+    assert live.resolved == model.resolved
+    assert (live.target and live.target.kind) == (model.target and model.target.kind)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("10.0.0.1", ("10.0.0.1", 53)),
+        ("127.0.0.1:5353", ("127.0.0.1", 5353)),
+        ("[::1]:5300", ("::1", 5300)),
+        ("::1", ("::1", 53)),
+    ],
+)
+def test_parse_nameserver(text: str, expected: tuple[str, int]) -> None:
+    assert parse_nameserver(text) == expected
+
+
+@pytest.mark.parametrize("text", ["dns.google", "10.0.0.1:0", "10.0.0.1:http"])
+def test_parse_nameserver_rejects(text: str) -> None:
+    with pytest.raises(InputError):
+        parse_nameserver(text)
