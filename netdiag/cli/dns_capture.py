@@ -150,7 +150,9 @@ def _detect_all(
         known = conf or confs.get(chain.client)
         search = known.search if known else inferred.get(chain.client)
         ndots = known.ndots if known else None
-        out.append(detect(chain, search=search, ndots=ndots, predict=predict))
+        found = detect(chain, search=search, ndots=ndots, predict=predict)
+        chain.asked = found.base
+        out.append(found)
     return out
 
 

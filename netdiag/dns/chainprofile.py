@@ -32,6 +32,7 @@ Predict = Callable[[str, str, Sequence[str], int, Answer], Sequence[tuple[str, s
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Detection:
+    base: str  # the name the application asked (search list considered)
     profile: str | None  # a single profile, or None when undecided
     consistent: tuple[str, ...]  # every profile the evidence allows
     reasons: tuple[str, ...]
@@ -99,6 +100,7 @@ def detect(
         _compare(chain, allowed, reasons, search, ndots, predict)
     consistent = tuple(p for p in PROFILES if p in allowed)
     return Detection(
+        base=base_name(chain, search),
         profile=consistent[0] if len(consistent) == 1 else None,
         consistent=consistent,
         reasons=tuple(reasons),

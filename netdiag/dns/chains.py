@@ -112,6 +112,8 @@ class Chain:
     candidates: list[Candidate] = field(default_factory=list)
     closed: bool = False
     last_ts: float = 0.0
+    #: The name the application asked, when a known search list tells it.
+    asked: str | None = None
 
     @property
     def exchanges(self) -> list[Exchange]:
@@ -132,6 +134,8 @@ class Chain:
     @property
     def base(self) -> str:
         """The name the application asked for: the candidates' common leading labels."""
+        if self.asked:
+            return self.asked
         names = [c.name.rstrip(".").split(".") for c in self.candidates]
         common = names[0]
         for labels in names[1:]:

@@ -74,7 +74,8 @@ def test_truncated_file_reports_complete_chains_then_error(tmp_path: Path) -> No
     assert result.stderr.startswith(f"error: {cut}: ") and "byte offset" in result.stderr
     assert "Traceback" not in result.stderr
     report = json.loads(result.stdout)
-    assert [c["name"] for c in report["chains"]] == ["baidu.com", "web.default.svc.cluster.local"]
+    # the search list inferred from the baidu.com walk names the short name "web"
+    assert [c["name"] for c in report["chains"]] == ["baidu.com", "web"]
 
 
 @pytest.mark.parametrize(
