@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from netdiag.cli.options import load_snapshot, snapshot_options, source_from
+from netdiag.cli.resolve_pcap import pcap_option, write_trace_pcap
 from netdiag.errors import InputError, UsageError
 
 RESOLVERS = ("glibc", "musl", "go")
@@ -115,6 +116,7 @@ def _style() -> Any:
     help="Nameserver for live queries (repeatable; implies --backend live).",
 )
 @click.option("-o", "--output", default="text", metavar="text|json", show_default=True)
+@pcap_option
 @_upstream_options
 @snapshot_options
 def resolve(**params: Any) -> int:
@@ -159,6 +161,8 @@ def resolve(**params: Any) -> int:
     )
     if conf is not None:
         trace = _with_origin(trace, f"--resolv-conf {params['resolv_conf']}")
+    if params["pcap"]:
+        write_trace_pcap(params["pcap"], trace, snapshot, params)
     if output == "json":
         click.echo(json.dumps(to_json(trace), indent=2, sort_keys=True))
     else:
