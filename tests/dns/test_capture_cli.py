@@ -158,9 +158,8 @@ def test_resolv_conf_option(tmp_path: Path) -> None:
     path = gen.write(tmp_path / "one.pcap", pkts)
     resolv = tmp_path / "resolv.conf"
     resolv.write_text("nameserver 10.96.0.10\nsearch default.svc.cluster.local\noptions ndots:5\n")
-    result = run_cli(
-        ["dns", "capture", "-r", str(path), "--resolv-conf", str(resolv), "-o", "json"]
-    )
+    args = ["dns", "capture", "-r", str(path), "--resolv-conf", str(resolv)]
+    result = run_cli([*args, "-o", "json"])
     assert json.loads(result.stdout)["chains"][0]["name"] == "web"
     resolv.write_text("this is not resolv.conf\n")
     bad = run_cli(args)
