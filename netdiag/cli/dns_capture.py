@@ -210,6 +210,9 @@ def _sniff(
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     started.wait(10)
+    # Stop cleanly on Ctrl-C *and* SIGTERM (timeout(1), kubectl, CI), also when
+    # started with SIGINT ignored (a background job inherits SIG_IGN).
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     click.echo(f"listening on {iface} ({bpf}); Ctrl-C to stop", err=True)
     deadline = time.monotonic() + duration if duration else float("inf")
     try:
@@ -218,12 +221,18 @@ def _sniff(
     except KeyboardInterrupt:
         pass
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         if sniffer.running:
             sniffer.stop()
         else:
             sniffer.join()
         sock.close()
     return frames
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _linktype(pkt: Any) -> int:

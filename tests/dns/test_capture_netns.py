@@ -150,3 +150,28 @@ def test_captured_chains_equal_the_prediction(
     if resolver == "go":
         assert {c["profile"] for c in chains} == {"go"}
     assert report["packets"]["malformed"] == 0
+
+
+def test_count_duration_and_sigterm_stop_with_a_summary(pair: netns.Pair, tmp_path: Path) -> None:
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text(f"nameserver {netns.SERVER_IP}\nsearch {SEARCH}\noptions ndots:5\n")
+    server = _start_server(pair)
+    try:
+        counted = _start_capture(pair, "--count", "4", "-o", "json")
+        assert _lookup(pair, resolv, ["getent", "ahosts", "tke-six-six-six"]) == 0
+        out, err = counted.communicate(timeout=60)  # stops by itself after 4 packets
+        assert counted.returncode == 0, err
+        assert json.loads(out)["packets"]["dns"] == 4
+        timed = _start_capture(pair, "--duration", "1", "-o", "json")
+        out, err = timed.communicate(timeout=60)
+        assert timed.returncode == 0 and json.loads(out)["chains"] == [], err
+        termed = _start_capture(pair)
+        assert _lookup(pair, resolv, ["getent", "ahosts", "baidu.com"]) == 0
+        time.sleep(0.3)
+        termed.terminate()
+        out, err = termed.communicate(timeout=60)
+        assert termed.returncode == 0, err
+        assert "FQDN ADVICE" in out and "baidu.com." in out
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
