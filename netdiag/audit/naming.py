@@ -71,11 +71,7 @@ def _shared_short_names(ctx: AuditContext) -> Iterator[Finding]:
             continue
         homes = sorted(s.namespace for s in services)
         fqdns = tuple(f"{name}.{ns}.svc.{domain}" for ns in homes)
-        lands = tuple(
-            f"pods in {ns}: {name!r} -> "
-            + (f"{name}.{ns}.svc.{domain}" if ns in homes else "no service (falls through)")
-            for ns in client_namespaces
-        )
+        lands = tuple(_lands(ctx, name, ns) for ns in client_namespaces)
         yield Finding(
             check=SHARED_SHORT_NAME,
             message=f"short name {name!r} is a Service in {len(homes)} namespaces: "
@@ -86,6 +82,19 @@ def _shared_short_names(ctx: AuditContext) -> Iterator[Finding]:
             f"(e.g. {fqdns[-1]}.), and isolate namespaces with NetworkPolicies.",
             origins=tuple(s.origin for s in services),
         )
+
+
+def _lands(ctx: AuditContext, name: str, namespace: str) -> str:
+    """Where the short name lands for a ClusterFirst pod of ``namespace`` (glibc, traced)."""
+    from netdiag.dns.trace import trace_name
+
+    trace = trace_name(ctx.snapshot, name, namespace=namespace)
+    target = trace.target
+    if trace.resolved and target is not None and target.kind == "service":
+        return f"pods in {namespace}: {name!r} -> service {target.namespace}/{target.name}"
+    if trace.resolved:
+        return f"pods in {namespace}: {name!r} -> {trace.winner} (outside the cluster)"
+    return f"pods in {namespace}: {name!r} does not resolve ({trace.cost.queries} queries)"
 
 
 def _hazardous_namespaces(ctx: AuditContext) -> Iterator[Finding]:

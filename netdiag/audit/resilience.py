@@ -156,24 +156,29 @@ def _replicas(ctx: AuditContext) -> Iterator[Finding]:
             continue
         pods = ctx.pods_of(workload)
         if pods and not any(p.has_pod_anti_affinity for p in pods):
-            labels = dict(workload.selector.match_labels) if workload.selector else {}
+            pairs = workload.selector.match_labels if workload.selector else ()
+            labels = "{" + ", ".join(f"{k}: {v}" for k, v in pairs) + "}"
             yield Finding(
                 check=NO_ANTI_AFFINITY,
                 message=f"{ref} has {workload.replicas} replicas and no podAntiAffinity",
                 objects=(ref,),
                 evidence=("spec.template.spec.affinity.podAntiAffinity: absent",),
                 fix="Spread the replicas across nodes.",
-                fix_yaml=_ANTI_AFFINITY_YAML.format(labels=labels or "{...}"),
+                fix_yaml=_ANTI_AFFINITY_YAML.format(labels=labels),
                 origins=(workload.origin,),
             )
 
 
 def _probes(ctx: AuditContext) -> Iterator[Finding]:
-    seen: set[tuple[str, str, str]] = set()
+    """One finding per namespace, listing each workload's containers and missing probes."""
+    by_ns: dict[str, dict[str, str]] = {}
+    origins: dict[str, list[str]] = {}
     for pod in ctx.pods():
         if pod.owner is not None and pod.owner.kind in _BATCH_KINDS:
             continue  # run-to-completion pods are not probed
-        group = pod.owner.name if pod.owner else pod.name
+        ref = (
+            f"{pod.owner.kind} {pod.namespace}/{pod.owner.name}" if pod.owner else f"Pod {pod.key}"
+        )
         for container in pod.containers:
             missing = [
                 name
@@ -183,17 +188,19 @@ def _probes(ctx: AuditContext) -> Iterator[Finding]:
                 )
                 if not present
             ]
-            key = (pod.namespace, group, container.name)
-            if not missing or key in seen:
-                continue
-            seen.add(key)
-            kind = pod.owner.kind if pod.owner else "Pod"
-            yield Finding(
-                check=MISSING_PROBES,
-                message=f"{kind} {pod.namespace}/{group} container {container.name} "
-                f"has no {' or '.join(missing)}",
-                objects=(f"{kind} {pod.namespace}/{group}",),
-                evidence=tuple(f"containers[{container.name}].{m}: absent" for m in missing),
-                fix="Add probes that reflect the container's real readiness and health.",
-                origins=(pod.origin,),
-            )
+            entries = by_ns.setdefault(pod.namespace, {})
+            if missing and f"{ref} [{container.name}]" not in entries:
+                entries[f"{ref} [{container.name}]"] = " and ".join(missing)
+                origins.setdefault(pod.namespace, []).append(pod.origin)
+    for namespace, entries in sorted(by_ns.items()):
+        if not entries:
+            continue
+        refs = sorted({e.split(" [", 1)[0] for e in entries})
+        yield Finding(
+            check=MISSING_PROBES,
+            message=f"{len(refs)} workload(s) in {namespace} run containers without probes",
+            objects=tuple(refs),
+            evidence=tuple(f"{e}: no {m}" for e, m in sorted(entries.items())),
+            fix="Add probes that reflect each container's real readiness and health.",
+            origins=tuple(dict.fromkeys(origins[namespace])),
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from netdiag.audit import cni, naming, resilience
+from netdiag.audit import cni, deadparts, dnscfg, isolation, naming, resilience
 from netdiag.audit.context import AuditContext
 from netdiag.audit.findings import Check, Finding, Severity
 from netdiag.cluster.model import ClusterSnapshot
@@ -14,7 +14,10 @@ Runner = Callable[[AuditContext], Iterator[Finding]]
 #: (checks, runner) per module, in report order.
 MODULES: tuple[tuple[tuple[Check, ...], Runner], ...] = (
     (cni.CHECKS, cni.run),
+    (isolation.CHECKS, isolation.run),
+    (deadparts.CHECKS, deadparts.run),
     (naming.CHECKS, naming.run),
+    (dnscfg.CHECKS, dnscfg.run),
     (resilience.CHECKS, resilience.run),
 )
 

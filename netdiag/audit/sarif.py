@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from netdiag import __version__
@@ -61,14 +63,18 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
     return result
 
 
-def _location(origin: str) -> dict[str, Any]:
-    """``path#doc`` or ``path:line`` -> a physical location (line 1 when unknown)."""
-    path, line = origin, 1
-    if "#" in origin:
-        path = origin.split("#", 1)[0]
-    elif origin.rsplit(":", 1)[-1].isdigit():
-        path, _, num = origin.rpartition(":")
-        line = int(num)
+_DOCUMENT = re.compile(r"^(?P<path>.*?)(?: \(document \d+\)|#\d+)?$")
+
+
+def _location(origin: str, base: Path | None = None) -> dict[str, Any]:
+    """``path (document N)`` -> a physical location relative to ``base`` (line 1)."""
+    match = _DOCUMENT.match(origin)
+    path = match.group("path") if match else origin
+    try:
+        path = Path(path).resolve().relative_to((base or Path.cwd()).resolve()).as_posix()
+    except ValueError:
+        pass
+    line = 1
     return {
         "physicalLocation": {
             "artifactLocation": {"uri": path},
