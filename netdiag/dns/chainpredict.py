@@ -21,13 +21,29 @@ PREDICT_NAMESERVER = "192.0.2.53"  # RFC 5737 documentation address: never used 
 
 
 def predict(
-    profile: str, name: str, search: Sequence[str], ndots: int, answer: Answer
+    profile: str,
+    name: str,
+    search: Sequence[str],
+    ndots: int,
+    qtypes: frozenset[str],
+    answer: Answer,
 ) -> list[tuple[str, str]]:
-    """The questions ``profile`` sends for ``name`` when the server answers like ``answer``."""
+    """The questions ``profile`` sends for ``name`` when the server answers like ``answer``.
+
+    ``qtypes`` (what the chain asked) picks the call: A+AAAA is getaddrinfo
+    AF_UNSPEC, A alone AF_INET, AAAA alone AF_INET6, anything else res_search.
+    """
     conf = build(
         nameservers=(PREDICT_NAMESERVER,), search=tuple(search), options=(f"ndots:{ndots}",)
     )
-    resolution = start(profile, name, conf)
+    family, rtype = "unspec", None
+    if qtypes == {"A"}:
+        family = "inet"
+    elif qtypes == {"AAAA"}:
+        family = "inet6"
+    elif qtypes != {"A", "AAAA"}:
+        rtype = sorted(qtypes)[0]
+    resolution = start(profile, name, conf, family=family, rtype=rtype)
     asked: list[tuple[str, str]] = []
     while (batch := resolution.next_batch()) is not None and len(asked) < MAX_QUESTIONS:
         replies: list[ZoneAnswer | None] = []

@@ -24,10 +24,12 @@ from netdiag.dns.chains import PARALLEL_GAP, Chain
 
 PROFILES = ("glibc", "musl", "go")
 
-#: (profile, name, search, ndots, answer(qname, qtype) -> (rcode, answers)) ->
-#: the questions ``[(qname, qtype), …]`` the profile sends, in order.
+#: (profile, name, search, ndots, types asked, answer(qname, qtype) -> (rcode,
+#: answers)) -> the questions ``[(qname, qtype), …]`` the profile sends, in order.
 Answer = Callable[[str, str], tuple[str, tuple[str, ...]]]
-Predict = Callable[[str, str, Sequence[str], int, Answer], Sequence[tuple[str, str]]]
+Predict = Callable[
+    [str, str, Sequence[str], int, frozenset[str], Answer], Sequence[tuple[str, str]]
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -135,6 +137,7 @@ def _compare(
         sorted({(e.qname, e.qtype): (e.rcode, e.answers) for e in chain.exchanges}.items())
     )
     observed = tuple(observed_walk(chain))
+    qtypes = frozenset(e.qtype for e in chain.exchanges)
     base = base_name(chain, search)
     # Only "dots >= ndots or not" matters to every profile (ndots capped at 15).
     dots = base.count(".")
@@ -145,7 +148,7 @@ def _compare(
             if len(_MATCHES) > 65536:
                 _MATCHES.clear()
             _MATCHES[key] = any(
-                _group(predict(profile, base, search, n, _answers(seen))) == list(observed)
+                _group(predict(profile, base, search, n, qtypes, _answers(seen))) == list(observed)
                 for n in options
             )
         if not _MATCHES[key]:
