@@ -255,8 +255,9 @@ def main() -> None:
         f"  parse + chains  {off['full_s']:6.1f} s  {off['full_pps']:>9,.0f} packets/s"
         f"  ({off['chains']:,} chains)"
     )
-    if os.geteuid() != 0:
-        print("live: skipped (needs root for network namespaces)")
+    print(f"  machine load average during the run: {os.getloadavg()[0]:.1f} (2 cores)")
+    if os.geteuid() != 0 or not args.live_rates:
+        print("live: skipped (needs root for network namespaces, and --live-rates)")
         return
     for rate in (float(r) for r in args.live_rates.split(",")):
         r = live(rate, args.seconds)
