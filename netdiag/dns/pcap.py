@@ -69,35 +69,28 @@ class DnsExtractor:
     stats: Stats = field(default_factory=Stats)
     _tcp: dict[tuple[str, int, str, int], _Stream] = field(default_factory=dict)
 
-    def feed(self, ts: float, linktype: int, data: bytes) -> Iterator[DnsPacket]:
+    def feed(self, ts: float, linktype: int, data: bytes) -> list[DnsPacket]:
+        """The DNS messages in one frame (a list: generators cost more per packet)."""
         self.stats.packets += 1
         frame = decode_frame(linktype, data)
         if frame is None or (frame.sport not in self.ports and frame.dport not in self.ports):
             self.stats.other += 1
-            return
+            return []
         if frame.transport == "udp":
-            yield from self._message(ts, frame, frame.payload)
-        else:
-            yield from self._tcp_segment(ts, frame)
+            pkt = self._message(ts, frame, frame.payload)
+            return [pkt] if pkt is not None else []
+        return list(self._tcp_segment(ts, frame))
 
-    def _message(self, ts: float, frame: Frame, payload: bytes) -> Iterator[DnsPacket]:
+    def _message(self, ts: float, frame: Frame, payload: bytes) -> DnsPacket | None:
         verdict, msg = parse(payload)
         if msg is None:
             if verdict is Verdict.NOT_DNS:
                 self.stats.not_dns += 1
             else:
                 self.stats.malformed += 1
-            return
+            return None
         self.stats.dns += 1
-        yield DnsPacket(
-            ts=ts,
-            src=frame.src,
-            dst=frame.dst,
-            sport=frame.sport,
-            dport=frame.dport,
-            transport=frame.transport,
-            msg=msg,
-        )
+        return DnsPacket(ts, frame.src, frame.dst, frame.sport, frame.dport, frame.transport, msg)
 
     def _tcp_segment(self, ts: float, frame: Frame) -> Iterator[DnsPacket]:
         key = (frame.src, frame.sport, frame.dst, frame.dport)
@@ -124,7 +117,9 @@ class DnsExtractor:
                 if len(stream.buf) < 2 + length:
                     break
                 message, stream.buf = stream.buf[2 : 2 + length], stream.buf[2 + length :]
-                yield from self._message(ts, frame, message)
+                pkt = self._message(ts, frame, message)
+                if pkt is not None:
+                    yield pkt
         if flags & 0x05:  # FIN or RST
             self._tcp.pop(key, None)
 
