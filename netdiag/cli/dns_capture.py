@@ -65,6 +65,8 @@ def capture(
     if (read_file is None) == (iface is None):
         raise UsageError("give exactly one of -r FILE or -i IFACE")
     conf = _read_resolv_conf(resolv_conf) if resolv_conf else None
+    # The snapshot first: a bad manifest must not throw away a live capture.
+    pods, confs = _pod_map(snapshot) if _has_source(snapshot) else ({}, {})
     all_ports = frozenset((53, *ports))
     stats = Stats()
     builder = ChainBuilder(ports=all_ports)
@@ -82,8 +84,23 @@ def capture(
         for pkt in _live(iface, all_ports, duration, count, stats):
             builder.feed(pkt)
     chains = builder.finish()
-    pods, confs = _pod_map(snapshot) if _has_source(snapshot) else ({}, {})
-    counters = {
+    report = build_report(
+        chains,
+        _detect_all(chains, conf, confs),
+        source=source,
+        counters=_counters(stats, builder),
+        pods=pods,
+    )
+    if output == "json":
+        click.echo(json.dumps(report, indent=2, sort_keys=True))
+    else:
+        click.echo(render_text(report), nl=False)
+    if error is not None:
+        raise error
+
+
+def _counters(stats: Stats, builder: ChainBuilder) -> dict[str, int]:
+    return {
         "total": stats.packets,
         "dns": stats.dns,
         "not_dns": stats.not_dns,
@@ -92,14 +109,6 @@ def capture(
         "tcp_gaps": stats.tcp_gaps,
         "orphan_responses": builder.orphan_responses,
     }
-    detections = _detect_all(chains, conf, confs)
-    report = build_report(chains, detections, source=source, counters=counters, pods=pods)
-    if output == "json":
-        click.echo(json.dumps(report, indent=2, sort_keys=True))
-    else:
-        click.echo(render_text(report), nl=False)
-    if error is not None:
-        raise error
 
 
 def _has_source(snapshot: dict[str, Any]) -> bool:
@@ -169,23 +178,10 @@ def _live(
 def _sniff(
     iface: str, ports: frozenset[int], duration: float | None, count: int | None
 ) -> list[tuple[float, int, bytes]]:
-    import scapy.layers.l2  # noqa: F401 - registers Ether/cooked link types; IP and DNS
-    from scapy.config import conf  # stay undissected (Raw): cheaper per packet
-    from scapy.error import Scapy_Exception
     from scapy.sendrecv import AsyncSniffer
 
     bpf = " or ".join(f"port {p}" for p in sorted(ports))
-    conf.use_pcap = True  # libpcap drops loopback duplicates (scapy#1702)
-    try:
-        sock = conf.L2listen(iface=iface, filter=bpf)
-    except (OSError, ValueError, Scapy_Exception) as e:
-        text = str(e).splitlines()[0] if str(e) else type(e).__name__
-        if isinstance(e, PermissionError) or "permission" in str(e).lower():
-            raise UsageError(
-                f"capturing on {iface} needs root or CAP_NET_RAW",
-                hint="run with sudo, or read a file written by tcpdump -w with -r FILE",
-            ) from e
-        raise UsageError(f"cannot capture on interface {iface!r}: {text}") from e
+    sock = _open_socket(iface, bpf)
     frames: list[tuple[float, int, bytes]] = []
 
     def keep(pkt: Any) -> None:
@@ -197,11 +193,7 @@ def _sniff(
     # process): so the main thread only ever sleeps, and joins after stop().
     started = threading.Event()
     sniffer = AsyncSniffer(
-        opened_socket=sock,
-        prn=keep,
-        store=False,
-        count=count or 0,
-        started_callback=started.set,
+        opened_socket=sock, prn=keep, store=False, count=count or 0, started_callback=started.set
     )
     # Threads inherit the signal mask: the capture thread never takes SIGINT.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
@@ -210,8 +202,38 @@ def _sniff(
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     started.wait(10)
-    # Stop cleanly on Ctrl-C *and* SIGTERM (timeout(1), kubectl, CI), also when
-    # started with SIGINT ignored (a background job inherits SIG_IGN).
+    try:
+        _wait(iface, bpf, sniffer, duration)
+    finally:
+        if sniffer.running:
+            sniffer.stop()
+        else:
+            sniffer.join()
+        sock.close()
+    return frames
+
+
+def _open_socket(iface: str, bpf: str) -> Any:
+    import scapy.layers.l2  # noqa: F401 - registers Ether/cooked link types; IP and DNS
+    from scapy.config import conf  # stay undissected (Raw): cheaper per packet
+    from scapy.error import Scapy_Exception
+
+    conf.use_pcap = True  # libpcap drops loopback duplicates (scapy#1702)
+    try:
+        return conf.L2listen(iface=iface, filter=bpf)
+    except (OSError, ValueError, Scapy_Exception) as e:
+        text = str(e).splitlines()[0] if str(e) else type(e).__name__
+        if isinstance(e, PermissionError) or "permission" in str(e).lower():
+            raise UsageError(
+                f"capturing on {iface} needs root or CAP_NET_RAW",
+                hint="run with sudo, or read a file written by tcpdump -w with -r FILE",
+            ) from e
+        raise UsageError(f"cannot capture on interface {iface!r}: {text}") from e
+
+
+def _wait(iface: str, bpf: str, sniffer: Any, duration: float | None) -> None:
+    """Sleep until Ctrl-C, SIGTERM, --duration, or the sniffer's --count."""
+    # Also when started with SIGINT ignored (a background job inherits SIG_IGN).
     previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     click.echo(f"listening on {iface} ({bpf}); Ctrl-C to stop", err=True)
     deadline = time.monotonic() + duration if duration else float("inf")
@@ -223,12 +245,6 @@ def _sniff(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        if sniffer.running:
-            sniffer.stop()
-        else:
-            sniffer.join()
-        sock.close()
-    return frames
 
 
 def _interrupt(signum: int, frame: Any) -> None:
