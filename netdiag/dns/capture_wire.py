@@ -69,6 +69,18 @@ class Message(NamedTuple):
     edns_payload: int | None = None  # OPT's UDP payload size, None without OPT
 
 
+class DnsPacket(NamedTuple):
+    """One DNS message seen on the wire (NamedTuple: one per packet, cheap to build)."""
+
+    ts: float
+    src: str
+    dst: str
+    sport: int
+    dport: int
+    transport: str  # "udp" | "tcp"
+    msg: Message
+
+
 class WireError(ValueError):
     """The message is cut short or loops (compression pointers)."""
 

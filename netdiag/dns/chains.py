@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from netdiag.dns.pcap import DnsPacket
+from netdiag.dns.capture_wire import DnsPacket
 
 #: A next candidate must start this soon after the previous one was answered.
 NEXT_CANDIDATE_GAP = 1.0

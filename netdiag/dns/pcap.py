@@ -17,25 +17,15 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO
 
 from netdiag.dns.capture_frames import Frame, decode_frame
-from netdiag.dns.capture_wire import Message, Verdict, parse
+from netdiag.dns.capture_wire import DnsPacket, Verdict, parse
 from netdiag.errors import InputError
 
+__all__ = ["DnsExtractor", "DnsPacket", "Stats", "read_dns", "read_frames"]
+
 _CHUNK = 1 << 20
-
-
-class DnsPacket(NamedTuple):
-    """One DNS message seen on the wire (NamedTuple: one per packet, cheap to build)."""
-
-    ts: float
-    src: str
-    dst: str
-    sport: int
-    dport: int
-    transport: str  # "udp" | "tcp"
-    msg: Message
 
 
 @dataclass(slots=True)
