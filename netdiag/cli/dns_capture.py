@@ -209,8 +209,26 @@ def _sniff(
             sniffer.stop()
         else:
             sniffer.join()
+        drops = _kernel_drops(sock)
         sock.close()
+    if drops:
+        click.echo(f"warning: the kernel dropped {drops} packets: the report is a sample", err=True)
     return frames
+
+
+def _kernel_drops(sock: Any) -> int:
+    """libpcap's ``ps_drop`` + ``ps_ifdrop`` for the capture socket (0 if unknown)."""
+    try:
+        from ctypes import byref
+
+        from scapy.libs.winpcapy import pcap_stat, pcap_stats
+
+        stat = pcap_stat()
+        if pcap_stats(sock.pcap_fd.pcap, byref(stat)) != 0:
+            return 0
+        return int(stat.ps_drop) + int(stat.ps_ifdrop)
+    except (AttributeError, ImportError, OSError):
+        return 0
 
 
 def _open_socket(iface: str, bpf: str) -> Any:
