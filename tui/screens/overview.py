@@ -5,9 +5,11 @@ from __future__ import annotations
 from netdiag_tui import engine
 from netdiag_tui.screens.base import ModeScreen
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
+from textual.worker import get_current_worker
 
 
 def overview_text(snapshot: object, findings: tuple[engine.Finding, ...] | None) -> Text:
@@ -72,9 +74,15 @@ class OverviewScreen(ModeScreen):
 
     def sync(self, *, changed: bool) -> None:
         snap = self.netdiag.snapshot
-        try:
-            findings = engine.audit(snap)
-        except Exception as e:  # an audit failure must not take the overview down
-            self.notify(f"audit failed: {e}", severity="warning")
-            findings = None
-        self.query_one("#overview", Static).update(overview_text(snap, findings))
+        self.query_one("#overview", Static).update(overview_text(snap, None))
+        self._audit(snap)
+
+    @work(exclusive=True, thread=True, group="audit", exit_on_error=False)
+    def _audit(self, snapshot: object) -> None:
+        # netdiag audit takes seconds on big clusters: off the event loop; a failure
+        # is reported by the screen's worker handler, the overview stays.
+        findings = engine.audit(snapshot)  # type: ignore[arg-type]
+        if not get_current_worker().is_cancelled and snapshot is self.netdiag.snapshot:
+            self.app.call_from_thread(
+                self.query_one("#overview", Static).update, overview_text(snapshot, findings)
+            )
