@@ -92,6 +92,8 @@ def _plain(text: str, **_: Any) -> str:
 
 def _strategy(trace: Trace) -> str:
     name, conf = trace.name, trace.resolv_conf
+    if trace.rtype and trace.resolver == "musl":
+        return "musl's res_search is res_query: the name as is, no search list"
     if name.endswith("."):
         return "trailing dot: the name as is, nothing else"
     dots = name.count(".")

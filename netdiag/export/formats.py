@@ -88,11 +88,12 @@ Coarser = Callable[[str], Mapping[str, Any]]
 
 
 def _mermaid(graph: Graph, coarser: Coarser | None) -> Exported:
-    from netdiag.export.mermaid import MAX_EDGES, fits, render_mermaid
+    from netdiag.export.mermaid import MAX_EDGES, MAX_TEXT_SIZE, fits, render_mermaid
 
     if fits(graph):
         return Exported(data=render_mermaid(graph).encode())
     start = level_of(graph)
+    tried = f"{len(graph.edges)} {start}-level edges"
     for level in LEVELS[LEVELS.index(start) + 1 :]:
         if coarser is not None:
             candidate = graph_from_document(coarser(level))
@@ -100,6 +101,7 @@ def _mermaid(graph: Graph, coarser: Coarser | None) -> Exported:
             candidate = to_namespaces(graph)
         else:
             continue
+        tried += f", {len(candidate.edges)} at {level} granularity"
         if fits(candidate):
             note = (
                 f"Mermaid draws fewer than {MAX_EDGES} edges: {len(graph.edges)} {start}-level "
@@ -107,8 +109,8 @@ def _mermaid(graph: Graph, coarser: Coarser | None) -> Exported:
             )
             return Exported(data=render_mermaid(candidate, note=note).encode(), notes=(note,))
     raise UsageError(
-        f"Mermaid cannot draw this graph: {len(graph.edges)} edges even before aggregation, "
-        f"more than its maxEdges {MAX_EDGES} at namespace granularity",
+        f"Mermaid cannot draw this graph: {tried} (Mermaid draws fewer than {MAX_EDGES} "
+        f"edges and {MAX_TEXT_SIZE} characters)",
         hint="narrow it with -n NS or --port, or use -f dot, svg or graphml",
     )
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from netdiag.export.dot import dot_id, dot_label, drawn_edges, render_dot
+from netdiag.export.dot import BIG, dot_id, dot_label, drawn_edges, render_dot
 from netdiag.export.graph import graph_from_document, to_namespaces
 from tests.export import documents
 from tests.helpers import require_tool
@@ -115,3 +115,17 @@ def test_escaping() -> None:
 def test_same_graph_same_bytes() -> None:
     graph = graph_from_document(documents.hostile())
     assert render_dot(graph) == render_dot(graph_from_document(documents.hostile()))
+
+
+def test_big_graphs_get_a_bounded_layout_small_ones_do_not() -> None:
+    assert "nslimit" not in render_dot(graph_from_document(documents.hostile()))
+    big = graph_from_document(documents.big(pods_per_ns=40, namespaces=2, fanout=2))
+    assert len(drawn_edges(big)) > BIG
+    assert "  graph [nslimit=0.5, nslimit1=0.5, mclimit=0.1];" in render_dot(big)
+
+
+@pytest.mark.system
+def test_graphviz_accepts_the_bounded_layout() -> None:
+    big = graph_from_document(documents.big(pods_per_ns=40, namespaces=2, fanout=2))
+    svg = draw(render_dot(big))
+    assert len(groups(svg, "edge")) == len(drawn_edges(big))

@@ -341,3 +341,36 @@ def test_invalid_cidr_names_policy_and_field() -> None:
     snap = e2e_cluster([policy("x", "p", ingress=[rule(peer(cidr="10.0.0.0/33"))])])
     with pytest.raises(InputError, match=r"x/p: spec.ingress\[0\].from\[0\].ipBlock.cidr"):
         evaluate(snap, "x/a", "x/b")
+
+
+def test_service_to_service_is_judged_from_each_source_backend() -> None:
+    svc_y = Service(
+        namespace="y",
+        name="sy",
+        cluster_ips=("10.96.0.41",),
+        ports=(ServicePort(port=80),),
+        selector=Labels({"pod": "a"}),
+    )
+    svc_x = Service(
+        namespace="x",
+        name="sx",
+        cluster_ips=("10.96.0.42",),
+        ports=(ServicePort(port=80),),
+        selector=Labels({"pod": "b"}),
+    )
+    pol = policy(
+        "x",
+        "p",
+        selector=sel(pod="b"),
+        ingress=[rule(peer(namespaces=sel(ns="y")), ports=[port(80)])],
+    )
+    v = evaluate(e2e_cluster([pol], services=(svc_x, svc_y)), "y/sy", "x/sx", TCP80)
+    assert (v.src, v.dst, v.verdict) == ("y/sy", "x/sx", Verdict.ALLOWED)
+    assert [(p.src, p.dst) for p in v.paths] == [("y/a", "x/b")]
+
+
+def test_ipv6_addresses_and_cidrs_are_endpoints() -> None:
+    snap = e2e_cluster([policy("x", "p", ingress=[rule(peer(cidr="fd00::/64"))])])
+    assert verdict(snap, "fd00::1", "x/a") is Verdict.ALLOWED
+    assert verdict(snap, "fd00::/96", "x/a") is Verdict.ALLOWED
+    assert verdict(snap, "fd01::/64", "x/a") is Verdict.DENIED
