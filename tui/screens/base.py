@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, cast
 
 from netdiag_tui.widgets.status_line import StatusLine
 from textual.app import ComposeResult
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerState
@@ -72,7 +73,7 @@ class ModeScreen(Screen[None]):
             )
 
 
-def report_worker_error(node: Screen[object] | object, event: Worker.StateChanged) -> None:
+def report_worker_error(node: DOMNode, event: Worker.StateChanged) -> None:
     """A failed worker becomes a notification, never a crash (harlequin's pattern)."""
     from textual.app import App
 
