@@ -42,49 +42,35 @@ def advise(
     When only the winning candidate was asked (``result.candidates`` has one
     entry), nothing can be saved: any change still asks that candidate.
     """
-    if not result.resolved or result.winner is None or name.endswith("."):
+    winner = result.winner
+    if not result.resolved or winner is None or name.endswith("."):
         return ()
     if len(result.candidates) == 1:
         return ()
-    out: list[Advice] = []
+    spent = trace_cost.queries
+
+    def saved(lookup: str, with_conf: ResolvConf) -> int:
+        n = _count(resolver, lookup, with_conf, backend, **kw)
+        return spent - n if 0 <= n < spent else 0
+
     absolute = name + "."
-    if result.winner.lower() == absolute.lower():
-        n = _count(resolver, absolute, conf, backend, **kw)
-        if 0 <= n < trace_cost.queries:
-            out.append(
-                Advice(
-                    kind="trailing-dot",
-                    queries_saved=trace_cost.queries - n,
-                    text=f"write the name with a trailing dot: {absolute}",
-                )
-            )
-        dots = name.count(".")
-        if 0 < dots < conf.ndots:
-            n = _count(
-                resolver,
-                name,
-                _with_ndots(conf, conf.text, dots),
-                backend,
-                **kw,
-            )
-            if 0 <= n < trace_cost.queries:
-                out.append(
-                    Advice(
-                        kind="ndots",
-                        queries_saved=trace_cost.queries - n,
-                        text=f"set the pod's dnsConfig.options ndots:{dots} (now {conf.ndots})",
-                    )
-                )
-    else:
-        n = _count(resolver, result.winner, conf, backend, **kw)
-        if 0 <= n < trace_cost.queries:
-            out.append(
-                Advice(
-                    kind="fqdn",
-                    queries_saved=trace_cost.queries - n,
-                    text=f"use the FQDN with a trailing dot: {result.winner}",
-                )
-            )
+    if winner.lower() != absolute.lower():
+        # A search candidate answered: its FQDN (with the dot) goes straight there.
+        gain = saved(winner, conf)
+        text = f"use the FQDN with a trailing dot: {winner}"
+        return (Advice(kind="fqdn", queries_saved=gain, text=text),) if gain else ()
+    out: list[Advice] = []
+    gain = saved(absolute, conf)
+    if gain:
+        text = f"write the name with a trailing dot: {absolute}"
+        out.append(Advice(kind="trailing-dot", queries_saved=gain, text=text))
+    dots = name.count(".")
+    if 0 < dots < conf.ndots:
+        # kubelet merges pod dnsConfig.options over its ndots:5 (mergeDNSOptions).
+        gain = saved(name, _with_ndots(conf, conf.text, dots))
+        if gain:
+            text = f"set the pod's dnsConfig.options ndots:{dots} (now {conf.ndots})"
+            out.append(Advice(kind="ndots", queries_saved=gain, text=text))
     return tuple(out)
 
 

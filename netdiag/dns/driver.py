@@ -15,7 +15,7 @@ from typing import NamedTuple, Protocol
 from netdiag.dns.profiles import ProfileConfig
 from netdiag.dns.records import Rcode, Record, Target, ZoneAnswer
 from netdiag.dns.resolvconf import build
-from netdiag.dns.search import Batch, LookupResult, Replies, Resolution, start
+from netdiag.dns.search import Batch, LookupResult, Query, Replies, Resolution, start
 
 #: ``(name, rtype, nameserver) -> reply``; ``None`` = no reply within the timeout.
 Backend = Callable[[str, str, str], ZoneAnswer | None]
@@ -89,6 +89,13 @@ def per_query(backend: Backend) -> Sender:
     return send
 
 
+def _row(q: Query, r: ZoneAnswer | None, rnd: int) -> TraceQuery:
+    name, rtype, nameserver, attempt, tcp = q
+    if r is None:
+        return TraceQuery(name, rtype, nameserver, attempt, rnd, Rcode.TIMEOUT, (), tcp)
+    return TraceQuery(name, rtype, nameserver, attempt, rnd, r.rcode, r.answers, tcp, r.target)
+
+
 def run(resolution: Resolution, send: Sender) -> tuple[tuple[TraceQuery, ...], LookupResult, Cost]:
     """Drive ``resolution`` to the end, ``send`` answering each batch.
 
@@ -97,49 +104,16 @@ def run(resolution: Resolution, send: Sender) -> tuple[tuple[TraceQuery, ...], L
     hot path of every explained lookup.
     """
     out: list[TraceQuery] = []
-    append = out.append
     config = resolution.config
     algorithm = resolution.algorithm
-    timeouts = rnd = 0
+    rnd = 0
     waited = 0.0
-    timeout_rcode = Rcode.TIMEOUT
     try:
         batch = next(algorithm)
         while True:
             replies = send(batch, config)
-            missing = False
-            for q, r in zip(batch, replies, strict=True):
-                if r is None:
-                    missing = True
-                    timeouts += 1
-                    append(
-                        TraceQuery(
-                            q.name,
-                            q.rtype,
-                            q.nameserver,
-                            q.attempt,
-                            rnd,
-                            timeout_rcode,
-                            (),
-                            q.tcp,
-                            None,
-                        )
-                    )
-                else:
-                    append(
-                        TraceQuery(
-                            q.name,
-                            q.rtype,
-                            q.nameserver,
-                            q.attempt,
-                            rnd,
-                            r.rcode,
-                            r.answers,
-                            q.tcp,
-                            r.target,
-                        )
-                    )
-            if missing:
+            out.extend(_row(q, r, rnd) for q, r in zip(batch, replies, strict=True))
+            if None in replies:
                 waited += config.timeout
             rnd += 1
             batch = algorithm.send(replies)
@@ -147,12 +121,11 @@ def run(resolution: Resolution, send: Sender) -> tuple[tuple[TraceQuery, ...], L
         result: LookupResult = stop.value
     resolution.result = result
     resolution.batches = rnd
-    nxdomain = Rcode.NXDOMAIN
     cost = Cost(
         queries=len(out),
-        nxdomains=sum(1 for q in out if q.rcode is nxdomain),
+        nxdomains=sum(1 for q in out if q.rcode is Rcode.NXDOMAIN),
         round_trips=rnd,
-        timeouts=timeouts,
+        timeouts=sum(1 for q in out if q.rcode is Rcode.TIMEOUT),
         waited_seconds=waited,
     )
     return tuple(out), result, cost

@@ -34,7 +34,7 @@ def msend(config: ProfileConfig, name: str, qtypes: tuple[str, ...]) -> Algorith
     def query(i: int, server: str) -> Query:
         n = sent.get((i, server), 0)
         sent[(i, server)] = n + 1
-        return Query(name=name, rtype=qtypes[i], nameserver=server, attempt=n)
+        return Query(name, qtypes[i], server, n)
 
     # One retransmit round per retry interval; the first round is the initial send.
     for _round in range(config.attempts):

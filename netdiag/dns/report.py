@@ -11,6 +11,7 @@ from typing import Any
 from netdiag.dns.records import Rcode, Record
 from netdiag.dns.trace import Trace
 
+#: The published contract: ``netdiag/dns/resolve-v1.schema.json`` (tests validate against it).
 SCHEMA = "netdiag/resolve/v1"
 
 #: How each profile's lookup is called, for the header line.

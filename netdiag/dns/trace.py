@@ -235,6 +235,24 @@ def explain(
     )
 
 
+#: ``ClusterSnapshot.source`` of the bundled demo (netdiag.cluster.demo.load_demo).
+DEMO_SOURCE = "demo cluster (bundled)"
+
+
+def default_zone(snapshot: ClusterSnapshot) -> Zone:
+    """The snapshot's cluster zone; the bundled demo brings its upstream zone
+    (``baidu.com`` and friends), as ``netdiag resolve`` does without flags."""
+    from netdiag.dns.zone import ClusterZone
+
+    if snapshot.source != DEMO_SOURCE:
+        return ClusterZone(snapshot)
+    from netdiag.cluster.demo import UPSTREAM_ZONE, demo_upstream_zone
+    from netdiag.dns.upstream import parse_zone_text
+
+    upstream = parse_zone_text(demo_upstream_zone(), filename=f"demo/{UPSTREAM_ZONE}")
+    return ClusterZone(snapshot, upstream)
+
+
 def trace_name(
     snapshot: ClusterSnapshot,
     name: str,
@@ -263,9 +281,7 @@ def trace_name(
         if zone is None:
             zone = memo.get("zone")
             if zone is None:
-                from netdiag.dns.zone import ClusterZone
-
-                zone = memo["zone"] = ClusterZone(snapshot)
+                zone = memo["zone"] = default_zone(snapshot)
         key = (
             "trace",
             name,

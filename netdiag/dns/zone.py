@@ -235,7 +235,8 @@ class ClusterZone:
         if base in ("", "svc", "pod"):
             return []  # apex and the svc/pod subtrees exist without records: NODATA
         if base == "ns.dns" and self.dns_ips:
-            return [(base, ip, NO_PORT, Target(kind="service")) for ip in self.dns_ips]
+            kube_dns = Target(kind="service", namespace="kube-system", name="kube-dns")
+            return [(base, ip, NO_PORT, kube_dns) for ip in self.dns_ips]
         segs = base.split(".")
         if segs[-1] not in ("svc", "pod") or len(segs) > 5:
             return None  # errInvalidRequest: not svc/pod, or too many labels

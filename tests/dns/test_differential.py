@@ -87,6 +87,8 @@ CASES = [
         "www",
         "unspec",
     ),
+    ("no-aaaa", "search nx.test ok.test\noptions no-aaaa", "www", "unspec"),
+    ("single-request", "search nx.test ok.test\noptions single-request", "www", "unspec"),
     ("dot-search-entry", "search nx.test . ok.test", "www", "unspec"),
     (
         "musl-long-search-line",

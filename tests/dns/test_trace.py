@@ -121,3 +121,10 @@ def test_predict_questions_for_capture_profile_detection() -> None:
     assert musl == [("www.nodata.test.", "A"), ("www.nodata.test.", "AAAA")]
     glibc = predict_questions("glibc", "www", search, 5, answer)
     assert [n for n, _ in glibc] == ["www.nodata.test."] * 2 + ["www.ok.test."] * 2
+
+
+def test_default_zone_of_the_demo_includes_its_upstream() -> None:
+    from netdiag.cluster.demo import load_demo
+
+    t = trace_name(load_demo(), "baidu.com", namespace="default")
+    assert t.resolved and t.winner == "baidu.com." and t.cost.queries == 10

@@ -188,6 +188,10 @@ def test_apex_soa_and_ns(zone: ClusterZone) -> None:
     assert [r.data for r in ns.answers] == ["ns.dns.cluster.local."]
     assert [r.data for r in ns.additional] == ["10.96.0.10"]
     assert data(zone, "ns.dns.cluster.local") == ["10.96.0.10"]
+    # ClusterDNS.dns_ips are the kube-dns Service's ClusterIPs.
+    assert zone.query("ns.dns.cluster.local", "A").target == Target(
+        kind="service", namespace="kube-system", name="kube-dns"
+    )
 
 
 @pytest.mark.parametrize(
