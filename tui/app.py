@@ -53,7 +53,7 @@ class NetdiagApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("colon", "command_prompt", "Cmd", id="app.command"),
         Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("escape", "back", "Back", id="app.back", show=False),
+        Binding("escape", "go_back", "Back", id="app.back", show=False),
         Binding("0", "all_namespaces", "All ns", id="app.all_namespaces"),
         Binding("f2", "mode('resolve')", "Resolve", id="app.resolve"),
         Binding("f3", "mode('matrix')", "Matrix", id="app.matrix"),
@@ -202,7 +202,7 @@ class NetdiagApp(App[None]):
             self.mode_history.append(self.current_mode)
             self.switch_mode(mode)
 
-    def action_back(self) -> None:
+    def action_go_back(self) -> None:
         screen = self.screen
         if isinstance(screen, ModeScreen) and screen.back():
             return

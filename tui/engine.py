@@ -389,14 +389,24 @@ class PolicyView:
     selected: tuple[str, ...]
     ingress: tuple[str, ...]
     egress: tuple[str, ...]
-    yaml: str
+    #: The policy itself, for its YAML (rendered on demand: ``policy_yaml``).
+    policy: Any = None
+
+
+def policy_yaml(view: PolicyView) -> str:
+    from netdiag_tui.describe import policy_yaml as render
+
+    return render(view.policy) if view.policy is not None else ""
 
 
 def policies(snapshot: ClusterSnapshot) -> tuple[PolicyView, ...]:
     from netdiag_tui.describe import describe_policy
 
+    by_ns: dict[str, list[Any]] = {}
+    for pod in snapshot.pods:
+        by_ns.setdefault(pod.namespace, []).append(pod)
     return tuple(
-        describe_policy(snapshot, pol)
+        describe_policy(snapshot, pol, by_ns)
         for pol in sorted(snapshot.network_policies, key=lambda p: p.key)
     )
 
