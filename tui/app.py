@@ -150,11 +150,14 @@ class NetdiagApp(App[None]):
                 seen = now
                 await self.reload_now()
 
+    def _warn_threadsafe(self, message: str) -> None:
+        self.call_from_thread(self.notify, message, severity="warning", timeout=8)
+
     async def reload_now(self) -> None:
         from netdiag.errors import NetdiagError
 
         try:
-            snapshot = await asyncio.to_thread(engine.load, self.source)
+            snapshot = await asyncio.to_thread(engine.load, self.source, self._warn_threadsafe)
         except NetdiagError as e:
             self.mark_stale(e.message)
             return

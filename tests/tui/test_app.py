@@ -105,7 +105,7 @@ async def test_reload_failure_keeps_the_last_snapshot_and_says_it_is_stale(
 ) -> None:
     from netdiag.cli.options import SnapshotSource
 
-    def broken(source: object) -> object:
+    def broken(source: object, warn: object = None) -> object:
         raise ManifestError("bad.yaml: document 1: Pod default/x: spec.containers: required")
 
     monkeypatch.setattr(engine, "load", broken)
