@@ -74,6 +74,33 @@ def one(pods: int, policies: int, listing: bool, manifests: bool) -> dict[str, f
     return result
 
 
+def run_cli(pods: int, policies: int) -> dict[str, float]:
+    """The whole ``netdiag matrix --cluster DIR -o json`` process: start-up, YAML, matrix,
+    and every allowed pod pair written (netdiag/reachability/v1) — what a user runs."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.gencluster import generate, write_manifests
+
+    out = Path(tempfile.mkdtemp(prefix=f"cli{pods}-"))
+    write_manifests(
+        generate(pods=pods, policies=policies, namespaces=max(2, pods // 40), seed=1), out
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    cmd = [sys.executable, "-m", "netdiag", "matrix", "--cluster", str(out), "-o", "json"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    result_json = out.with_suffix(".json")  # outside the manifest directory it reads
+    with open(result_json, "w") as f:
+        subprocess.run(cmd, stdout=f, stderr=subprocess.DEVNULL, check=True, env=env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {
+        "cli_cpu_s": cpu,
+        "cli_wall_s": time.perf_counter() - t0,
+        "cli_peak_rss_mb": after.ru_maxrss / 1024,
+        "cli_json_mb": result_json.stat().st_size / 1e6,
+    }
+
+
 def run_nca(nca: str, pods: int, policies: int, timeout: int) -> dict[str, float]:
     sys.path.insert(0, str(ROOT))
     from benchmarks.gencluster import generate, write_manifests
@@ -120,6 +147,7 @@ def main() -> int:
     ap.add_argument("--nca", default=None, help="path of the nca executable (optional)")
     ap.add_argument("--nca-max-pods", type=int, default=1000)
     ap.add_argument("--manifests", action="store_true", help="also time loading YAML")
+    ap.add_argument("--cli-max-pods", type=int, default=3000, help="time the CLI up to N pods")
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--timeout", type=int, default=600)
     args = ap.parse_args()
@@ -133,11 +161,15 @@ def main() -> int:
             ["--manifests"] if args.manifests else []
         )
         res = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+        if pods <= args.cli_max_pods:
+            res.update(run_cli(pods, pols))
         if args.nca and pods <= args.nca_max_pods:
             res.update(run_nca(args.nca, pods, pols, args.timeout))
             if "nca_cpu_s" in res:
                 ours = res["matrix_cpu_s"] + res.get("listing_cpu_s", 0) + res.get("load_cpu_s", 0)
                 res["ratio_cpu"] = res["nca_cpu_s"] / max(ours, 1e-9)
+                if "cli_cpu_s" in res:
+                    res["ratio_cli_cpu"] = res["nca_cpu_s"] / res["cli_cpu_s"]
         print(json.dumps(res), flush=True)
     return 0
 

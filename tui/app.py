@@ -96,6 +96,7 @@ class NetdiagApp(App[None]):
         elif keymap:
             self.set_keymap(keymap)
         self.sub_title = self.snapshot.source
+        self.set_interval(30, self._tick_status)
         self.switch_mode(self.start_mode)
         if self.watching and self.source is not None:
             if self.source.is_live:
@@ -104,8 +105,12 @@ class NetdiagApp(App[None]):
                 self.watch_files()
 
     def snapshot_age(self) -> str:
-        seconds = int(time.monotonic() - self.loaded_at)
-        return f"{seconds}s ago" if seconds < 120 else f"{seconds // 60}m ago"
+        minutes = int(time.monotonic() - self.loaded_at) // 60
+        return "loaded just now" if minutes < 1 else f"loaded {minutes}m ago"
+
+    def _tick_status(self) -> None:
+        for screen in self.mode_screens():
+            screen.update_status()
 
     def mode_screens(self) -> list[ModeScreen]:
         return [s for s in self.screen_stack if isinstance(s, ModeScreen)]

@@ -63,18 +63,19 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
     return result
 
 
-_DOCUMENT = re.compile(r"^(?P<path>.*?)(?: \(document \d+\)|#\d+)?$")
+#: Loader origins: ``path:LINE (document N, items[i])``, ``path (document N)`` or a path.
+_ORIGIN = re.compile(r"^(?P<path>.*?)(?::(?P<line>\d+))?(?: \(document [^)]*\))?$")
 
 
 def _location(origin: str, base: Path | None = None) -> dict[str, Any]:
-    """``path (document N)`` -> a physical location relative to ``base`` (line 1)."""
-    match = _DOCUMENT.match(origin)
+    """A manifest origin -> a physical location relative to ``base`` (the cwd)."""
+    match = _ORIGIN.match(origin)
     path = match.group("path") if match else origin
+    line = int(match.group("line")) if match and match.group("line") else 1
     try:
         path = Path(path).resolve().relative_to((base or Path.cwd()).resolve()).as_posix()
     except ValueError:
         pass
-    line = 1
     return {
         "physicalLocation": {
             "artifactLocation": {"uri": path},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -33,9 +32,10 @@ def _text(m: Matrix) -> Iterable[str]:
 
 
 def _json(m: Matrix) -> Iterable[str]:
-    from netdiag.policy.matrix import reachability_document
+    from netdiag.policy.matrix import iter_reachability_json
 
-    return [json.dumps(reachability_document(m), indent=2, sort_keys=False)]
+    # Streamed: a 10,000-pod matrix has millions of edges.
+    return iter_reachability_json(m)
 
 
 def _truthtable(m: Matrix) -> Iterable[str]:
@@ -119,6 +119,11 @@ def parse_ports(values: Iterable[str]) -> PortSet | None:
     show_default=True,
     help="Output format.",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Live cluster: print edges added/removed as objects change (Ctrl-C stops).",
+)
 @snapshot_options
 def matrix(**kwargs: Any) -> None:
     """Reachability between pods (or workloads, namespaces, CIDRs) under the NetworkPolicies.
@@ -138,13 +143,33 @@ def matrix(**kwargs: Any) -> None:
             parse_network(addr)
         except ValueError:
             raise UsageError(f"--external: {addr!r} is not an IP address or CIDR") from None
-    snap = load_snapshot(source_from(kwargs, namespace=namespaces[0] if namespaces else None))
+    source = source_from(kwargs, namespace=namespaces[0] if namespaces else None)
+    if kwargs.get("watch"):
+        from netdiag.cli.watch_matrix import watch_matrix
+        from netdiag.policy.matrix import reachability_document
+
+        def document(snapshot: Any) -> Any:
+            return reachability_document(
+                Matrix(
+                    snapshot,
+                    granularity=kwargs["granularity"],
+                    namespaces=namespaces,
+                    externals=kwargs["externals"],
+                    ports=query,
+                )
+            )
+
+        watch_matrix(source, document, output=kwargs["output"])
+        return
+    snap = load_snapshot(source)
     if namespaces and not any(p.namespace == namespaces[0] for p in snap.pods):
         known = sorted({p.namespace for p in snap.pods})
         raise UsageError(
             f"-n: no pods in namespace {namespaces[0]!r}",
             hint="namespaces with pods: " + ", ".join(known),
         )
+    if len(snap.pods) > 2000 and sys.stderr.isatty():
+        click.echo(f"computing the matrix of {len(snap.pods)} pods…", err=True)
     m = Matrix(
         snap,
         granularity=kwargs["granularity"],

@@ -11,7 +11,9 @@ from typing import Any
 
 import click
 
+from netdiag.cli.dnsopts import build_zone, upstream_options
 from netdiag.cli.options import load_snapshot, snapshot_options, source_from
+from netdiag.cli.resolve_pcap import pcap_option, write_trace_pcap
 from netdiag.errors import InputError, UsageError
 
 RESOLVERS = ("glibc", "musl", "go")
@@ -35,24 +37,6 @@ def _read_resolv_conf(path: str) -> Any:
     except UnicodeDecodeError as e:
         raise InputError(f"--resolv-conf {path}: not UTF-8 text") from e
     return parse_strict(text, origin=path)
-
-
-def _upstream_options(func: Any) -> Any:
-    try:
-        from netdiag.cli import dnsopts
-    except ModuleNotFoundError:  # pragma: no cover - until the dnszone options land
-        return func
-    return dnsopts.upstream_options(func)
-
-
-def _zone(snapshot: Any, params: dict[str, Any]) -> Any:
-    try:
-        from netdiag.cli import dnsopts
-    except ModuleNotFoundError:  # pragma: no cover
-        from netdiag.dns.zone import ClusterZone
-
-        return ClusterZone(snapshot)
-    return dnsopts.build_zone(snapshot, params)
 
 
 def _style() -> Any:
@@ -115,7 +99,8 @@ def _style() -> Any:
     help="Nameserver for live queries (repeatable; implies --backend live).",
 )
 @click.option("-o", "--output", default="text", metavar="text|json", show_default=True)
-@_upstream_options
+@pcap_option
+@upstream_options
 @snapshot_options
 def resolve(**params: Any) -> int:
     """Explain how NAME is resolved from a pod: every query, the winner, the cost."""
@@ -143,7 +128,7 @@ def resolve(**params: Any) -> int:
         send = send_batch
     conf = _read_resolv_conf(params["resolv_conf"]) if params["resolv_conf"] else None
     snapshot = load_snapshot(source_from(params, params["namespace"]))
-    zone = None if send is not None else _zone(snapshot, params)
+    zone = None if send is not None else build_zone(snapshot, params)
     trace = trace_name(
         snapshot,
         name,
@@ -159,6 +144,8 @@ def resolve(**params: Any) -> int:
     )
     if conf is not None:
         trace = _with_origin(trace, f"--resolv-conf {params['resolv_conf']}")
+    if params["pcap"]:
+        write_trace_pcap(params["pcap"], trace, snapshot, params)
     if output == "json":
         click.echo(json.dumps(to_json(trace), indent=2, sort_keys=True))
     else:

@@ -8,7 +8,7 @@ synthetic IPs, derives EndpointSlices and reads cluster DNS and CNI facts.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -32,6 +32,7 @@ from netdiag.cluster.model import (
 from netdiag.cluster.parse import PARSERS, ConfigMap, manifest_error, parse_object
 from netdiag.errors import ManifestError
 
+KEEP_GOING_HINT = "--keep-going loads the other objects and reports this one as a warning"
 #: ``kubectl get`` typed lists (``PodList``) give their kind to items without one.
 _LIST_SUFFIX = "List"
 
@@ -95,7 +96,7 @@ def _collect(objects: Iterable[tuple[Mapping[str, Any], str]], keep_going: bool)
                     result = parse_object(obj, where, kind)
                 except ManifestError as e:
                     if not keep_going:
-                        raise
+                        raise ManifestError(e.message, hint=KEEP_GOING_HINT) from None
                     c.warnings.append(e.message)
                     continue
                 c.warnings.extend(result.warnings)
@@ -138,18 +139,24 @@ def _namespaces(c: _Collected) -> tuple[Namespace, ...]:
     return tuple(declared[k] for k in sorted(declared))
 
 
-def _pods(c: _Collected, workloads: list[Workload], nodes: list[Node]) -> list[Pod]:
+def _pods(
+    c: _Collected, workloads: list[Workload], nodes: list[Node], expand: Collection[str] | None
+) -> list[Pod]:
     index = {(w.namespace, w.kind, w.name): w for w in workloads}
-    pods = [
-        replace(p, owner=top_level_owner(p.namespace, p.owner, index))
-        for p in _dedupe(c.pods, "Pod", c.warnings)
-    ]
+    pods = [_with_top_owner(p, index) for p in _dedupe(c.pods, "Pod", c.warnings)]
     names = {p.key for p in pods}
-    for extra in expand_workloads(workloads, pods, nodes):
+    expandable = [w for w in workloads if expand is None or w.namespace in expand]
+    for extra in expand_workloads(expandable, pods, nodes):
         if extra.key not in names:
             names.add(extra.key)
-            pods.append(extra)
+            # A ReplicaSet whose Deployment is not in the input still names it.
+            pods.append(_with_top_owner(extra, index))
     return assign_synthetic_ips(pods, nodes)
+
+
+def _with_top_owner(pod: Pod, index: dict[tuple[str, str, str], Workload]) -> Pod:
+    owner = top_level_owner(pod.namespace, pod.owner, index)
+    return pod if owner == pod.owner else replace(pod, owner=owner)
 
 
 def _slices(c: _Collected, services: list[Service], pods: list[Pod]) -> list[EndpointSlice]:
@@ -160,16 +167,27 @@ def _slices(c: _Collected, services: list[Service], pods: list[Pod]) -> list[End
         if (legacy.namespace, legacy.service_name) not in covered:
             slices.append(legacy)
     covered = {(s.namespace, s.service_name) for s in slices}
+    by_namespace: dict[str, list[Pod]] = {}
+    for pod in pods:
+        by_namespace.setdefault(pod.namespace, []).append(pod)
     for svc in services:
         if (svc.namespace, svc.name) not in covered:
-            slices.extend(derive_slices(svc, pods))
+            slices.extend(derive_slices(svc, by_namespace.get(svc.namespace, [])))
     return sorted(slices, key=lambda s: (s.namespace, s.name))
 
 
 def snapshot_from_objects(
-    objects: Iterable[tuple[Mapping[str, Any], str]], *, source: str, keep_going: bool = False
+    objects: Iterable[tuple[Mapping[str, Any], str]],
+    *,
+    source: str,
+    keep_going: bool = False,
+    expand_namespaces: Collection[str] | None = None,
 ) -> ClusterSnapshot:
     """Build a snapshot from ``(object dict, origin)`` pairs.
+
+    ``expand_namespaces`` limits workload expansion to those namespaces (``None``:
+    all). A live source that listed pods only in some namespaces but read
+    kube-system workloads for DNS/CNI facts passes the namespaces it listed pods in.
 
     Raises:
         ManifestError: on the first bad object, unless ``keep_going`` (then warnings).
@@ -181,7 +199,7 @@ def snapshot_from_objects(
         key=lambda w: (w.namespace, w.name, w.kind),
     )
     services = _dedupe(c.services, "Service", c.warnings)
-    pods = _pods(c, workloads, nodes)
+    pods = _pods(c, workloads, nodes, expand_namespaces)
     config_maps = _dedupe(c.config_maps, "ConfigMap", c.warnings)
     try:
         dns = cluster_dns(config_maps, services, workloads)
@@ -190,7 +208,7 @@ def snapshot_from_objects(
         ref = ObjectRef(kind="ConfigMap", namespace=cm.namespace, name=cm.name)
         error = manifest_error(cm.origin, ref, "data.Corefile", str(e))
         if not keep_going:
-            raise error from None
+            raise ManifestError(error.message, hint=KEEP_GOING_HINT) from None
         c.warnings.append(error.message)
         dns = cluster_dns([m for m in config_maps if m is not cm], services, workloads)
     return ClusterSnapshot(

@@ -31,12 +31,12 @@ def resolve_target_port(
 def derive_slices(service: Service, pods: Sequence[Pod]) -> tuple[EndpointSlice, ...]:
     if service.selector is None or service.type == "ExternalName":
         return ()
-    selector = service.selector
+    wanted = service.selector.items()
     groups: dict[tuple[str, tuple[EndpointPort, ...]], list[Endpoint]] = {}
     for pod in pods:
         if pod.namespace != service.namespace or pod.phase in ("Succeeded", "Failed"):
             continue
-        if not all(pod.labels.get(k) == v for k, v in selector.items()):
+        if not wanted <= pod.labels.items():  # every selector pair is a pod label
             continue
         ports = tuple(
             EndpointPort(port=target, protocol=sp.protocol, name=sp.name)

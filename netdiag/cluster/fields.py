@@ -60,8 +60,9 @@ def item_map(value: object, path: str) -> Mapping[str, Any]:
 
 
 def string(raw: Mapping[str, Any], key: str, path: str, default: str = "") -> str:
+    """A string field; absent or empty gives ``default`` (API defaulting treats both alike)."""
     value = raw.get(key)
-    if value is None:
+    if value is None or value == "":
         return default
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise FieldError(f"must be a string, not {type(value).__name__}", join(path, key))

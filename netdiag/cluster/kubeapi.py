@@ -30,15 +30,11 @@ REQUEST_TIMEOUT = (10.0, 60.0)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Resource:
-    """One API resource netdiag reads, and how the generated client names its lists."""
+    """One API resource netdiag reads."""
 
     kind: str
     api_version: str
     plural: str
-    #: ``kubernetes.client`` API class (``CoreV1Api``).
-    api: str
-    #: Snake-case kind in the generated method names (``list_namespaced_<snake>``).
-    snake: str
     namespaced: bool = True
 
     @property
@@ -47,34 +43,31 @@ class Resource:
         group = self.api_version.rpartition("/")[0]
         return f"{self.plural}.{group}" if group else self.plural
 
+    def path(self, namespace: str | None) -> str:
+        """The collection URL: ``/api/v1/pods``, ``/apis/apps/v1/namespaces/ns/deployments``."""
+        root = "/api/v1" if self.api_version == "v1" else f"/apis/{self.api_version}"
+        if self.namespaced and namespace is not None:
+            return f"{root}/namespaces/{namespace}/{self.plural}"
+        return f"{root}/{self.plural}"
 
-def _r(kind: str, api_version: str, plural: str, api: str, snake: str, ns: bool = True) -> Resource:
-    return Resource(
-        kind=kind, api_version=api_version, plural=plural, api=api, snake=snake, namespaced=ns
-    )
+
+def _r(kind: str, api_version: str, plural: str, ns: bool = True) -> Resource:
+    return Resource(kind=kind, api_version=api_version, plural=plural, namespaced=ns)
 
 
-NAMESPACES = _r("Namespace", "v1", "namespaces", "CoreV1Api", "namespace", ns=False)
-NODES = _r("Node", "v1", "nodes", "CoreV1Api", "node", ns=False)
-PODS = _r("Pod", "v1", "pods", "CoreV1Api", "pod")
-SERVICES = _r("Service", "v1", "services", "CoreV1Api", "service")
-CONFIG_MAPS = _r("ConfigMap", "v1", "configmaps", "CoreV1Api", "config_map")
-ENDPOINT_SLICES = _r(
-    "EndpointSlice", "discovery.k8s.io/v1", "endpointslices", "DiscoveryV1Api", "endpoint_slice"
-)
-NETWORK_POLICIES = _r(
-    "NetworkPolicy",
-    "networking.k8s.io/v1",
-    "networkpolicies",
-    "NetworkingV1Api",
-    "network_policy",
-)
-DEPLOYMENTS = _r("Deployment", "apps/v1", "deployments", "AppsV1Api", "deployment")
-STATEFUL_SETS = _r("StatefulSet", "apps/v1", "statefulsets", "AppsV1Api", "stateful_set")
-REPLICA_SETS = _r("ReplicaSet", "apps/v1", "replicasets", "AppsV1Api", "replica_set")
-DAEMON_SETS = _r("DaemonSet", "apps/v1", "daemonsets", "AppsV1Api", "daemon_set")
-JOBS = _r("Job", "batch/v1", "jobs", "BatchV1Api", "job")
-CRON_JOBS = _r("CronJob", "batch/v1", "cronjobs", "BatchV1Api", "cron_job")
+NAMESPACES = _r("Namespace", "v1", "namespaces", ns=False)
+NODES = _r("Node", "v1", "nodes", ns=False)
+PODS = _r("Pod", "v1", "pods")
+SERVICES = _r("Service", "v1", "services")
+CONFIG_MAPS = _r("ConfigMap", "v1", "configmaps")
+ENDPOINT_SLICES = _r("EndpointSlice", "discovery.k8s.io/v1", "endpointslices")
+NETWORK_POLICIES = _r("NetworkPolicy", "networking.k8s.io/v1", "networkpolicies")
+DEPLOYMENTS = _r("Deployment", "apps/v1", "deployments")
+STATEFUL_SETS = _r("StatefulSet", "apps/v1", "statefulsets")
+REPLICA_SETS = _r("ReplicaSet", "apps/v1", "replicasets")
+DAEMON_SETS = _r("DaemonSet", "apps/v1", "daemonsets")
+JOBS = _r("Job", "batch/v1", "jobs")
+CRON_JOBS = _r("CronJob", "batch/v1", "cronjobs")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,14 +107,19 @@ def plan(namespace: str | None = None) -> tuple[Query, ...]:
     kube-system objects DNS and CNI detection rely on are read in any case, by
     name where one object is enough: the ``kube-dns`` Service (kubelet's
     ``clusterDNS``), the ``coredns`` ConfigMap (the Corefile), netdiag's
-    ``netdiag-node-resolv-conf`` ConfigMap, and kube-system DaemonSets (CNI).
+    ``netdiag-node-resolv-conf`` ConfigMap. DaemonSets (CNI, NodeLocal DNSCache)
+    come from every namespace for a whole-cluster snapshot — flannel installs
+    into ``kube-flannel``, the Calico operator into ``calico-system`` — and from
+    kube-system only when limited to one namespace.
     """
     namespaced = (PODS, SERVICES, ENDPOINT_SLICES, NETWORK_POLICIES, *OWNER_RESOURCES)
     queries = [Query(resource=NAMESPACES), Query(resource=NODES)]
     queries += [Query(resource=r, namespace=namespace) for r in namespaced]
     if namespace is not None and namespace != KUBE_SYSTEM:
         queries.append(Query(resource=SERVICES, namespace=KUBE_SYSTEM, name="kube-dns"))
-    queries.append(Query(resource=DAEMON_SETS, namespace=KUBE_SYSTEM))
+    queries.append(
+        Query(resource=DAEMON_SETS, namespace=None if namespace is None else KUBE_SYSTEM)
+    )
     for name in ("coredns", "netdiag-node-resolv-conf"):
         queries.append(Query(resource=CONFIG_MAPS, namespace=KUBE_SYSTEM, name=name))
     return tuple(queries)
@@ -153,22 +151,8 @@ class Connection:
     client: Any
     host: str
     context: str
-
-    def list_call(self, query: Query) -> Callable[..., Any]:
-        from kubernetes import client as k8s
-
-        api = getattr(k8s, query.resource.api)(self.client)
-        snake = query.resource.snake
-        if not query.resource.namespaced:
-            return getattr(api, f"list_{snake}")  # type: ignore[no-any-return]
-        if query.namespace is None:
-            return getattr(api, f"list_{snake}_for_all_namespaces")  # type: ignore[no-any-return]
-        method = getattr(api, f"list_namespaced_{snake}")
-
-        def call(**kwargs: Any) -> Any:
-            return method(query.namespace, **kwargs)
-
-        return call
+    #: The context's default namespace (kubectl's), if it names one.
+    namespace: str | None = None
 
     def close(self) -> None:
         self.client.close()
@@ -219,7 +203,9 @@ def connect(*, context: str | None = None, kubeconfig: str | None = None) -> Con
         raise ConfigError(f"kubeconfig {path}: {_one_line(e)}") from e
     except (OSError, ValueError) as e:
         raise ConfigError(f"kubeconfig {path}: {_one_line(e)}") from e
-    return Connection(client=api_client, host=configuration.host, context=name)
+    return Connection(
+        client=api_client, host=configuration.host, context=name, namespace=contexts.get(name)
+    )
 
 
 def _configuration(configuration: Any) -> Any:
@@ -230,13 +216,14 @@ def _configuration(configuration: Any) -> Any:
     return configuration
 
 
-def _contexts(path: str) -> list[str]:
+def _contexts(path: str) -> dict[str, str | None]:
+    """Context name -> its default namespace."""
     from kubernetes import config as kconfig
 
     contexts, _current = kconfig.list_kube_config_contexts(  # type: ignore[no-untyped-call]
         config_file=path
     )
-    return [c["name"] for c in contexts]
+    return {c["name"]: (c.get("context") or {}).get("namespace") for c in contexts}
 
 
 def _current_context(paths: list[str]) -> str:
@@ -267,27 +254,68 @@ def _connect_in_cluster() -> Connection:
     except kconfig.ConfigException as e:
         raise ConfigError(f"in-cluster configuration: {_one_line(e)}") from e
     return Connection(
-        client=k8s.ApiClient(configuration), host=configuration.host, context="(in-cluster)"
+        client=k8s.ApiClient(configuration),
+        host=configuration.host,
+        context="(in-cluster)",
+        namespace=_pod_namespace(),
     )
+
+
+def _pod_namespace() -> str | None:
+    """The namespace the pod runs in, from its service-account mount."""
+    from kubernetes.config import incluster_config
+
+    path = os.path.join(os.path.dirname(incluster_config.SERVICE_TOKEN_FILENAME), "namespace")
+    try:
+        with open(path) as f:
+            return f.read().strip() or None
+    except OSError:
+        return None
 
 
 def _one_line(e: BaseException) -> str:
     return " ".join(str(e).split()) or type(e).__name__
 
 
-def call(conn: Connection, query: Query, verb: str, **kwargs: Any) -> Any:
-    """Issue one GET for ``query``; map failures onto Refused/Expired/NetdiagError."""
+def call(
+    conn: Connection,
+    query: Query,
+    verb: str,
+    params: Mapping[str, str | int | bool],
+    *,
+    timeout: tuple[float, float] = REQUEST_TIMEOUT,
+) -> Any:
+    """Issue one GET for ``query``; the raw urllib3 response, body unread.
+
+    The request goes through the client's own ``param_serialize``/``call_api``
+    (its configuration, TLS, auth and token refresh) but not through the
+    generated ``CoreV1Api``-style methods: importing those modules and building
+    their pydantic validators costs seconds, for requests we parse ourselves.
+    Failures map onto Refused/Expired/ClusterError.
+    """
     import urllib3
     from kubernetes.client.exceptions import ApiException
 
+    query_params: list[tuple[str, Any]] = list(params.items())
     if query.name is not None:
-        kwargs["field_selector"] = f"metadata.name={query.name}"
+        query_params.append(("fieldSelector", f"metadata.name={query.name}"))
+    request = conn.client.param_serialize(
+        method="GET",
+        resource_path=query.resource.path(query.namespace),
+        query_params=query_params,
+        header_params={"Accept": "application/json"},
+        auth_settings=["BearerToken"],
+    )
     try:
-        return conn.list_call(query)(_preload_content=False, **kwargs)
-    except ApiException as e:
-        raise _api_error(conn, query, verb, e) from e
+        response = conn.client.call_api(*request, _request_timeout=timeout)
+    except ApiException as e:  # TLS failures come back as status 0
+        raise _api_error(conn, query, verb, int(e.status or 0), _one_line(e)) from e
     except urllib3.exceptions.HTTPError as e:
         raise unreachable(conn, e) from e
+    if not 200 <= response.status <= 299:
+        body = response.read()
+        raise _api_error(conn, query, verb, response.status, _status_message(body, response))
+    return response.response
 
 
 def unreachable(conn: Connection, e: BaseException) -> ClusterError:
@@ -310,9 +338,7 @@ def unreachable(conn: Connection, e: BaseException) -> ClusterError:
     )
 
 
-def _api_error(conn: Connection, query: Query, verb: str, e: Any) -> Exception:
-    status = int(e.status or 0)
-    message = _status_message(e)
+def _api_error(conn: Connection, query: Query, verb: str, status: int, message: str) -> Exception:
     if status in (403, 404):
         return Refused(query, verb, status, message)
     if status == 410:
@@ -327,15 +353,15 @@ def _api_error(conn: Connection, query: Query, verb: str, e: Any) -> Exception:
     return ClusterError(f"{query.describe(verb)}: HTTP {status}: {message}")
 
 
-def _status_message(e: Any) -> str:
+def _status_message(body: bytes, response: Any) -> str:
     """The ``message`` of the Status body the API server sends with errors."""
     try:
-        body = json.loads(e.body or "")
-        if isinstance(body, Mapping) and body.get("message"):
-            return _one_line(Exception(body["message"]))
+        status = json.loads(body or b"")
+        if isinstance(status, Mapping) and status.get("message"):
+            return _one_line(Exception(status["message"]))
     except ValueError:
         pass
-    return _one_line(Exception(e.reason or "")) or f"HTTP {e.status}"
+    return _one_line(Exception(response.reason or "")) or f"HTTP {response.status}"
 
 
 def read_json(resp: Any) -> Any:
@@ -374,10 +400,10 @@ def list_all(
         token: str | None = None
         try:
             while True:
-                kwargs: dict[str, Any] = {"limit": page_size, "_request_timeout": timeout}
+                params: dict[str, str | int] = {"limit": page_size}
                 if token:
-                    kwargs["_continue"] = token
-                body = read_json(call(conn, query, "list", **kwargs))
+                    params["continue"] = token
+                body = read_json(call(conn, query, "list", params, timeout=timeout))
                 items.extend(_typed(query.resource, body.get("items") or ()))
                 if progress is not None:
                     progress(query, len(items))

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from netdiag.cluster.kubeapi import (
+    DAEMON_SETS,
+    KUBE_SYSTEM,
     PAGE_SIZE,
     Connection,
     Listed,
@@ -38,6 +40,8 @@ class LiveRead:
 
     listed: Mapping[str, Listed]
     refused: tuple[Refused, ...] = ()
+    #: The queries that were listed (by key), fallbacks included: what to watch.
+    queries: Mapping[str, Query] = dataclasses.field(default_factory=dict)
 
     @property
     def incomplete(self) -> tuple[str, ...]:
@@ -68,7 +72,7 @@ def load_live(
         if isinstance(reporter, StderrProgress):
             reporter.done()
     if read.refused:
-        (warn or _stderr)(refusal_warning(read.refused))
+        (warn or stderr_warn)(refusal_warning(read.refused))
     return build_snapshot(
         (obj for listed in read.listed.values() for obj in listed.items),
         source=describe_source(conn, namespace),
@@ -83,15 +87,41 @@ def read_all(
     progress: Progress | None = None,
     page_size: int = PAGE_SIZE,
 ) -> LiveRead:
-    """List every query; refusals (403/404) are collected, other failures raise."""
+    """List every query; refusals (403/404) are collected, other failures raise.
+
+    A namespaced list refused in all namespaces is retried in the context's
+    namespace (kubectl's default), the one users with a RoleBinding can read;
+    the refusal is still recorded.
+    """
     listed: dict[str, Listed] = {}
     refused: list[Refused] = []
+    used: dict[str, Query] = {}
     for query in queries:
         try:
             listed[query.key] = list_all(conn, query, page_size=page_size, progress=progress)
+            used[query.key] = query
         except Refused as e:
             refused.append(e)
-    return LiveRead(listed=listed, refused=tuple(refused))
+            fallback = _fallback(conn, query)
+            if fallback is None or fallback.key in listed:
+                continue
+            try:
+                listed[fallback.key] = list_all(conn, fallback, page_size=page_size)
+                used[fallback.key] = fallback
+            except Refused as again:
+                refused.append(again)
+    return LiveRead(listed=listed, refused=tuple(refused), queries=used)
+
+
+def _fallback(conn: Connection, query: Query) -> Query | None:
+    """Where to retry a namespaced list refused in all namespaces, if anywhere."""
+    if not query.resource.namespaced or query.namespace is not None:
+        return None
+    if query.resource == DAEMON_SETS:  # for the CNI and NodeLocal DNSCache
+        return dataclasses.replace(query, namespace=KUBE_SYSTEM)
+    if not conn.namespace:
+        return None
+    return dataclasses.replace(query, namespace=conn.namespace)
 
 
 def build_snapshot(
@@ -149,42 +179,56 @@ def describe_source(conn: Connection, namespace: str | None) -> str:
     return f"live cluster (context {conn.context}, {conn.host}{scope})"
 
 
+#: What a refused resource can change in netdiag's conclusions.
+CONSEQUENCES: dict[str, str] = {
+    "namespaces": "namespaceSelector peers see only the kubernetes.io/metadata.name label",
+    "nodes": "node addresses are unknown",
+    "pods": "pods are missing from every answer",
+    "services": "Services are missing from DNS answers and reachability",
+    "endpointslices": "Service backends are missing",
+    "networkpolicies": "NetworkPolicies are unknown, so any 'allowed' may really be denied",
+    "configmaps": "the Corefile is unknown: kubeadm defaults are assumed",
+    "daemonsets": "the CNI is unknown: NetworkPolicy enforcement is not known",
+}
+
+
 def refusal_warning(refused: Iterable[Refused]) -> str:
-    """One line naming every refused request; the snapshot is marked incomplete."""
-    parts = "; ".join(r.what for r in refused)
-    return (
-        f"warning: the API server refused {parts}: the snapshot is incomplete and "
-        "conclusions that depend on those objects may be wrong"
-    )
+    """One line per refused request, with what it can change; printed once."""
+    lines = []
+    for r in refused:
+        effect = CONSEQUENCES.get(
+            r.query.resource.plural, "pods are grouped by their direct owner only"
+        )
+        lines.append(f"warning: the API server refused {r.what}: {effect}")
+    return "\n".join(lines)
 
 
-def _stderr(message: str) -> None:
+def stderr_warn(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
 class StderrProgress:
     """Progress of slow lists on stderr: a live counter on a terminal, else one line.
 
-    Nothing is printed for lists that finish within ``after`` seconds, so quick
-    clusters stay quiet.
+    Quiet unless listing is slow: after ``after`` seconds on a terminal, after
+    ``after_pipe`` seconds when stderr is a file or a pipe (logs stay clean).
     """
 
-    def __init__(self, stream: IO[str] | None = None, *, after: float = 1.0) -> None:
+    def __init__(
+        self, stream: IO[str] | None = None, *, after: float = 1.0, after_pipe: float = 5.0
+    ) -> None:
         self._stream = stream or sys.stderr
-        self._after = after
         self._start = time.monotonic()
         self._tty = self._stream.isatty()
+        self._after = after if self._tty else after_pipe
         self._shown = False
 
     def __call__(self, query: Query, count: int) -> None:
         elapsed = time.monotonic() - self._start
-        if elapsed < self._after:
+        if elapsed < self._after or (self._shown and not self._tty):
             return
         line = f"listing {query.resource.plural}: {count} so far ({elapsed:.0f} s)"
-        if self._tty:
-            self._stream.write(f"\r\x1b[K{line}")
-        elif not self._shown:
-            self._stream.write("listing a large cluster…\n")
+        self._stream.write(f"\r\x1b[K{line}" if self._tty else f"{line}…\n")
         self._shown = True
         self._stream.flush()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,46 +71,92 @@ def _read(name: str) -> str:
         raise ManifestError(f"{name}: not UTF-8 text (byte {e.start})") from e
 
 
+@dataclass(frozen=True, slots=True)
+class _Document:
+    data: Any
+    #: 1-based line where the document starts, and where each ``items[i]`` starts
+    #: (YAML only: JSON documents carry no positions).
+    line: int | None = None
+    item_lines: tuple[int, ...] = ()
+
+
 def parse_documents(text: str, name: str) -> Iterator[tuple[Mapping[str, Any], str]]:
-    """Yield ``(object, origin)`` for each non-empty document of a YAML/JSON stream."""
+    """Yield ``(object, origin)`` for each non-empty document of a YAML/JSON stream.
+
+    Origins name the file, the line where known and the document:
+    ``dump.yaml:120 (document 1, items[7])``. Items of a YAML list are yielded
+    one by one so each gets its own line; typed lists give their kind to items.
+    """
     label = "<stdin>" if name == "-" else name
     if name.endswith(".json") or text.lstrip().startswith(("{", "[")):
         docs = _json_documents(text, label)
     else:
         docs = _yaml_documents(text, label)
     for index, doc in enumerate(docs, start=1):
-        if doc is None:
+        data = doc.data
+        if data is None:
             continue
-        origin = f"{label} (document {index})"
-        if isinstance(doc, list):
-            doc = {"kind": "List", "items": doc}
-        if not isinstance(doc, Mapping):
-            raise ManifestError(f"{origin}: expected a Kubernetes object, got {type(doc).__name__}")
-        if not doc.get("kind"):
+        where = f"{label}:{doc.line}" if doc.line else label
+        origin = f"{where} (document {index})"
+        if isinstance(data, list):
+            data = {"kind": "List", "items": data}
+        if not isinstance(data, Mapping):
+            raise ManifestError(
+                f"{origin}: expected a Kubernetes object, got {type(data).__name__}"
+            )
+        if not data.get("kind"):
             raise ManifestError(
                 f"{origin}: object has no 'kind'",
                 hint="every manifest needs apiVersion and kind",
             )
-        yield doc, origin
+        yield from _split_list(data, label, index, doc, origin)
 
 
-def _json_documents(text: str, label: str) -> list[Any]:
+def _split_list(
+    data: Mapping[str, Any], label: str, index: int, doc: _Document, origin: str
+) -> Iterator[tuple[Mapping[str, Any], str]]:
+    kind = str(data["kind"])
+    items = data.get("items")
+    if not (kind.endswith("List") and isinstance(items, list)) or len(doc.item_lines) != len(items):
+        yield data, origin
+        return
+    item_kind = kind[: -len("List")]
+    for i, (item, line) in enumerate(zip(items, doc.item_lines, strict=True)):
+        item_origin = f"{label}:{line} (document {index}, items[{i}])"
+        if isinstance(item, Mapping) and not item.get("kind") and item_kind:
+            item = {**item, "kind": item_kind}
+        if isinstance(item, Mapping) and item.get("kind"):
+            yield item, item_origin
+        else:  # let the builder report it (or skip it with --keep-going)
+            yield {"kind": "List", "items": [item]}, item_origin
+
+
+def _json_documents(text: str, label: str) -> list[_Document]:
     import json
 
     try:
-        return [json.loads(text)]
+        return [_Document(json.loads(text))]
     except json.JSONDecodeError as e:
         if not label.endswith(".json"):
             return _yaml_documents(text, label)  # YAML flow style that is not JSON
         raise ManifestError(f"{label}:{e.lineno}:{e.colno}: malformed JSON: {e.msg}") from e
 
 
-def _yaml_documents(text: str, label: str) -> list[Any]:
+def _yaml_documents(text: str, label: str) -> list[_Document]:
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    docs: list[_Document] = []
     try:
-        return list(yaml.load_all(text, Loader=loader))
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                break
+            docs.append(
+                _Document(
+                    loader.construct_document(node), node.start_mark.line + 1, _item_lines(node)
+                )
+            )
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label
@@ -119,3 +166,18 @@ def _yaml_documents(text: str, label: str) -> list[Any]:
         raise ManifestError(f"{where}: malformed YAML: {problem}") from e
     except yaml.YAMLError as e:
         raise ManifestError(f"{label}: malformed YAML: {e}") from e
+    finally:
+        loader.dispose()
+    return docs
+
+
+def _item_lines(node: Any) -> tuple[int, ...]:
+    """Start lines of the ``items`` of a mapping node (a ``kind: List``)."""
+    import yaml
+
+    if not isinstance(node, yaml.MappingNode):
+        return ()
+    for key, value in node.value:
+        if getattr(key, "value", None) == "items" and isinstance(value, yaml.SequenceNode):
+            return tuple(child.start_mark.line + 1 for child in value.value)
+    return ()

@@ -8,13 +8,16 @@ names follow the API verbatim (``pod_selector``, ``policy_types``, ``end_port``)
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar, overload
 
 from netdiag.cluster.selectors import LabelSelector
 
 #: The label the API server puts on every Namespace (Kubernetes >= 1.21).
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
+_T = TypeVar("_T")
 
 
 class Labels(Mapping[str, str]):
@@ -34,6 +37,21 @@ class Labels(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._data)
+
+    # Fast paths: selectors call these for every pod x selector pair; the
+    # Mapping mixins would go through __iter__/__getitem__ one key at a time.
+    @overload
+    def get(self, key: str, /) -> str | None: ...
+    @overload
+    def get(self, key: str, default: str | _T, /) -> str | _T: ...
+    def get(self, key: str, default: object = None, /) -> object:
+        return self._data.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def items(self) -> ItemsView[str, str]:
+        return self._data.items()
 
     def __hash__(self) -> int:
         if self._hash is None:

@@ -157,7 +157,6 @@ def _config_map(obj: Mapping[str, Any], ns: str, name: str, _k: str) -> tuple[Pa
 
 def _pod(obj: Mapping[str, Any], ns: str, name: str, _k: str) -> tuple[Parsed, ...]:
     meta = f.mapping(obj, "metadata", "")
-    pod = parse_pod_spec(f.mapping(obj, "spec", ""), meta, namespace=ns, name=name, path="")
     status = f.mapping(obj, "status", "")
     ips = tuple(
         f.string(f.item_map(p, f"status.podIPs[{i}]"), "ip", f"status.podIPs[{i}]")
@@ -172,26 +171,25 @@ def _pod(obj: Mapping[str, Any], ns: str, name: str, _k: str) -> tuple[Parsed, .
     for cond in f.seq(status, "conditions", "status"):
         if isinstance(cond, Mapping) and cond.get("type") == "Ready":
             ready = str(cond.get("status")) == "True"
-    annotations = pod.annotations
-    ours = {k: v for k, v in annotations.items() if not k.startswith("netdiag.io/")}
-    return (
-        _replace_pod(
-            pod,
-            ips=ips,
-            phase=phase,
-            ready=ready,
-            owner=controller_owner(meta),
-            annotations=Labels(ours),
-            synthetic=annotations.get(f.SYNTHETIC_ANNOTATION) == "true",
-            synthetic_ip=annotations.get(f.SYNTHETIC_IP_ANNOTATION) == "true",
+    annotations = f.labels(meta, "annotations", "metadata")
+    pod = parse_pod_spec(
+        f.mapping(obj, "spec", ""),
+        meta,
+        namespace=ns,
+        name=name,
+        path="",
+        ips=ips,
+        phase=phase,
+        ready=ready,
+        owner=controller_owner(meta),
+        # netdiag.io/* annotations are netdiag's round-trip marks, not the user's.
+        annotations=Labels(
+            {k: v for k, v in annotations.items() if not k.startswith("netdiag.io/")}
         ),
+        synthetic=annotations.get(f.SYNTHETIC_ANNOTATION) == "true",
+        synthetic_ip=annotations.get(f.SYNTHETIC_IP_ANNOTATION) == "true",
     )
-
-
-def _replace_pod(pod: Pod, **changes: Any) -> Pod:
-    from dataclasses import replace
-
-    return replace(pod, **changes)
+    return (pod,)
 
 
 def _check_ip(text: str, path: str) -> None:

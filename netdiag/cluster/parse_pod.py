@@ -24,20 +24,29 @@ _SLEEP = re.compile(r"^(?:/bin/|/usr/bin/)?sleep$")
 
 
 def parse_pod_spec(
-    spec: Mapping[str, Any], meta: Mapping[str, Any], *, namespace: str, name: str, path: str
+    spec: Mapping[str, Any],
+    meta: Mapping[str, Any],
+    *,
+    namespace: str,
+    name: str,
+    path: str,
+    **status: Any,
 ) -> Pod:
-    """A :class:`Pod` from ``metadata`` + ``spec`` (no status); ``path`` prefixes ``spec``."""
+    """A :class:`Pod` from ``metadata`` + ``spec``; ``path`` prefixes ``spec``.
+
+    ``status`` holds further Pod fields (ips, phase, ...), set at construction.
+    """
     sp = f.join(path, "spec")
     containers = tuple(
         _container(f.item_map(c, f"{sp}.containers[{i}]"), f"{sp}.containers[{i}]")
         for i, c in enumerate(f.seq(spec, "containers", sp))
     )
     affinity = f.mapping(spec, "affinity", sp)
+    status.setdefault("annotations", f.labels(meta, "annotations", "metadata"))
     return Pod(
         namespace=namespace,
         name=name,
         labels=f.labels(meta, "labels", "metadata"),
-        annotations=f.labels(meta, "annotations", "metadata"),
         host_network=f.boolean(spec, "hostNetwork", sp),
         node_name=f.string(spec, "nodeName", sp),
         containers=containers,
@@ -57,6 +66,7 @@ def parse_pod_spec(
             spec, "terminationGracePeriodSeconds", sp, default=30, low=0
         )
         or 0,
+        **status,
     )
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -37,8 +37,14 @@ from netdiag.cluster.kubeapi import (
     list_all,
     plan,
 )
-from netdiag.cluster.live import Warn, build_snapshot, describe_source, read_all
-from netdiag.cluster.live import _stderr as stderr_warn
+from netdiag.cluster.live import (
+    Warn,
+    build_snapshot,
+    describe_source,
+    read_all,
+    refusal_warning,
+    stderr_warn,
+)
 from netdiag.cluster.model import ClusterSnapshot
 from netdiag.errors import NetdiagError
 
@@ -107,8 +113,6 @@ def watch_snapshots(
     queries = plan(namespace)
     read = read_all(conn, queries, page_size=page_size)
     if read.refused:
-        from netdiag.cluster.live import refusal_warning
-
         warn(refusal_warning(read.refused))
     store = Store.from_lists({k: v.items for k, v in read.listed.items()})
     incomplete = read.incomplete
@@ -118,11 +122,8 @@ def watch_snapshots(
     events: queue.Queue[_Item] = queue.Queue()
     halt = threading.Event()
     reflectors = [
-        _Reflector(
-            conn, q, read.listed[q.key].resource_version, events, halt, backoff, warn, page_size
-        )
-        for q in queries
-        if q.key in read.listed
+        _Reflector(conn, q, read.listed[k].resource_version, events, halt, backoff, warn, page_size)
+        for k, q in read.queries.items()
     ]
     for reflector in reflectors:
         reflector.start()
@@ -233,7 +234,7 @@ class _Reflector(threading.Thread):
                 return
             except NetdiagError as e:
                 if not self._halt.is_set():
-                    self._warn(f"warning: watch {self._query.describe('watch')}: {e}; retrying")
+                    self._warn(f"warning: {self._query.describe('watch')}: {e}; retrying")
             except Exception:  # noqa: BLE001 - a dropped stream: resume from self._rv
                 pass
             self._halt.wait(next(delays))
@@ -255,15 +256,14 @@ class _Reflector(threading.Thread):
         A dropped connection surfaces as a urllib3 error and is resumed by
         :meth:`run` from the last resourceVersion seen.
         """
+        params: dict[str, str | int] = {
+            "watch": "true",
+            "resourceVersion": self._rv,
+            "allowWatchBookmarks": "true",
+            "timeoutSeconds": WATCH_TIMEOUT_SECONDS,
+        }
         self._resp = call(
-            self._conn,
-            self._query,
-            "watch",
-            watch=True,
-            resource_version=self._rv,
-            allow_watch_bookmarks=True,
-            timeout_seconds=WATCH_TIMEOUT_SECONDS,
-            _request_timeout=(10.0, WATCH_TIMEOUT_SECONDS + 30.0),
+            self._conn, self._query, "watch", params, timeout=(10.0, WATCH_TIMEOUT_SECONDS + 30.0)
         )
         progressed = False
         try:
@@ -304,15 +304,3 @@ def _lines(resp: Any) -> Iterator[bytes]:
         yield from (line for line in complete if line.strip())
     if buffer.strip():
         yield buffer
-
-
-def watch_callback(
-    on_update: Callable[[Update], None], stop: threading.Event, **kwargs: Any
-) -> None:
-    """Run :func:`watch_snapshots` to completion, handing each update to ``on_update``.
-
-    The shape a Textual thread worker wants: ``run_worker(lambda:
-    watch_callback(self.call_from_thread_update, stop), thread=True)``.
-    """
-    for update in watch_snapshots(stop=stop, **kwargs):
-        on_update(update)

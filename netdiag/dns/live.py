@@ -96,6 +96,24 @@ def _make(q: Any, config: ProfileConfig) -> Any:
     return msg
 
 
+def batch_timeout(batch: Batch, config: ProfileConfig) -> float:
+    """How long the library waits for this batch's replies.
+
+    glibc ``res_send.c``: ``retrans << try``, divided by the number of servers
+    after the first try, at least 1 s. musl ``res_msend.c``: resends every
+    ``timeout / attempts``. Go: ``timeout`` per exchange.
+    """
+    attempt = max(q.attempt for q in batch)
+    if config.resolver == "glibc":
+        seconds = config.timeout << attempt
+        if attempt > 0:
+            seconds //= len(config.nameservers)
+        return float(max(seconds, 1))
+    if config.resolver == "musl":
+        return config.timeout / config.attempts
+    return float(config.timeout)
+
+
 def send_batch(batch: Batch, config: ProfileConfig) -> Replies:
     """Send ``batch`` as the library would and return one reply (or ``None``) per query."""
     import dns.exception
@@ -105,14 +123,15 @@ def send_batch(batch: Batch, config: ProfileConfig) -> Replies:
     messages = [_make(q, config) for q in batch]
     addrs = [parse_nameserver(q.nameserver) for q in batch]
     if config.use_vc:
-        return tuple(_tcp(m, a, config.timeout) for m, a in zip(messages, addrs, strict=True))
+        wait = batch_timeout(batch, config)
+        return tuple(_tcp(m, a, wait) for m, a in zip(messages, addrs, strict=True))
     family = socket.AF_INET6 if ":" in addrs[0][0] else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_DGRAM)
     try:
         for m, a in zip(messages, addrs, strict=True):
             sock.sendto(m.to_wire(), a)
         got: dict[int, Any] = {}
-        deadline = time.monotonic() + config.timeout
+        deadline = time.monotonic() + batch_timeout(batch, config)
         while len(got) < len(messages):
             left = deadline - time.monotonic()
             if left <= 0:

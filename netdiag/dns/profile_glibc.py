@@ -17,12 +17,21 @@ from netdiag.dns.search import (
     Replies,
     Reply,
     Verdict,
-    _records,
     join,
+    records_of,
 )
 
 #: Replies after which res_send tries the next server/attempt (send_dg ``next_ns``).
 _RETRY_RCODES = (Rcode.SERVFAIL, Rcode.REFUSED, Rcode.NOTIMP)
+
+
+#: How ``__res_context_search`` treats the pair's combined rcode (h_errno).
+_VERDICTS = {
+    Rcode.NXDOMAIN: Verdict.NXDOMAIN,  # HOST_NOT_FOUND: next
+    Rcode.NOERROR: Verdict.NODATA,  # NO_DATA: next (got_nodata)
+    Rcode.SERVFAIL: Verdict.SERVFAIL,  # TRY_AGAIN + SERVFAIL: next (got_servfail)
+    Rcode.REFUSED: Verdict.REFUSED,  # NO_RECOVERY: done
+}
 
 
 class _State:
@@ -48,10 +57,7 @@ def _send(config: ProfileConfig, state: _State, name: str, qtypes: tuple[str, ..
     for attempt in range(config.attempts):
         for k in range(len(servers)):
             server = servers[(offset + k) % len(servers)]
-            batch = tuple(
-                Query(name=name, rtype=t, nameserver=server, attempt=attempt, tcp=config.use_vc)
-                for t in qtypes
-            )
+            batch = tuple(Query(name, t, server, attempt, config.use_vc) for t in qtypes)
             if sequential:
                 got: list[Reply] = []
                 for q in batch:
@@ -67,19 +73,14 @@ def _send(config: ProfileConfig, state: _State, name: str, qtypes: tuple[str, ..
 def _verdict_result(replies: Replies) -> LookupResult:
     """``__res_context_query``'s judgement of the pair, carried in a LookupResult."""
     if any(r is not None and r.rcode is Rcode.NOERROR and r.answers for r in replies):
-        return LookupResult(resolved=True, records=_records(replies))
+        return LookupResult(resolved=True, records=records_of(replies))
     present = [r for r in replies if r is not None]
     if not present:
         verdict = Verdict.TIMEOUT
     else:
         # "hp->rcode == NOERROR ? hp2->rcode : hp->rcode": the A reply decides first.
         rcode = next((r.rcode for r in present if r.rcode is not Rcode.NOERROR), Rcode.NOERROR)
-        verdict = {
-            Rcode.NXDOMAIN: Verdict.NXDOMAIN,
-            Rcode.NOERROR: Verdict.NODATA,
-            Rcode.SERVFAIL: Verdict.SERVFAIL,
-            Rcode.REFUSED: Verdict.REFUSED,
-        }.get(rcode, Verdict.FAILED)
+        verdict = _VERDICTS.get(rcode, Verdict.FAILED)
     return LookupResult(resolved=False, candidates=(("", verdict),))
 
 

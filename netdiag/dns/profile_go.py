@@ -84,14 +84,7 @@ def _try_names(
             if not live:
                 break
             batch = tuple(
-                Query(
-                    name=fqdn,
-                    rtype=t,
-                    nameserver=plans[t][step][1],
-                    attempt=plans[t][step][0],
-                    tcp=config.use_vc,
-                )
-                for t in live
+                Query(fqdn, t, plans[t][step][1], plans[t][step][0], config.use_vc) for t in live
             )
             replies = yield batch
             for t, reply in zip(live, replies, strict=True):

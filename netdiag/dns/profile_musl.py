@@ -16,8 +16,8 @@ from netdiag.dns.search import (
     Query,
     Reply,
     Verdict,
-    _records,
     join,
+    records_of,
 )
 
 #: res_msend accepts only NOERROR and NXDOMAIN replies; SERVFAIL is resent
@@ -29,16 +29,17 @@ def msend(config: ProfileConfig, name: str, qtypes: tuple[str, ...]) -> Algorith
     """``__res_msend_rc``: every query to every nameserver at once, resent to the
     unanswered ones each ``timeout/attempts`` seconds until ``timeout``."""
     answers: dict[int, Reply] = {}
-    servfail_retry = 2 * len(qtypes)
     sent: dict[tuple[int, str], int] = {}
 
     def query(i: int, server: str) -> Query:
         n = sent.get((i, server), 0)
         sent[(i, server)] = n + 1
-        return Query(name=name, rtype=qtypes[i], nameserver=server, attempt=n)
+        return Query(name, qtypes[i], server, n)
 
     # One retransmit round per retry interval; the first round is the initial send.
     for _round in range(config.attempts):
+        # Each retransmit round re-arms the budget ("servfail_retry = 2*nqueries").
+        servfail_retry = 2 * len(qtypes)
         batch = tuple(
             query(i, s) for i in range(len(qtypes)) if i not in answers for s in config.nameservers
         )
@@ -73,7 +74,7 @@ def _name_from_dns(replies: tuple[Reply, ...]) -> LookupResult:
             return LookupResult(
                 resolved=False, error="EAI_FAIL", candidates=(("", Verdict.FAILED),)
             )
-    records = _records(replies)
+    records = records_of(replies)
     if any(r.type in ("A", "AAAA") for r in records):
         return LookupResult(resolved=True, records=records)
     # 1.2.3 returns EAI_NONAME here (EAI_NODATA from 1.2.4, commit 85050ac5): a stop.

@@ -13,8 +13,9 @@ which matters for cgo selection, not for the pure resolver we model).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from netdiag.dns.resolvconf import ResolvConf, render
 
@@ -172,14 +173,21 @@ def go_config(conf: ResolvConf) -> ProfileConfig:
     )
 
 
+@functools.lru_cache(maxsize=512)
+def _config(resolver: str, conf: ResolvConf, text: str) -> ProfileConfig:
+    reader = {"glibc": glibc_config, "musl": musl_config, "go": go_config}[resolver]
+    return reader(conf)
+
+
 def config_for(
     resolver: str, conf: ResolvConf, *, nameservers: tuple[str, ...] | None = None
 ) -> ProfileConfig:
-    """The settings ``resolver`` reads from ``conf``; ``nameservers`` overrides its servers."""
-    from dataclasses import replace
+    """The settings ``resolver`` reads from ``conf``; ``nameservers`` overrides its servers.
 
-    reader = {"glibc": glibc_config, "musl": musl_config, "go": go_config}[resolver]
-    config = reader(conf)
+    Memoised: values are immutable, and ``text`` is part of the key because
+    musl and Go re-read it (it is not part of ``ResolvConf`` equality).
+    """
+    config = _config(resolver, conf, conf.text)
     if nameservers:
         config = replace(config, nameservers=nameservers)
     return config

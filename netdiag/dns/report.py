@@ -11,6 +11,7 @@ from typing import Any
 from netdiag.dns.records import Rcode, Record
 from netdiag.dns.trace import Trace
 
+#: The published contract: ``netdiag/dns/resolve-v1.schema.json`` (tests validate against it).
 SCHEMA = "netdiag/resolve/v1"
 
 #: How each profile's lookup is called, for the header line.
@@ -92,6 +93,8 @@ def _plain(text: str, **_: Any) -> str:
 
 def _strategy(trace: Trace) -> str:
     name, conf = trace.name, trace.resolv_conf
+    if trace.rtype and trace.resolver == "musl":
+        return "musl's res_search is res_query: the name as is, no search list"
     if name.endswith("."):
         return "trailing dot: the name as is, nothing else"
     dots = name.count(".")

@@ -12,7 +12,8 @@ loop runs in a background thread (``start``/``stop``, or the context
 manager) or in the foreground until SIGINT/SIGTERM (``serve_forever``).
 Each query log line: ``time`` (UTC, ISO 8601), ``client`` (``ip:port``),
 ``proto`` (udp|tcp), ``id``, ``name`` (as asked, trailing dot), ``type``,
-``rcode`` (``TIMEOUT`` when no reply was sent).
+``rcode`` (``TIMEOUT`` when no reply was sent). Lines follow the kernel's
+arrival order, across listen addresses too.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from __future__ import annotations
 import asyncio
 import errno
 import ipaddress
+import selectors
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -80,6 +83,28 @@ def bind_pair(host: str, port: int) -> tuple[socket.socket, socket.socket]:
                 continue  # the kernel's free UDP port is taken for TCP: try another
             raise _bind_error(host, port, e) from e
     raise UsageError(f"--listen {_format_addr(host, port)}: no free port for UDP and TCP")
+
+
+#: Linux ``SO_TIMESTAMPNS`` (also the control message type); not in every Python build.
+_SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
+_TIMESTAMP_SPACE = socket.CMSG_SPACE(16)
+
+
+def _drain(sock: socket.socket, batch: list[tuple[int, int, socket.socket, bytes, Any]]) -> bool:
+    """Append every queued datagram as (receive ns, read order, sock, data, addr)."""
+    while True:
+        try:
+            data, ancdata, _flags, addr = sock.recvmsg(65535, _TIMESTAMP_SPACE)
+        except (BlockingIOError, InterruptedError):
+            return True
+        except OSError:
+            return sock.fileno() >= 0
+        stamp = 0
+        for level, kind, payload in ancdata:
+            if level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS and len(payload) >= 16:
+                seconds, nanos = struct.unpack("@qq", payload[:16])
+                stamp = seconds * 1_000_000_000 + nanos
+        batch.append((stamp, len(batch), sock, data, addr))
 
 
 class DnsServer:
@@ -217,18 +242,25 @@ class DnsServer:
                 loop.remove_signal_handler(sig)
 
     def _start_udp(self) -> None:
-        """One blocking receive loop per UDP socket, each in its own thread.
+        """Serve every UDP socket from one thread with plain blocking calls.
 
-        A plain ``recvfrom``/``sendto`` loop answers about twice as many
-        queries per second as an asyncio datagram endpoint (the event loop's
-        per-packet callbacks dominate once answers come from the wire cache);
-        see benchmarks/results/dns_serve.md.
+        A ``recvfrom``/``sendto`` loop answers about 2.5 times as many queries
+        per second as an asyncio datagram endpoint (the event loop's
+        per-packet callbacks dominate once answers come from the wire cache;
+        benchmarks/results/dns_serve.md). One thread for all sockets keeps the
+        query log in arrival order across listen addresses, as a single event
+        loop would (resolvers such as musl query every nameserver at once).
         """
         self._halt.clear()
-        for udp, _ in self._sockets:
-            thread = threading.Thread(target=self._udp_loop, args=(udp,), daemon=True)
-            thread.start()
-            self._udp_threads.append(thread)
+        if len(self._sockets) > 1:
+            # Before the thread starts, so no datagram is received unstamped.
+            for udp, _ in self._sockets:
+                udp.setblocking(False)
+                udp.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
+        target = self._udp_loop if len(self._sockets) == 1 else self._udp_select_loop
+        thread = threading.Thread(target=target, name="netdiag-dns-udp", daemon=True)
+        thread.start()
+        self._udp_threads.append(thread)
 
     def _stop_udp(self) -> None:
         self._halt.set()
@@ -236,26 +268,55 @@ class DnsServer:
             thread.join(2)
         self._udp_threads = []
 
-    def _udp_loop(self, sock: socket.socket) -> None:
+    def _udp_loop(self) -> None:
+        sock = self._sockets[0][0]
         sock.settimeout(0.2)  # how often a stop request is noticed
-        handle, halt = self.responder.handle, self._halt
-        while not halt.is_set():
+        while not self._halt.is_set():
+            if not self._udp_once(sock):
+                return
+
+    def _udp_select_loop(self) -> None:
+        """Several sockets: answer datagrams in the order the kernel received them.
+
+        Each round drains every ready socket and sorts the batch by the
+        kernel's receive timestamp (``SO_TIMESTAMPNS``), so the query log
+        shows a resolver that queries two nameservers at once (musl) in the
+        order its packets arrived, whichever socket they came in on.
+        """
+        with selectors.DefaultSelector() as selector:
+            for udp, _ in self._sockets:
+                selector.register(udp, selectors.EVENT_READ)
+            while not self._halt.is_set():
+                batch: list[tuple[int, int, socket.socket, bytes, Any]] = []
+                for key, _ in selector.select(0.2):
+                    sock = key.fileobj
+                    assert isinstance(sock, socket.socket)
+                    if not _drain(sock, batch):
+                        return
+                for _, _, sock, data, addr in sorted(batch, key=lambda item: item[:2]):
+                    self._answer_udp(sock, data, addr)
+
+    def _udp_once(self, sock: socket.socket) -> bool:
+        """Receive and answer one datagram; False once the socket is gone."""
+        try:
+            data, addr = sock.recvfrom(65535)
+        except (TimeoutError, BlockingIOError):
+            return True
+        except OSError:
+            # e.g. ECONNREFUSED from an ICMP error: keep serving unless closed.
+            return not (self._halt.is_set() or sock.fileno() < 0)
+        self._answer_udp(sock, data, addr)
+        return True
+
+    def _answer_udp(self, sock: socket.socket, data: bytes, addr: Any) -> None:
+        handled = self.responder.handle(data, 512)
+        if handled.reply is not None:
             try:
-                data, addr = sock.recvfrom(65535)
-            except TimeoutError:
-                continue
+                sock.sendto(handled.reply, addr)
             except OSError:
-                if halt.is_set() or sock.fileno() < 0:
-                    return
-                continue  # e.g. ECONNREFUSED from an ICMP error: keep serving
-            handled = handle(data, 512)
-            if handled.reply is not None:
-                try:
-                    sock.sendto(handled.reply, addr)
-                except OSError:
-                    pass
-            if handled.name:
-                self.record(handled, addr, "udp", data)
+                pass
+        if handled.name:
+            self.record(handled, addr, "udp", data)
 
     async def _tcp_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername") or ("?", 0)

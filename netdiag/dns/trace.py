@@ -9,52 +9,42 @@ CLI, the TUI and capture use, with the cluster model as backend.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
 from netdiag.cluster.model import ClusterSnapshot, Pod
+from netdiag.dns.advice import Advice, advise
+from netdiag.dns.driver import (
+    Backend,
+    Cost,
+    Sender,
+    TraceQuery,
+    Zone,
+    model_backend,
+    per_query,
+    run,
+)
 from netdiag.dns.kubelet import namespace_pod, pod_resolv_conf
-from netdiag.dns.profiles import ProfileConfig
-from netdiag.dns.records import Rcode, Record, Target, ZoneAnswer
+from netdiag.dns.records import Target
 from netdiag.dns.resolvconf import ResolvConf
-from netdiag.dns.search import Batch, LookupResult, Replies, Resolution, start
+from netdiag.dns.search import LookupResult, start
 from netdiag.errors import InputError
 
-Backend = Callable[[str, str, str], ZoneAnswer | None]
-#: Sends one batch (queries a library puts on the wire together) and returns the replies.
-Sender = Callable[[Batch, ProfileConfig], Replies]
-
-
-class Zone(Protocol):
-    def query(self, name: str, rtype: str) -> ZoneAnswer: ...
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TraceQuery:
-    """One query as sent, with what came back."""
-
-    name: str
-    type: str
-    nameserver: str
-    attempt: int
-    #: Index of the round trip (queries sent together share it).
-    round: int
-    rcode: Rcode
-    answers: tuple[Record, ...] = ()
-    tcp: bool = False
-    #: What the cluster model says the reply names (service, pod, external).
-    target: Target | None = field(default=None, compare=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Cost:
-    queries: int
-    nxdomains: int
-    round_trips: int
-    timeouts: int = 0
-    #: Seconds spent waiting for replies that never came (timeouts).
-    waited_seconds: float = 0.0
+__all__ = [
+    "Advice",
+    "Backend",
+    "Cost",
+    "Sender",
+    "Shadowed",
+    "Trace",
+    "TraceQuery",
+    "Zone",
+    "explain",
+    "model_backend",
+    "per_query",
+    "run",
+    "trace_name",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,13 +54,6 @@ class Shadowed:
     namespace: str
     name: str
     fqdn: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Advice:
-    kind: str  # "trailing-dot" | "ndots" | "fqdn"
-    text: str
-    queries_saved: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,78 +86,6 @@ class Trace:
         return self.result.winner
 
 
-def per_query(backend: Backend) -> Sender:
-    """A :data:`Sender` asking ``backend`` one query at a time."""
-
-    def send(batch: Batch, config: ProfileConfig) -> Replies:
-        return tuple(backend(q.name, q.rtype, q.nameserver) for q in batch)
-
-    return send
-
-
-def run(resolution: Resolution, send: Sender) -> tuple[tuple[TraceQuery, ...], LookupResult, Cost]:
-    """Drive ``resolution`` to the end, ``send`` answering each batch."""
-    out: list[TraceQuery] = []
-    timeouts = 0
-    waited = 0.0
-    rnd = 0
-    while (batch := resolution.next_batch()) is not None:
-        replies = send(batch, resolution.config)
-        if any(r is None for r in replies):
-            waited += resolution.config.timeout
-        for q, r in zip(batch, replies, strict=True):
-            if r is None:
-                timeouts += 1
-            out.append(
-                TraceQuery(
-                    name=q.name,
-                    type=q.rtype,
-                    nameserver=q.nameserver,
-                    attempt=q.attempt,
-                    round=rnd,
-                    rcode=Rcode.TIMEOUT if r is None else r.rcode,
-                    answers=() if r is None else r.answers,
-                    tcp=q.tcp,
-                )
-            )
-        resolution.feed(replies)
-        rnd += 1
-    assert resolution.result is not None
-    cost = Cost(
-        queries=len(out),
-        nxdomains=sum(1 for q in out if q.rcode is Rcode.NXDOMAIN),
-        round_trips=rnd,
-        timeouts=timeouts,
-        waited_seconds=waited,
-    )
-    return tuple(out), resolution.result, cost
-
-
-_CACHES: dict[int, tuple[object, dict[tuple[str, str], ZoneAnswer]]] = {}
-
-
-def model_backend(zone: Zone) -> Backend:
-    """The cluster model as a backend; answers are memoised per zone (it is immutable)."""
-    entry = _CACHES.get(id(zone))
-    if entry is None or entry[0] is not zone:
-        if len(_CACHES) >= 8:
-            _CACHES.pop(next(iter(_CACHES)))
-        entry = (zone, {})
-        _CACHES[id(zone)] = entry
-    cache = entry[1]
-    query = zone.query
-
-    def backend(name: str, rtype: str, nameserver: str) -> ZoneAnswer | None:
-        key = (name.lower(), rtype)
-        answer = cache.get(key)
-        if answer is None:
-            answer = cache[key] = query(name, rtype)
-        # A modelled fault "TIMEOUT" means the server never replies.
-        return None if answer.rcode is Rcode.TIMEOUT else answer
-
-    return backend
-
-
 def _resolve_pod(snapshot: ClusterSnapshot, pod: Pod | str) -> Pod:
     if isinstance(pod, Pod):
         return pod
@@ -187,6 +98,20 @@ def _resolve_pod(snapshot: ClusterSnapshot, pod: Pod | str) -> Pod:
     return found
 
 
+_MEMO: dict[int, tuple[ClusterSnapshot, dict[object, Any]]] = {}
+
+
+def _memo(snapshot: ClusterSnapshot) -> dict[object, Any]:
+    """Per-snapshot memo (snapshots are immutable), for the last few snapshots."""
+    entry = _MEMO.get(id(snapshot))
+    if entry is None or entry[0] is not snapshot:
+        if len(_MEMO) >= 8:
+            _MEMO.pop(next(iter(_MEMO)))
+        entry = (snapshot, {})
+        _MEMO[id(snapshot)] = entry
+    return entry[1]
+
+
 def conf_for(
     snapshot: ClusterSnapshot,
     *,
@@ -197,6 +122,17 @@ def conf_for(
     """(resolv.conf, origin, kubelet warnings, namespace) for a question."""
     if resolv_conf is not None:
         return resolv_conf, "given resolv.conf", (), namespace or "default"
+    memo = _memo(snapshot)
+    key = ("conf", namespace, pod)
+    hit = memo.get(key)
+    if hit is None:
+        hit = memo[key] = _generate(snapshot, namespace, pod)
+    return hit
+
+
+def _generate(
+    snapshot: ClusterSnapshot, namespace: str | None, pod: Pod | str | None
+) -> tuple[ResolvConf, str, tuple[str, ...], str]:
     target = (
         _resolve_pod(snapshot, pod) if pod is not None else namespace_pod(namespace or "default")
     )
@@ -237,10 +173,14 @@ def shadowed_services(
     """Services named like the first label, in namespaces the answer is not from."""
     short = name.split(".")[0].lower()
     domain = snapshot.dns.cluster_domain.strip(".")
+    memo = _memo(snapshot)
+    by_name = memo.get("services")
+    if by_name is None:
+        by_name = memo["services"] = {}
+        for svc in snapshot.services:
+            by_name.setdefault(svc.name.lower(), []).append(svc)
     out = []
-    for svc in snapshot.services:
-        if svc.name.lower() != short:
-            continue
+    for svc in by_name.get(short, ()):
         if (
             target
             and target.kind == "service"
@@ -250,65 +190,6 @@ def shadowed_services(
         fqdn = f"{svc.name}.{svc.namespace}.svc.{domain}."
         out.append(Shadowed(namespace=svc.namespace, name=svc.name, fqdn=fqdn))
     return tuple(sorted(out, key=lambda s: (s.namespace, s.name)))
-
-
-def _count(resolver: str, name: str, conf: ResolvConf, backend: Sender, **kw: Any) -> int:
-    queries, result, _cost = run(start(resolver, name, conf, **kw), backend)
-    return len(queries) if result.resolved else -1
-
-
-def advise(
-    resolver: str,
-    name: str,
-    conf: ResolvConf,
-    backend: Sender,
-    trace_cost: Cost,
-    result: LookupResult,
-    **kw: Any,
-) -> tuple[Advice, ...]:
-    """Concrete changes and the queries each saves (measured by re-running the profile)."""
-    if not result.resolved or result.winner is None or name.endswith("."):
-        return ()
-    out: list[Advice] = []
-    absolute = name + "."
-    if result.winner.lower() == absolute.lower():
-        n = _count(resolver, absolute, conf, backend, **kw)
-        if 0 <= n < trace_cost.queries:
-            out.append(
-                Advice(
-                    kind="trailing-dot",
-                    queries_saved=trace_cost.queries - n,
-                    text=f"write the name with a trailing dot: {absolute}",
-                )
-            )
-        dots = name.count(".")
-        if 0 < dots < conf.ndots:
-            n = _count(
-                resolver,
-                name,
-                conf.with_options(ndots=dots, explicit=tuple(sorted({*conf.explicit, "ndots"}))),
-                backend,
-                **kw,
-            )
-            if 0 <= n < trace_cost.queries:
-                out.append(
-                    Advice(
-                        kind="ndots",
-                        queries_saved=trace_cost.queries - n,
-                        text=f"set the pod's dnsConfig.options ndots:{dots} (now {conf.ndots})",
-                    )
-                )
-    else:
-        n = _count(resolver, result.winner, conf, backend, **kw)
-        if 0 <= n < trace_cost.queries:
-            out.append(
-                Advice(
-                    kind="fqdn",
-                    queries_saved=trace_cost.queries - n,
-                    text=f"use the FQDN with a trailing dot: {result.winner}",
-                )
-            )
-    return tuple(out)
 
 
 def explain(
@@ -346,9 +227,30 @@ def explain(
         cost=cost,
         advice=advice,
         warnings=warnings,
-        notes=resolution.config.notes + result.notes + notes,
+        notes=tuple(f"resolv.conf {p}" for p in conf.problems)
+        + resolution.config.notes
+        + result.notes
+        + notes,
         nameservers=resolution.config.nameservers,
     )
+
+
+#: ``ClusterSnapshot.source`` of the bundled demo (netdiag.cluster.demo.load_demo).
+DEMO_SOURCE = "demo cluster (bundled)"
+
+
+def default_zone(snapshot: ClusterSnapshot) -> Zone:
+    """The snapshot's cluster zone; the bundled demo brings its upstream zone
+    (``baidu.com`` and friends), as ``netdiag resolve`` does without flags."""
+    from netdiag.dns.zone import ClusterZone
+
+    if snapshot.source != DEMO_SOURCE:
+        return ClusterZone(snapshot)
+    from netdiag.cluster.demo import UPSTREAM_ZONE, demo_upstream_zone
+    from netdiag.dns.upstream import parse_zone_text
+
+    upstream = parse_zone_text(demo_upstream_zone(), filename=f"demo/{UPSTREAM_ZONE}")
+    return ClusterZone(snapshot, upstream)
 
 
 def trace_name(
@@ -364,6 +266,7 @@ def trace_name(
     zone: Zone | None = None,
     send: Sender | None = None,
     nameservers: tuple[str, ...] | None = None,
+    cache: bool = True,
 ) -> Trace:
     """The stable API: explain ``name`` looked up from ``pod`` / ``namespace``.
 
@@ -371,16 +274,85 @@ def trace_name(
     :func:`netdiag.dns.live.send_batch`) replaces the model with real queries
     (then no advice is computed: it would send more queries).
     """
+    if send is None:
+        # The model path is pure and every input immutable: memoise whole traces
+        # (the TUI re-asks as you type, capture re-explains the same names).
+        memo = _memo(snapshot)
+        if zone is None:
+            zone = memo.get("zone")
+            if zone is None:
+                zone = memo["zone"] = default_zone(snapshot)
+        key = (
+            "trace",
+            name,
+            namespace,
+            pod,
+            resolver,
+            family,
+            rtype,
+            resolv_conf,
+            resolv_conf.text if resolv_conf else None,
+            id(zone),
+            nameservers,
+        )
+        hit = memo.get(key) if cache else None
+        if hit is not None and hit[0] is zone:
+            return hit[1]  # type: ignore[no-any-return]
+        trace = _trace(
+            snapshot,
+            name,
+            namespace,
+            pod,
+            resolver,
+            family,
+            rtype,
+            resolv_conf,
+            zone,
+            None,
+            nameservers,
+        )
+        if len(memo) > _TRACE_MEMO_LIMIT:
+            memo.clear()
+        memo[key] = (zone, trace)
+        return trace
+    return _trace(
+        snapshot,
+        name,
+        namespace,
+        pod,
+        resolver,
+        family,
+        rtype,
+        resolv_conf,
+        None,
+        send,
+        nameservers,
+    )
+
+
+_TRACE_MEMO_LIMIT = 20_000
+
+
+def _trace(
+    snapshot: ClusterSnapshot,
+    name: str,
+    namespace: str | None,
+    pod: Pod | str | None,
+    resolver: str,
+    family: str,
+    rtype: str | None,
+    resolv_conf: ResolvConf | None,
+    zone: Zone | None,
+    send: Sender | None,
+    nameservers: tuple[str, ...] | None,
+) -> Trace:
     conf, origin, warnings, _ns = conf_for(
         snapshot, namespace=namespace, pod=pod, resolv_conf=resolv_conf
     )
     live = send is not None
     notes: tuple[str, ...] = ()
     if send is None:
-        if zone is None:
-            from netdiag.dns.zone import ClusterZone
-
-            zone = ClusterZone(snapshot)
+        assert zone is not None
         send = per_query(model_backend(zone))
         assumption = getattr(zone, "assumption", "")
         if assumption:

@@ -150,7 +150,7 @@ class Responder:
     def _answer(self, q: _Question, limit: int | None) -> Handled:
         opcode = (q.flags >> 11) & 0xF
         if opcode != 0:
-            return Handled(_header_only(q.qid, q.flags, 4), q.name, str(q.qtype), "NOTIMP")
+            return Handled(_header_only(q.qid, q.flags, 4), q.name, _type_text(q.qtype), "NOTIMP")
         size = TCP_LIMIT if limit is None else limit
         if q.edns is not None and limit is not None:
             size = min(max(512, q.edns[0]), TCP_LIMIT)
@@ -167,9 +167,7 @@ class Responder:
         return Handled(reply, q.name, type_text, rcode)
 
     def _render(self, q: _Question, size: int) -> tuple[bytes | None, str, str]:
-        import dns.rdatatype
-
-        type_text = dns.rdatatype.to_text(dns.rdatatype.RdataType.make(q.qtype))
+        type_text = _type_text(q.qtype)
         if q.edns is not None and q.edns[1] > 0:
             return _badvers(q), type_text, "BADVERS"
         if q.qclass != 1:
@@ -204,6 +202,12 @@ class Responder:
             msg.answer, msg.authority, msg.additional = [], [], []
             msg.flags |= _TC
             return msg.to_wire(max_size=size)
+
+
+def _type_text(qtype: int) -> str:
+    import dns.rdatatype
+
+    return dns.rdatatype.to_text(dns.rdatatype.RdataType.make(qtype))
 
 
 def _question_rrset(q: _Question) -> Any:

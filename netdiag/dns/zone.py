@@ -19,13 +19,21 @@ Documented choices where CoreDNS versions differ or the model has no data:
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from netdiag.cluster.model import ClusterSnapshot
 from netdiag.dns.kubeindex import NO_PORT, KubeIndex, SvcEntry, canonical_ip
 from netdiag.dns.records import Rcode, Record, Target, ZoneAnswer
 from netdiag.dns.upstream import UpstreamZone
+from netdiag.dns.zonerecords import (
+    Item,
+    absolute,
+    is_name,
+    port_matches,
+    reverse_to_ip,
+    srv_records,
+    strip_underscore,
+)
 
 #: The schema version ``dns-version.<zone>`` TXT answers (spec §2.1).
 DNS_SCHEMA_VERSION = "1.1.0"
@@ -36,15 +44,6 @@ _MEMO_LIMIT = 200_000
 
 #: A real upstream: ``(name, rtype) -> ZoneAnswer`` (see netdiag.dns.forward).
 Forwarder = Callable[[str, str], ZoneAnswer]
-
-# An item is CoreDNS's ``msg.Service``: (key domain, host ip-or-name, port, target).
-_Item = tuple[str, str, int, Target]
-
-
-def absolute(name: str) -> str:
-    """Lower-case, absolute (trailing dot) form of a DNS name."""
-    name = name.lower()
-    return name if name.endswith(".") else name + "."
 
 
 def _under(name: str, zone: str) -> bool:
@@ -61,7 +60,11 @@ class ClusterZone:
         *,
         forwarder: Forwarder | None = None,
         forwarder_label: str = "",
+        faults: Mapping[str, Rcode] | None = None,
     ) -> None:
+        """``faults`` (name → SERVFAIL/REFUSED/NXDOMAIN/TIMEOUT) override any name,
+        in the cluster zone or outside it: for tests of what resolvers do when a
+        search candidate fails (``TIMEOUT`` = the server sends nothing)."""
         k8s = snapshot.dns.kubernetes
         zones = [absolute(z) for z in k8s.zones] or [absolute(snapshot.dns.cluster_domain)]
         # plugin.Zones.Matches picks the longest zone containing the name.
@@ -83,6 +86,7 @@ class ClusterZone:
         self.dns_ips = tuple(ip for ip in map(canonical_ip, snapshot.dns.dns_ips) if ip)
         self.assumption = self._assumption(forwarder_label)
         self._memo: dict[tuple[str, str], ZoneAnswer] = {}
+        self.faults = {absolute(n): rcode for n, rcode in (faults or {}).items()}
 
     def _assumption(self, forwarder_label: str) -> str:
         forward = [z for z in self.zones if not z.endswith(_REVERSE_ZONES)] or [self.primary_zone]
@@ -121,6 +125,9 @@ class ClusterZone:
         return answer
 
     def _resolve(self, qname: str, rtype: str, chain: tuple[Record, ...]) -> ZoneAnswer:
+        fault = self.faults.get(qname)
+        if fault is not None:
+            return ZoneAnswer(rcode=fault, authoritative=fault is not Rcode.TIMEOUT)
         zone = self.zone_of(qname)
         if zone is not None:
             answer = self._kubernetes(qname, rtype, zone, chain)
@@ -174,13 +181,13 @@ class ClusterZone:
             answers = self._addresses(qname, rtype, items, chain)
             return self._positive(answers, zone, target)
         if rtype == "SRV":
-            answers, extra = self._srv(qname, [i for i in items if not _is_name(i[1])])
+            answers, extra = srv_records(qname, [i for i in items if not is_name(i[1])], self.ttl)
             return self._positive(answers, zone, target, extra)
         if rtype == "CNAME":
             cnames = tuple(
                 Record(name=qname, type="CNAME", ttl=self.ttl, data=absolute(host))
                 for _, host, _, _ in items
-                if _is_name(host)
+                if is_name(host)
             )
             return self._positive(cnames[:1], zone, target)
         return self._positive((), zone, target)
@@ -222,13 +229,14 @@ class ClusterZone:
             return Target(kind="service", namespace=segs[-2], name=segs[-3])
         return None
 
-    def _records(self, qname: str, zone: str) -> list[_Item] | None:
+    def _records(self, qname: str, zone: str) -> list[Item] | None:
         """kubernetes.go ``Records`` + parse.go ``parseRequest``: items, or None (name error)."""
         base = qname[: -len(zone) - 1] if qname != zone else ""
         if base in ("", "svc", "pod"):
             return []  # apex and the svc/pod subtrees exist without records: NODATA
         if base == "ns.dns" and self.dns_ips:
-            return [(base, ip, NO_PORT, Target(kind="service")) for ip in self.dns_ips]
+            kube_dns = Target(kind="service", namespace="kube-system", name="kube-dns")
+            return [(base, ip, NO_PORT, kube_dns) for ip in self.dns_ips]
         segs = base.split(".")
         if segs[-1] not in ("svc", "pod") or len(segs) > 5:
             return None  # errInvalidRequest: not svc/pod, or too many labels
@@ -246,13 +254,13 @@ class ClusterZone:
         endpoint = segs[0] if len(segs) == 4 else ""
         port = protocol = ""
         if len(segs) == 5:  # _port._protocol.service.namespace.svc
-            port, protocol = _strip_underscore(segs[0]), _strip_underscore(segs[1])
+            port, protocol = strip_underscore(segs[0]), strip_underscore(segs[1])
         entry = self.index.services.get((namespace, segs[-3]))
         if entry is None:
             return None
         return self._find_services(entry, endpoint, port, protocol, zone)
 
-    def _find_pod(self, podname: str, namespace: str, zone: str) -> list[_Item] | None:
+    def _find_pod(self, podname: str, namespace: str, zone: str) -> list[Item] | None:
         """kubernetes.go ``findPods`` for ``pods insecure|verified|disabled``."""
         if self.pods_mode not in ("insecure", "verified"):
             return None
@@ -271,7 +279,7 @@ class ClusterZone:
 
     def _find_services(
         self, svc: SvcEntry, endpoint: str, port: str, protocol: str, zone: str
-    ) -> list[_Item] | None:
+    ) -> list[Item] | None:
         """kubernetes.go ``findServices`` for one Service."""
         target = Target(kind="service", namespace=svc.namespace, name=svc.name)
         if self.ignore_empty_service and svc.kind == "ClusterIP" and not svc.endpoints:
@@ -281,7 +289,7 @@ class ClusterZone:
             if endpoint or not svc.external_name or canonical_ip(svc.external_name):
                 return None
             return [(f"{svc.name}.{svc.namespace}.svc.{zone}", svc.external_name, 0, target)]
-        items: list[_Item] = []
+        items: list[Item] = []
         if svc.kind == "headless" or endpoint:
             for ep in svc.endpoints:
                 if endpoint and endpoint != ep.hostname:
@@ -291,11 +299,11 @@ class ClusterZone:
                 if endpoint and ep.pod:
                     ep_target = Target(kind="pod", namespace=svc.namespace, name=ep.pod)
                 for p in ep.ports:
-                    if _port_matches(port, protocol, p.name, p.protocol):
+                    if port_matches(port, protocol, p.name, p.protocol):
                         items.append((key, ep.ip, p.port, ep_target))
             return items or None
         for p in svc.ports:
-            if _port_matches(port, protocol, p.name, p.protocol):
+            if port_matches(port, protocol, p.name, p.protocol):
                 key = f"{svc.name}.{svc.namespace}.svc.{zone}"
                 items.extend((key, ip, p.port, target) for ip in svc.cluster_ips)
         return items or None
@@ -303,12 +311,12 @@ class ClusterZone:
     # -- record builders (plugin/backend_lookup.go) --------------------------
 
     def _addresses(
-        self, qname: str, rtype: str, items: list[_Item], chain: tuple[Record, ...]
+        self, qname: str, rtype: str, items: list[Item], chain: tuple[Record, ...]
     ) -> tuple[Record, ...]:
         out: list[Record] = []
         seen: set[str] = set()
         for _, host, _, _ in items:
-            if _is_name(host):
+            if is_name(host):
                 out.extend(self._chase(qname, rtype, host, chain))
                 continue
             if ("." in host) != (rtype == "A") or host in seen:
@@ -339,29 +347,6 @@ class ClusterZone:
             nxt = self._addresses(target, rtype, items, (*chain, cname))
             return (cname, *nxt) if nxt else ()
         return (cname, *self.outside(target, rtype).answers)
-
-    def _srv(self, qname: str, items: list[_Item]) -> tuple[tuple[Record, ...], tuple[Record, ...]]:
-        """plugin.SRV: priority 0, weight ``floor(100 / n)`` over all n items (min 1)."""
-        if not items:
-            return (), ()
-        weight = max(1, 100 // len(items))
-        records: list[Record] = []
-        extra: list[Record] = []
-        seen_srv: set[tuple[str, int]] = set()
-        seen_addr: set[tuple[str, str]] = set()
-        for key, ip, port, _ in items:
-            if port == NO_PORT:
-                continue
-            target = absolute(key)
-            if (target, port) not in seen_srv:
-                seen_srv.add((target, port))
-                data = f"0 {weight} {port} {target}"
-                records.append(Record(name=qname, type="SRV", ttl=self.ttl, data=data))
-            if (target, ip) not in seen_addr:
-                seen_addr.add((target, ip))
-                rtype = "AAAA" if ":" in ip else "A"
-                extra.append(Record(name=target, type=rtype, ttl=self.ttl, data=ip))
-        return tuple(records), tuple(extra)
 
     # -- reverse zones (reverse.go) ------------------------------------------
 
@@ -394,31 +379,3 @@ class ClusterZone:
                 target = Target(kind="pod", namespace=ns, name=pod)
                 break
         return names, target
-
-
-def _is_name(host: str) -> bool:
-    return canonical_ip(host) is None
-
-
-def _strip_underscore(label: str) -> str:
-    return label[1:] if label.startswith("_") else label
-
-
-def _port_matches(port: str, protocol: str, name: str, proto: str) -> bool:
-    """matchPortAndProtocol: an empty port or protocol in the query is a wildcard."""
-    return (not port or port == name) and (not protocol or protocol == proto)
-
-
-def reverse_to_ip(qname: str) -> str | None:
-    """``4.3.2.1.in-addr.arpa.`` → ``1.2.3.4``; nibble ``ip6.arpa`` names → IPv6; else None."""
-    labels = qname.rstrip(".").split(".")
-    if qname.endswith(".in-addr.arpa.") and len(labels) == 6:
-        return canonical_ip(".".join(reversed(labels[:4])))
-    if qname.endswith(".ip6.arpa.") and len(labels) == 34:
-        nibbles = "".join(reversed(labels[:32]))
-        if all(len(n) == 1 for n in labels[:32]):
-            try:
-                return str(ipaddress.IPv6Address(int(nibbles, 16)))
-            except ValueError:
-                return None
-    return None

@@ -70,11 +70,12 @@ class CellTable:
         return i
 
     def aggregate(self, pairs: Iterable[tuple[int, int]], query: PortSet) -> int:
-        """Union of allowed ports; ALLOWED if any pair allows, else UNKNOWN if any is, else DENIED.
+        """ALLOWED (union of allowed ports) if any pair allows, else UNKNOWN if any pair is
+        implementation-defined (union of its ports), else DENIED.
 
         No pairs (a single pod with itself) is allowed: a pod can reach itself.
         """
-        ports = EMPTY
+        allowed = unknown = EMPTY
         verdicts = set()
         n = 0
         for s, d in pairs:
@@ -82,13 +83,16 @@ class CellTable:
             c = self.cell(s, d)
             verdicts.add(c.verdict)
             if c.verdict is Verdict.ALLOWED:
-                ports = ports | c.ports
+                allowed = allowed | c.ports
+            elif c.verdict is Verdict.UNKNOWN:
+                unknown = unknown | c.ports
         if n == 0:
             return self.code(Cell(verdict=Verdict.ALLOWED, ports=query))
-        if ports:
-            return self.code(Cell(verdict=Verdict.ALLOWED, ports=ports))
-        verdict = Verdict.UNKNOWN if Verdict.UNKNOWN in verdicts else Verdict.DENIED
-        return self.code(Cell(verdict=verdict, ports=EMPTY))
+        if allowed:
+            return self.code(Cell(verdict=Verdict.ALLOWED, ports=allowed))
+        if Verdict.UNKNOWN in verdicts:
+            return self.code(Cell(verdict=Verdict.UNKNOWN, ports=unknown))
+        return self.code(Cell(verdict=Verdict.DENIED, ports=EMPTY))
 
 
 def _rule_bits(rule: CompiledRule, cls: Classes, all_bits: int) -> int:

@@ -70,7 +70,7 @@ def resolve_endpoint(snapshot: ClusterSnapshot, text: str) -> Endpoint | Service
     """``ns/pod``, ``ns/service``, an IP or a CIDR; raises :class:`InputError` naming it."""
     if "/" in text:
         ns, _, name = text.partition("/")
-        if ns and name and not _looks_numeric(ns):
+        if ns and name and not _looks_numeric(ns) and ":" not in ns:
             pod = snapshot.pod(ns, name)
             if pod is not None:
                 return pod_endpoint(pod)
@@ -93,7 +93,8 @@ def resolve_endpoint(snapshot: ClusterSnapshot, text: str) -> Endpoint | Service
 
 
 def _looks_numeric(text: str) -> bool:
-    return all(c.isdigit() or c in ".:" for c in text)
+    """An IPv4 prefix; IPv6 is recognised by its colons (namespace names have none)."""
+    return all(c.isdigit() or c == "." for c in text)
 
 
 def _address_endpoint(snapshot: ClusterSnapshot, text: str, net: Network) -> Endpoint | Service:

@@ -24,6 +24,7 @@ from netdiag.policy.compile import (
 )
 from netdiag.policy.endpoints import (
     Endpoint,
+    backend_pods,
     cluster_ips,
     namespace_labels,
     pod_endpoint,
@@ -297,19 +298,24 @@ class Evaluator:
         self, src: Endpoint | Service, dst: Endpoint | Service, query: PortSet | None = None
     ) -> ConnectionVerdict:
         """Evaluate a connection; Services are judged per backend after DNAT (trap 7)."""
-        notes = list(self._cni_notes())
+        notes = list(self.snapshot_notes())
         if isinstance(src, Service):
-            src_eps = [pod_endpoint(p) for p in _backends_any(self.snapshot, src)]
+            src_eps = [pod_endpoint(p) for p in backend_pods(self.snapshot, src)]
             notes.append(f"source service {src.key}: judged from each backend pod")
         else:
             src_eps = [src]
         if isinstance(dst, Service):
-            return self._to_service(src_eps, dst, query, notes)
+            return self._to_service(_text(src), src_eps, dst, query, notes)
         paths = tuple(self.pods(s, dst, query if query is not None else ALL) for s in src_eps)
         return summarise(_text(src), dst.text, query, paths, notes)
 
     def _to_service(
-        self, srcs: list[Endpoint], svc: Service, query: PortSet | None, notes: list[str]
+        self,
+        src_text: str,
+        srcs: list[Endpoint],
+        svc: Service,
+        query: PortSet | None,
+        notes: list[str],
     ) -> ConnectionVerdict:
         backends = service_backends(self.snapshot, svc, None)
         paths = []
@@ -335,9 +341,7 @@ class Evaluator:
             notes.append(f"service {svc.key} has no ready backends: connections fail")
         elif not paths:
             notes.append(f"service {svc.key} has no port matching {query}")
-        return summarise(
-            _text(srcs[0]) if len(srcs) == 1 else svc.key, svc.key, query, tuple(paths), notes
-        )
+        return summarise(src_text, svc.key, query, tuple(paths), notes)
 
     def _clusterip_ipblock(self, path: PathVerdict, src: Endpoint, svc: Service) -> PathVerdict:
         """Trap 8: an egress ipBlock naming the ClusterIP may or may not see it (pre/post DNAT)."""
@@ -360,22 +364,25 @@ class Evaluator:
                             return replace(path, verdict=verdict, ports=ports, egress=egress)
         return path
 
-    def _cni_notes(self) -> tuple[str, ...]:
+    def snapshot_notes(self) -> tuple[str, ...]:
+        """What about the snapshot itself qualifies every verdict (CNI, unreadable data)."""
+        notes: list[str] = []
         cni = self.snapshot.cni
         if cni.enforces_network_policy is False:
             # Trap 9: e.g. Flannel alone implements no NetworkPolicy at all.
             names = ", ".join(cni.plugins) or "the CNI"
-            return (
+            notes.append(
                 f"{names} does not enforce NetworkPolicy: in this cluster every connection "
-                "is open; the verdict is what the policies say",
+                "is open; the verdict is what the policies say"
             )
-        return ()
-
-
-def _backends_any(snapshot: ClusterSnapshot, svc: Service) -> list[Pod]:
-    from netdiag.policy.endpoints import backend_pods
-
-    return list(backend_pods(snapshot, svc))
+        if self.snapshot.incomplete:
+            # RBAC refused some reads (live clusters): missing policies could deny
+            # what looks allowed here, missing pods could be isolated differently.
+            notes.append(
+                "the snapshot is incomplete (" + "; ".join(self.snapshot.incomplete) + "): "
+                "verdicts may change once that data is readable"
+            )
+        return tuple(notes)
 
 
 def _text(ep: Endpoint | Service) -> str:

@@ -19,7 +19,7 @@ from netdiag.policy.classes import Member, build_classes
 from netdiag.policy.compile import parse_network
 from netdiag.policy.endpoints import Endpoint, cluster_ip_of, pod_endpoint
 from netdiag.policy.evaluate import Evaluator
-from netdiag.policy.ports import ALL, EMPTY, PortSet
+from netdiag.policy.ports import ALL, PortSet
 from netdiag.policy.verdict import ConnectionVerdict, Verdict
 
 GRANULARITIES = ("pod", "workload", "namespace")
@@ -74,7 +74,7 @@ class Matrix:
 
     @property
     def notes(self) -> tuple[str, ...]:
-        return self.evaluator._cni_notes()
+        return self.evaluator.snapshot_notes()
 
     def _member_cell(self, a: int, b: int) -> Cell:
         if a == b:
@@ -98,28 +98,48 @@ class Matrix:
             for m in node.members:
                 counts[self._coarse[m]] = counts.get(self._coarse[m], 0) + 1
             groups.append(counts)
+        keys = [frozenset(g) for g in groups]
+        # A group of one class: its cell with another group is that class pair's cell.
+        single = [next(iter(g)) if len(g) == 1 else -1 for g in groups]
+        codes = self._table.codes
         memo: dict[tuple[frozenset[int], frozenset[int], bool], int] = {}
         out = []
         for gi, a in enumerate(groups):
             row = array("I")
+            si = single[gi]
             for gj, b in enumerate(groups):
-                key = (frozenset(a), frozenset(b), gi == gj)
+                sj = single[gj]
+                if gi != gj and si >= 0 and sj >= 0:
+                    row.append(codes[si][sj])
+                    continue
+                key = (keys[gi], keys[gj], gi == gj)
                 code = memo.get(key)
                 if code is None:
-                    code = memo[key] = self._table.aggregate(
-                        _pairs(a, b, gi == gj), self.query or ALL
-                    )
+                    pairs = _pairs(a, b, gi == gj)
+                    code = memo[key] = self._table.aggregate(pairs, self.query or ALL)
                 row.append(code)
             out.append(row)
         return out
 
     def explain(self, i: int, j: int) -> ConnectionVerdict:
-        """Why cell (i, j) is what it is: the first member pair, evaluated in full."""
-        src = self.rows[i]
-        dst = self.cols[j]
-        a = src.members[0]
-        b = next((m for m in dst.members if m != a), dst.members[0])
+        """Why cell (i, j) is what it is: a member pair with the cell's verdict, in full."""
+        a, b = self._witness(i, j)
         return self.evaluator.connection(self._endpoint(a), self._endpoint(b), self.query)
+
+    def _witness(self, i: int, j: int) -> tuple[int, int]:
+        src, dst = self.rows[i].members, self.cols[j].members
+        pairs = ((a, b) for a in src for b in dst if a != b)
+        first = next(pairs, (src[0], dst[0]))
+        if self._group is None:
+            return first
+        want = self.cell(i, j).verdict
+        if self._member_cell(*first).verdict is want:
+            return first
+        # Group cells: find the pair that makes the cell what it is (bounded search).
+        for _, (a, b) in zip(range(10_000), pairs, strict=False):
+            if self._member_cell(a, b).verdict is want:
+                return a, b
+        return first
 
     def _endpoint(self, m: int) -> Endpoint:
         mem = self.members[m]
@@ -129,13 +149,22 @@ class Matrix:
 
     def iter_edges(self) -> Iterator[tuple[int, int, Cell]]:
         """Allowed (and implementation-defined) pairs, self and CIDR↔CIDR omitted, in order."""
-        for i in range(len(self.rows)):
-            for j in range(len(self.cols)):
-                if i == j or self.is_external_pair(i, j):
-                    continue
-                c = self.cell(i, j)
-                if c.verdict is not Verdict.DENIED and c.ports:
-                    yield i, j, c
+        n = len(self.rows)
+        cells = self._table.cells
+        ext = [r.kind == "cidr" for r in self.rows]
+        if self._group is not None:
+            rows = self._group
+            cls = list(range(n))
+        else:
+            rows = self._table.codes
+            cls = [self._coarse[r.members[0]] for r in self.rows]
+        edge = [c.verdict is not Verdict.DENIED and bool(c.ports) for c in cells]
+        for i in range(n):
+            codes = rows[cls[i]]
+            for j in range(n):
+                code = codes[cls[j]]
+                if edge[code] and i != j and not (ext[i] and ext[j]):
+                    yield i, j, cells[code]
 
 
 def _pairs(a: dict[int, int], b: dict[int, int], same: bool) -> list[tuple[int, int]]:
@@ -228,19 +257,18 @@ def _common_labels(all_labels: list[Labels]) -> Labels:
     return Labels(common)
 
 
-def reachability_document(matrix: Matrix) -> dict[str, object]:
-    """JSON ``netdiag/reachability/v1`` (DESIGN.md §3): nodes and edges, sorted, stable."""
-    nodes = [
-        {
-            "id": n.id,
-            "kind": n.kind,
-            "namespace": n.namespace,
-            "name": n.name,
-            "labels": dict(n.labels),
-        }
-        for n in matrix.rows
-    ]
-    edges = []
+def _node_json(n: Node) -> dict[str, object]:
+    return {
+        "id": n.id,
+        "kind": n.kind,
+        "namespace": n.namespace,
+        "name": n.name,
+        "labels": dict(n.labels),
+    }
+
+
+def iter_edge_documents(matrix: Matrix) -> Iterator[dict[str, object]]:
+    """The ``edges`` of ``netdiag/reachability/v1``, one at a time, in order."""
     for i, j, cell in matrix.iter_edges():
         edge: dict[str, object] = {
             "from": matrix.rows[i].id,
@@ -250,8 +278,48 @@ def reachability_document(matrix: Matrix) -> dict[str, object]:
         if cell.verdict is Verdict.UNKNOWN:
             # Trap 8: implementation-defined (hostNetwork, ClusterIP in an ipBlock).
             edge["implementation_defined"] = True
-        edges.append(edge)
-    return {"schema": SCHEMA, "granularity": matrix.granularity, "nodes": nodes, "edges": edges}
+        yield edge
 
 
-__all__ = ["Matrix", "Node", "Cell", "reachability_document", "EMPTY"]
+def reachability_document(matrix: Matrix) -> dict[str, object]:
+    """JSON ``netdiag/reachability/v1`` (DESIGN.md §3): nodes and edges, sorted, stable."""
+    return {
+        "schema": SCHEMA,
+        "granularity": matrix.granularity,
+        "nodes": [_node_json(n) for n in matrix.rows],
+        "edges": list(iter_edge_documents(matrix)),
+    }
+
+
+def iter_reachability_json(matrix: Matrix) -> Iterator[str]:
+    """The same document as JSON text, streamed line by line (no full edge list in memory)."""
+    import json
+
+    yield "{"
+    yield f'  "schema": {json.dumps(SCHEMA)},'
+    yield f'  "granularity": {json.dumps(matrix.granularity)},'
+    yield '  "nodes": ['
+    last = len(matrix.rows) - 1
+    for k, n in enumerate(matrix.rows):
+        yield "    " + json.dumps(_node_json(n)) + ("," if k < last else "")
+    yield "  ],"
+    yield '  "edges": ['
+    # Cells are interned, so each distinct cell is serialised once; ids once per node.
+    ids = [json.dumps(n.id) for n in matrix.rows]
+    tails: dict[Cell, str] = {}
+    prev: str | None = None
+    for i, j, cell in matrix.iter_edges():
+        tail = tails.get(cell)
+        if tail is None:
+            extra = ', "implementation_defined": true' if cell.verdict is Verdict.UNKNOWN else ""
+            tail = tails[cell] = f', "ports": {json.dumps(cell.ports.to_json())}{extra}}}'
+        if prev is not None:
+            yield prev + ","
+        prev = f'    {{"from": {ids[i]}, "to": {ids[j]}{tail}'
+    if prev is not None:
+        yield prev
+    yield "  ]"
+    yield "}"
+
+
+__all__ = ["Cell", "Matrix", "Node", "iter_reachability_json", "reachability_document"]

@@ -63,6 +63,8 @@ def test_sarif_validates_against_the_2_1_0_schema_and_points_at_manifests() -> N
     assert loop and "CNAME loop" in loop[0]["message"]["text"]
     uri = loop[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri == "fixtures/audit/ND-DNS-004/trigger-loop.yaml"
+    # The Service `a` starts on line 2 of the file (after the comment line).
+    assert loop[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
     rules = log["runs"][0]["tool"]["driver"]["rules"]
     assert all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in results)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -67,18 +68,22 @@ def test_serve_answers_dig_and_stops_cleanly(tmp_path: Path, sig: signal.Signals
                 "-p",
                 str(port),
                 "+short",
+                "+time=5",
+                "+tries=3",
                 "tke-six-six-six.default.svc.cluster.local",
             ],
             capture_output=True,
             text=True,
-            timeout=20,
+            timeout=60,
         ).stdout
         assert out.split() == ["10.96.66.6"]
     finally:
         proc.send_signal(sig)
-        _, err = proc.communicate(timeout=20)
+        _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
-    assert "stopped after 1 queries" in err and "Traceback" not in err
+    # dig may retry over a loaded machine, so at least one query, not exactly one.
+    assert re.search(r"stopped after [1-9]\d* queries", err), err
+    assert "Traceback" not in err
     entry = json.loads(log.read_text().splitlines()[0])
     assert entry["name"] == "tke-six-six-six.default.svc.cluster.local."
 

@@ -101,7 +101,9 @@ def test_malformed_yaml(tmp_path: Path) -> None:
 
 def test_document_without_kind(tmp_path: Path) -> None:
     path = write(tmp_path, "nokind.yaml", GOOD_POD + "---\napiVersion: v1\nmetadata: {name: x}\n")
-    assert_one_error(run_cli(["snapshot", "--cluster", path]), f"{path} (document 2)", "no 'kind'")
+    assert_one_error(
+        run_cli(["snapshot", "--cluster", path]), f"{path}:7 (document 2)", "no 'kind'"
+    )
 
 
 BAD_OPERATOR = """\
@@ -149,12 +151,12 @@ spec:
 def test_invalid_object_then_keep_going(tmp_path: Path, text: str, obj: str, field: str) -> None:
     path = write(tmp_path, "objs.yaml", GOOD_POD + "---\n" + text)
     assert_one_error(
-        run_cli(["snapshot", "--cluster", path]), f"{path} (document 2)", f"{obj}: {field}: "
+        run_cli(["snapshot", "--cluster", path]), f"{path}:7 (document 2)", f"{obj}: {field}: "
     )
     kept = run_cli(["snapshot", "--cluster", path, "--keep-going"])
     assert kept.exit_code == 0
     assert "\nPod                1" in kept.stdout  # the valid object is still reported
-    assert f"{path} (document 2): {obj}: {field}: " in kept.stdout  # under warnings
+    assert f"{path}:7 (document 2): {obj}: {field}: " in kept.stdout  # under warnings
 
 
 def test_unreadable_path(tmp_path: Path) -> None:

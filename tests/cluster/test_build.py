@@ -423,3 +423,10 @@ def test_nodelocal_localip_forms() -> None:
     assert nodelocal({}) == "169.254.20.10"  # the nodelocaldns.yaml default
     with pytest.raises(ManifestError, match=r"containers\[0\].args: must be a list"):
         nodelocal({"args": "-localip 1.2.3.4"})
+
+
+def test_expansion_limited_to_namespaces() -> None:
+    objs = [(deployment("web", ns="shop"), "a"), (deployment("coredns", ns="kube-system"), "b")]
+    snap = snapshot_from_objects(objs, source="t", expand_namespaces={"shop"})
+    assert {p.namespace for p in snap.pods} == {"shop"}
+    assert len(snap.workloads) == 2

@@ -57,7 +57,7 @@ def test_directory_walk_is_recursive_and_sorted(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not a manifest")
     snap = load_manifests([str(tmp_path)])
     assert [p.name for p in snap.pods] == ["p1", "p2"]
-    assert snap.pods[1].origin == f"{tmp_path}/b/x.yml (document 1)"
+    assert snap.pods[1].origin == f"{tmp_path}/b/x.yml:1 (document 1)"
 
 
 def test_multi_document_and_empty_documents(tmp_path: Path) -> None:
@@ -86,7 +86,7 @@ def test_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(POD % ("s", "10.0.0.5")))
     snap = load_manifests(["-"])
     assert snap.pods[0].name == "s"
-    assert snap.pods[0].origin == "<stdin> (document 1)"
+    assert snap.pods[0].origin == "<stdin>:1 (document 1)"
 
 
 def err(paths: list[str], keep_going: bool = False) -> str:
@@ -114,7 +114,7 @@ def test_malformed_json_names_line(tmp_path: Path) -> None:
 def test_document_without_kind(tmp_path: Path) -> None:
     f = tmp_path / "nokind.yaml"
     f.write_text(POD % ("p", "10.0.0.1") + "---\napiVersion: v1\nmetadata: {name: x}\n")
-    assert err([str(f)]) == f"{f} (document 2): object has no 'kind'"
+    assert err([str(f)]) == f"{f}:7 (document 2): object has no 'kind'"
 
 
 def test_scalar_document(tmp_path: Path) -> None:
@@ -144,3 +144,27 @@ def test_not_utf8(tmp_path: Path) -> None:
     f = tmp_path / "latin1.yaml"
     f.write_bytes(b"kind: Pod\nmetadata: {name: caf\xe9}\n")
     assert "not UTF-8" in err([str(f)])
+
+
+def test_list_items_carry_their_line(tmp_path: Path) -> None:
+    f = tmp_path / "dump.yaml"
+    f.write_text(
+        "apiVersion: v1\nkind: PodList\nitems:\n"
+        "- metadata: {name: a, namespace: n}\n  status: {podIP: 10.0.0.1}\n"
+        "- metadata: {name: b, namespace: n}\n"
+        "  spec: {containers: [{name: c, ports: [{containerPort: x}]}]}\n"
+    )
+    assert err([str(f)]) == (
+        f"{f}:6 (document 1, items[1]): Pod n/b: "
+        "spec.containers[0].ports[0].containerPort: must be an integer, not 'x'"
+    )
+    snap = load_manifests([str(f)], keep_going=True)
+    assert [p.origin for p in snap.pods] == [f"{f}:4 (document 1, items[0])"]
+
+
+def test_json_origins_have_no_line(tmp_path: Path) -> None:
+    f = tmp_path / "l.json"
+    f.write_text(
+        json.dumps({"kind": "List", "items": [{"kind": "Pod", "metadata": {"name": "p"}}]})
+    )
+    assert load_manifests([str(f)]).pods[0].origin == f"{f} (document 1), items[0]"

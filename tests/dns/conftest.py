@@ -25,9 +25,9 @@ import pytest
 from tests.helpers import require_root, require_tool
 
 CLIENTS = Path(__file__).parent / "clients"
-#: A loopback address of our own, so the tests never collide with other servers.
-SERVER_ADDR = "127.53.0.1"
-SECOND_ADDR = "127.53.0.2"
+#: Loopback addresses of our own (a random 127.x.y.0/31 per session, retried when
+#: taken), so concurrent test runs and other servers on port 53 never collide.
+_LOOPBACK_NET = (53, 250)
 
 
 @dataclass
@@ -85,6 +85,9 @@ def clients(tmp_path_factory: pytest.TempPathFactory) -> Clients:
 
 @dataclass
 class QueryLog:
+    #: The server's two addresses (port 53), ``first`` is the default nameserver.
+    first: str = ""
+    second: str = ""
     entries: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -96,11 +99,18 @@ class QueryLog:
         with self.lock:
             return len(self.entries)
 
-    def since(self, mark: int) -> list[tuple[str, str]]:
-        """Entries after ``mark``, once the server has logged the last replies
-        (it records after answering, so a fast client can exit first)."""
+    def since(self, mark: int, expect: int = 0) -> list[tuple[str, str]]:
+        """Entries after ``mark``, once the server has logged the last replies.
+
+        The server records after answering and the box may be loaded, so a fast
+        client can exit first: wait for ``expect`` entries (up to 5 s), then for
+        the log to stay quiet for a moment.
+        """
         import time
 
+        deadline = time.monotonic() + 5
+        while self.mark() - mark < expect and time.monotonic() < deadline:
+            time.sleep(0.02)
         count, quiet = -1, 0
         while quiet < 3:
             time.sleep(0.03)
@@ -126,17 +136,31 @@ def run_in_namespace(resolv_conf: Path, argv: list[str], timeout: float = 30) ->
 
 @pytest.fixture(scope="session")
 def server_log() -> Iterator[QueryLog]:
-    """netdiag's DNS server for the differential zone on SERVER_ADDR:53."""
+    """netdiag's DNS server for the differential zone on two loopback addresses, port 53."""
     require_root()
     require_tool("unshare")
-    from netdiag.dns.server import DnsServer
+    import random
 
+    from netdiag.dns.server import DnsServer
+    from netdiag.errors import UsageError
     from tests.dns.differential_zone import differential_zone
 
     log = QueryLog()
     zone = differential_zone()
-    with DnsServer(zone, [(SERVER_ADDR, 53), (SECOND_ADDR, 53)], on_query=log, cache=False):
-        yield log
+    for _attempt in range(10):
+        net = f"127.{random.randint(*_LOOPBACK_NET)}.{random.randint(1, 254)}"
+        log.first, log.second = f"{net}.1", f"{net}.2"
+        server = DnsServer(zone, [(log.first, 53), (log.second, 53)], on_query=log, cache=False)
+        try:
+            server.start()
+        except UsageError:  # address in use: another run picked the same one
+            continue
+        try:
+            yield log
+        finally:
+            server.stop()
+        return
+    pytest.fail("no free loopback address for the differential DNS server")
 
 
 def have(tool: str) -> bool:

@@ -25,16 +25,20 @@ RECORDS = [
     Record(name="www.ok.test.", type="A", ttl=60, data="198.18.1.1"),
     Record(name="www.ok.test.", type="AAAA", ttl=60, data="2001:db8::1:1"),
     Record(name="v4.ok.test.", type="A", ttl=60, data="198.18.1.4"),
+    Record(name="alias.ok.test.", type="CNAME", ttl=60, data="www.ok.test."),
     # Exists without A/AAAA: NODATA for getaddrinfo.
     Record(name="www.nodata.test.", type="TXT", ttl=60, data='"no address here"'),
     Record(name="baidu.com.", type="A", ttl=60, data="220.181.38.148"),
     Record(name="baidu.com.", type="AAAA", ttl=60, data="2400:da00::dbf:0:100"),
     Record(name="a.b.c.d.e.example.test.", type="A", ttl=60, data="198.18.5.5"),
     Record(name="a.b.example.test.", type="A", ttl=60, data="198.18.2.2"),
+    # 40 A records: over 512 bytes, so a UDP reply without EDNS is truncated (TC).
+    *(Record(name="big.ok.test.", type="A", ttl=60, data=f"198.18.9.{i}") for i in range(1, 41)),
 ]
 FAULTS = {
     "www.sf.test.": Rcode.SERVFAIL,
     "www.slow.test.": Rcode.TIMEOUT,
+    "www.refused.test.": Rcode.REFUSED,
 }
 
 

@@ -138,3 +138,27 @@ def test_unreachable_nameserver_times_out_clearly(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "timed out, no reply from 127.0.0.1:9" in result.stdout
+
+
+def test_upstream_zone_file_answers_external_names(tmp_path: Path) -> None:
+    zone = tmp_path / "up.zone"
+    zone.write_text(
+        "$ORIGIN example.test.\n$TTL 60\n"
+        "@ IN SOA ns hostmaster 1 3600 600 86400 60\n"
+        "www IN A 198.51.100.7\n"
+    )
+    code, doc = resolve_json("www.example.test", "--ns", "default", "--upstream-zone", str(zone))
+    assert code == 0
+    assert doc["answer"]["records"][0]["data"] == "198.51.100.7"
+    assert len(doc["queries"]) == 10  # 2 dots < ndots 5: the whole search list first
+
+
+def test_unknown_options_in_a_given_resolv_conf_are_reported(tmp_path: Path) -> None:
+    path = tmp_path / "resolv.conf"
+    path.write_text(
+        "nameserver 10.96.0.10\nsearch default.svc.cluster.local\noptions ndots:2 frobnicate\n"
+    )
+    code, doc = resolve_json("kubernetes", "--resolv-conf", str(path))
+    assert code == 0
+    assert "frobnicate" in doc["resolv_conf"]["options"]
+    assert any("line 3: unknown option 'frobnicate'" in n for n in doc["notes"])

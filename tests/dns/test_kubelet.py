@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from netdiag.cluster.model import Pod, PodDNSConfig
 from netdiag.dns.kubelet import (
     fit_search,
@@ -139,3 +142,15 @@ def test_missing_cluster_dns_falls_back_with_warning() -> None:
     got = pod_resolv_conf(snap, namespace_pod("default"))
     assert got.dns_type == "host"
     assert any(w.startswith("MissingClusterDNS") for w in got.warnings)
+
+
+@given(st.lists(st.text("abcdefghij.", min_size=1, max_size=300), max_size=45))
+def test_fit_search_invariants(search: list[str]) -> None:
+    """formDNSSearchFitsLimits: at most 32 entries, none over 253, line <= 2048,
+    an order-preserving prefix of the long-enough entries, 'exceeded' iff cut."""
+    kept, cut = fit_search(tuple(search))
+    assert len(kept) <= 32 and all(len(s) <= 253 for s in kept)
+    assert len(" ".join(kept)) <= 2048
+    eligible = [s for s in search[:32] if len(s) <= 253]
+    assert list(kept) == eligible[: len(kept)]
+    assert cut == (list(kept) != search)

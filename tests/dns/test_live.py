@@ -109,3 +109,19 @@ def test_parse_nameserver(text: str, expected: tuple[str, int]) -> None:
 def test_parse_nameserver_rejects(text: str) -> None:
     with pytest.raises(InputError):
         parse_nameserver(text)
+
+
+def test_batch_timeouts_follow_each_library() -> None:
+    from netdiag.dns.live import batch_timeout
+    from netdiag.dns.profiles import config_for
+    from netdiag.dns.search import Query
+
+    conf = build(
+        nameservers=("10.0.0.1", "10.0.0.2"), search=(), options=("timeout:4", "attempts:2")
+    )
+    first = (Query(name="a.", rtype="A", nameserver="10.0.0.1", attempt=0),)
+    second = (Query(name="a.", rtype="A", nameserver="10.0.0.1", attempt=1),)
+    glibc = config_for("glibc", conf)
+    assert (batch_timeout(first, glibc), batch_timeout(second, glibc)) == (4, 4)  # 8 // 2
+    assert batch_timeout(first, config_for("musl", conf)) == 2  # timeout / attempts
+    assert batch_timeout(second, config_for("go", conf)) == 4

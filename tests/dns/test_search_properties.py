@@ -93,3 +93,58 @@ def test_every_query_of_a_miss_is_nxdomain_and_counted(
     per_candidate = 2 if family == "unspec" else 1
     assert cost.queries == cost.nxdomains == len(queries)
     assert cost.queries == per_candidate * len(candidates(resolver, name, search, ndots, family))
+
+
+OUTCOMES = st.sampled_from(("NXDOMAIN", "NODATA", "ANSWER", "SERVFAIL"))
+
+
+@given(
+    resolvers,
+    st.lists(st.tuples(domain, OUTCOMES), max_size=5, unique_by=lambda t: t[0]),
+    OUTCOMES,
+)
+def test_walk_rules_per_profile(
+    resolver: str, search: list[tuple[str, str]], absolute_outcome: str
+) -> None:
+    """Derived from the sources: glibc moves on after NXDOMAIN/NODATA/SERVFAIL
+    (res_query.c), musl after NXDOMAIN only (lookup_name.c), Go after any error
+    (dnsclient_unix.go); every profile stops at the first candidate with an answer."""
+    from netdiag.dns.records import Record
+
+    name = "www"
+    outcome = {f"{name}.{d}.": o for d, o in search}
+    outcome[name + "."] = absolute_outcome
+
+    def backend(qname: str, rtype: str, ns: str) -> ZoneAnswer:
+        o = outcome.get(qname, "NXDOMAIN")
+        if o == "ANSWER":
+            data = "198.18.0.1" if rtype == "A" else "2001:db8::1"
+            return ZoneAnswer(
+                rcode=Rcode.NOERROR, answers=(Record(name=qname, type=rtype, ttl=1, data=data),)
+            )
+        if o == "NODATA":
+            return ZoneAnswer(rcode=Rcode.NOERROR)
+        return ZoneAnswer(rcode=Rcode(o))
+
+    conf = build(
+        nameservers=("10.0.0.1",),
+        search=tuple(d for d, _ in search),
+        options=("ndots:5", "attempts:1"),
+    )
+    queries, result, _ = run(start(resolver, name, conf), per_query(backend))
+    tried = list(dict.fromkeys(q.name for q in queries))
+    order = [f"{name}.{d}." for d, _ in search] + [name + "."]
+    assert tried == order[: len(tried)]  # candidates in order, none skipped
+    keeps_going = {
+        "glibc": {"NXDOMAIN", "NODATA", "SERVFAIL"},
+        "musl": {"NXDOMAIN"},
+        "go": {"NXDOMAIN", "NODATA", "SERVFAIL"},
+    }[resolver]
+    for cand in tried[:-1]:
+        assert outcome[cand] in keeps_going
+    last = tried[-1]
+    if outcome[last] == "ANSWER":
+        assert result.resolved and result.winner == last
+    else:
+        assert not result.resolved
+        assert last == order[-1] or outcome[last] not in keeps_going

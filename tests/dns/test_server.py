@@ -13,6 +13,7 @@ import dns.flags
 import dns.message
 import dns.query
 import dns.rcode
+import dns.rdatatype
 import pytest
 
 from netdiag.dns.server import DnsServer
@@ -236,3 +237,63 @@ def test_stop_is_prompt_and_releases_the_port() -> None:
     assert time.monotonic() - started < 2
     again = DnsServer(ClusterZone(snapshot()), [(host, port)]).start()
     again.stop()
+
+
+MODEL_NAMES = [
+    "web.default.svc.cluster.local.",
+    "dual.default.svc.cluster.local.",
+    "db.default.svc.cluster.local.",
+    "db-0.db.default.svc.cluster.local.",
+    "_http._tcp.web.default.svc.cluster.local.",
+    "_pg._tcp.db.default.svc.cluster.local.",
+    "ext.default.svc.cluster.local.",
+    "extin.default.svc.cluster.local.",
+    "nohosts.default.svc.cluster.local.",
+    "default.svc.cluster.local.",
+    "cluster.local.",
+    "dns-version.cluster.local.",
+    "10-244-1-20.default.pod.cluster.local.",
+    "20.0.96.10.in-addr.arpa.",
+    "baidu.com.",
+    "www.baidu.com.",
+    "nope.baidu.com.",
+    "baidu.com.default.svc.cluster.local.",
+]
+
+
+@pytest.mark.parametrize("rtype", ["A", "AAAA", "SRV", "TXT", "CNAME", "PTR", "SOA", "NS", "MX"])
+def test_served_answers_equal_the_model(server: DnsServer, rtype: str) -> None:
+    """The wire answer carries exactly the model's rcode, AA flag and records."""
+    host, port = server.addresses[0]
+    for name in MODEL_NAMES:
+        expected = server.zone.query(name, rtype)
+        reply = dns.query.udp(dns.message.make_query(name, rtype), host, port=port, timeout=2)
+        assert dns.rcode.to_text(reply.rcode()) == expected.rcode.value, name
+        assert bool(reply.flags & dns.flags.AA) == expected.authoritative, name
+        for section, records in (
+            (reply.answer, expected.answers),
+            (reply.authority, expected.authority),
+            (reply.additional, expected.additional),
+        ):
+            got = sorted(
+                (rrset.name.to_text().lower(), dns.rdatatype.to_text(rrset.rdtype), rd.to_text())
+                for rrset in section
+                for rd in rrset
+            )
+            assert got == sorted((r.name, r.type, r.data) for r in records), (name, rtype)
+
+
+def test_log_keeps_arrival_order_across_listen_addresses() -> None:
+    """Like musl querying two nameservers at once: the log follows the wire order."""
+    seen: list[dict[str, object]] = []
+    zone = ClusterZone(snapshot())
+    with DnsServer(zone, [("127.0.0.1", 0), ("127.0.0.2", 0)], on_query=seen.append) as s:
+        targets = [s.addresses[1], s.addresses[0]] * 10
+        names = [f"n{i}.default.svc.cluster.local." for i in range(len(targets))]
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.settimeout(2)
+            for name, target in zip(names, targets, strict=True):
+                sock.sendto(dns.message.make_query(name, "A").to_wire(), target)
+            for _ in names:
+                sock.recv(512)
+    assert [e["name"] for e in seen] == names

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from netdiag.dns.records import Rcode, Target
-from netdiag.dns.zone import ClusterZone, reverse_to_ip
+from netdiag.dns.zone import ClusterZone
+from netdiag.dns.zonerecords import reverse_to_ip
 from tests.dns.zonefixtures import snapshot, upstream
 
 Z = "cluster.local."
@@ -185,6 +188,10 @@ def test_apex_soa_and_ns(zone: ClusterZone) -> None:
     assert [r.data for r in ns.answers] == ["ns.dns.cluster.local."]
     assert [r.data for r in ns.additional] == ["10.96.0.10"]
     assert data(zone, "ns.dns.cluster.local") == ["10.96.0.10"]
+    # ClusterDNS.dns_ips are the kube-dns Service's ClusterIPs.
+    assert zone.query("ns.dns.cluster.local", "A").target == Target(
+        kind="service", namespace="kube-system", name="kube-dns"
+    )
 
 
 @pytest.mark.parametrize(
@@ -325,3 +332,57 @@ def test_reverse_to_ip() -> None:
 def test_answers_are_memoised_and_stable(zone: ClusterZone) -> None:
     first = zone.query("web.default.svc.cluster.local", "A")
     assert zone.query("web.default.svc.cluster.local.", "a") is first
+
+
+def test_faults_override_names_in_and_outside_the_cluster_zone() -> None:
+    faults = {"web.default.svc.cluster.local": Rcode.SERVFAIL, "baidu.com.": Rcode.TIMEOUT}
+    z = ClusterZone(snapshot(), upstream(), faults=faults)
+    assert rcode(z, "WEB.default.svc.cluster.local") is Rcode.SERVFAIL
+    assert rcode(z, "baidu.com", "AAAA") is Rcode.TIMEOUT
+    assert data(z, "db.default.svc.cluster.local") == ["10.244.1.10", "10.244.1.11"]
+
+
+def test_engine_modules_do_not_import_dnspython() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, netdiag.dns.zone, netdiag.dns.upstream, netdiag.dns.kubeindex;"
+        "print(sorted(m for m in sys.modules if m == 'dns' or m.startswith('dns.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+_LABELS = ["web", "db", "db-0", "default", "other", "svc", "pod", "_http", "_tcp", "ext", "x", "*"]
+
+
+@given(
+    labels=st.lists(st.sampled_from(_LABELS), max_size=6),
+    rtype=st.sampled_from(["A", "AAAA", "SRV", "TXT", "CNAME", "MX", "PTR"]),
+    flips=st.lists(st.booleans(), min_size=80, max_size=80),
+)
+@settings(max_examples=300, deadline=None)
+def test_properties_of_cluster_zone_answers(
+    labels: list[str], rtype: str, flips: list[bool]
+) -> None:
+    zone = _PROPERTY_ZONE
+    name = ".".join([*labels, "cluster.local."])
+    answer = zone.query(name, rtype)
+    # Case never matters (spec 1.1.0 §2.1: names are case-insensitive).
+    mixed = "".join(c.upper() if f else c for c, f in zip(name, flips * 2, strict=False))
+    assert zone.query(mixed, rtype) == answer
+    # Every name under the zone is answered authoritatively, NOERROR or NXDOMAIN.
+    assert answer.authoritative
+    assert answer.rcode in (Rcode.NOERROR, Rcode.NXDOMAIN)
+    if not answer.answers:  # negative answers carry the zone's SOA
+        assert [r.type for r in answer.authority] == ["SOA"]
+    if answer.rcode is Rcode.NXDOMAIN:
+        assert not answer.answers
+        # An NXDOMAIN name has no records of any type either.
+        assert all(zone.query(name, t).rcode is Rcode.NXDOMAIN for t in ("A", "AAAA", "MX"))
+    for rec in answer.answers:
+        assert rec.type in (rtype, "CNAME"), rec
+
+
+_PROPERTY_ZONE = ClusterZone(snapshot(), upstream())

@@ -182,8 +182,7 @@ def test_refused_connection_is_a_one_line_cluster_error(tmp_path: Path) -> None:
     assert "Connection refused" in e.value.message and "\n" not in e.value.message
 
 
-@pytest.mark.system
-def test_https_with_the_kubeconfig_certificate_authority(tmp_path: Path) -> None:
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
     openssl = require_tool("openssl")
     cert, key = tmp_path / "server.crt", tmp_path / "server.key"
     subprocess.run(
@@ -192,6 +191,12 @@ def test_https_with_the_kubeconfig_certificate_authority(tmp_path: Path) -> None
          "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
         check=True, capture_output=True,
     )  # fmt: skip
+    return cert, key
+
+
+@pytest.mark.system
+def test_https_with_the_kubeconfig_certificate_authority(tmp_path: Path) -> None:
+    cert, key = _self_signed(tmp_path)
     with FakeAPIServer(cluster_objects(), certfile=str(cert), keyfile=str(key)) as server:
         assert server.url.startswith("https://")
         path = write_kubeconfig(str(tmp_path / "kc"), server, ca_file=str(cert))
@@ -202,3 +207,27 @@ def test_https_with_the_kubeconfig_certificate_authority(tmp_path: Path) -> None
         with pytest.raises(ClusterError) as e:
             kubeapi.list_all(kubeapi.connect(kubeconfig=untrusted), ALL_PODS)
         assert "\n" not in e.value.message
+
+
+@pytest.mark.system
+def test_in_cluster_configuration_without_a_kubeconfig(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """KUBERNETES_SERVICE_HOST set and no kubeconfig: the pod's service account."""
+    from kubernetes.config import incluster_config
+
+    from tests.live.apiserver import TOKEN
+
+    cert, key = _self_signed(tmp_path)
+    sa = tmp_path / "serviceaccount"
+    sa.mkdir()
+    (sa / "token").write_text(TOKEN)
+    (sa / "namespace").write_text("shop\n")
+    monkeypatch.setattr(incluster_config, "SERVICE_TOKEN_FILENAME", str(sa / "token"))
+    monkeypatch.setattr(incluster_config, "SERVICE_CERT_FILENAME", str(cert))
+    with FakeAPIServer(cluster_objects(), certfile=str(cert), keyfile=str(key)) as server:
+        monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+        monkeypatch.setenv("KUBERNETES_SERVICE_PORT", server.url.rpartition(":")[2])
+        conn = kubeapi.connect()
+        assert (conn.context, conn.namespace) == ("(in-cluster)", "shop")
+        assert len(kubeapi.list_all(conn, ALL_PODS).items) == 6

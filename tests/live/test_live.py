@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 from pathlib import Path
@@ -68,6 +69,7 @@ def test_forbidden_policies_warn_once_and_mark_the_snapshot_incomplete(
     assert snap.network_policies == () and len(snap.pods) == 6
     assert len(warnings) == 1
     assert "list networkpolicies.networking.k8s.io in all namespaces" in warnings[0]
+    assert "any 'allowed' may really be denied" in warnings[0]
 
 
 def test_minimal_rbac_is_enough_for_a_namespace(apiserver: FakeAPIServer, kubeconfig: str) -> None:
@@ -148,3 +150,64 @@ def test_cli_live_uses_kubeconfig_env(kubeconfig: str, monkeypatch: pytest.Monke
     result = run_cli(["snapshot", "--live"])
     assert result.exit_code == 0, result.stderr
     assert "Pod" in result.stdout
+
+
+class _Stream(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def test_progress_is_quiet_for_quick_lists_and_one_line_in_logs() -> None:
+    from netdiag.cluster.kubeapi import PODS, Query
+    from netdiag.cluster.live import StderrProgress
+
+    quick = _Stream(tty=True)
+    StderrProgress(quick, after=60)(Query(resource=PODS), 500)
+    assert quick.getvalue() == ""
+    log = _Stream(tty=False)
+    progress = StderrProgress(log, after_pipe=0)
+    for count in (500, 1000, 1500):
+        progress(Query(resource=PODS), count)
+    assert log.getvalue().count("\n") == 1 and log.getvalue().startswith("listing pods: 500")
+    term = _Stream(tty=True)
+    progress = StderrProgress(term, after=0)
+    progress(Query(resource=PODS), 500)
+    progress.done()
+    assert term.getvalue().endswith("\r\x1b[K") and "listing pods: 500 so far" in term.getvalue()
+
+
+def test_refused_cluster_wide_lists_fall_back_to_the_context_namespace(
+    apiserver: FakeAPIServer, tmp_path: Path
+) -> None:
+    """Without -n, a user bound only in 'shop' still gets shop (k9s #42, #534)."""
+    docs = [d for d in yaml.safe_load_all(RBAC.read_text()) if d]
+    roles = {d["metadata"]["name"]: d["rules"] for d in docs}
+    apiserver.authorizer = rbac_authorizer(
+        [("shop", roles["netdiag-namespace-reader"]), ("kube-system", roles["netdiag-dns-reader"])]
+    )
+    path = write_kubeconfig(str(tmp_path / "kc"), apiserver, namespace="shop")
+    snap = load_live(kubeconfig=path, warn=lambda m: None)
+    assert {p.key for p in snap.pods} == {
+        "shop/db-0",
+        "shop/web-6f9c7b8d4-x1x1x",
+        "shop/web-6f9c7b8d4-y2y2y",
+    }
+    assert len(snap.network_policies) == 3
+    assert "list pods in all namespaces (forbidden)" in snap.incomplete
+    assert snap.cni.plugins == ("calico",), "DaemonSets fall back to kube-system"
+
+
+def test_a_resource_the_server_does_not_serve_is_reported_not_fatal(
+    apiserver: FakeAPIServer, kubeconfig: str
+) -> None:
+    apiserver.unserved.add("endpointslices")
+    snap = load_live(kubeconfig=kubeconfig, warn=lambda m: None)
+    assert snap.incomplete == (
+        "list endpointslices.discovery.k8s.io in all namespaces (not served)",
+    )
+    assert {s.service_name for s in snap.endpoint_slices} == {"kube-dns", "web", "db"}
+    assert all(s.derived for s in snap.endpoint_slices), "derived from pods instead"

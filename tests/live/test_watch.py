@@ -6,13 +6,15 @@ import copy
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from netdiag.cluster.watch import Backoff, Update, watch_snapshots
-from tests.live.apiserver import FakeAPIServer
-from tests.live.conftest import cluster_objects
+from tests.live.apiserver import FakeAPIServer, rbac_authorizer, write_kubeconfig
+from tests.live.conftest import ROOT, cluster_objects
 
 QUERIES = 14  # what kubeapi.plan() reads for a whole cluster
 
@@ -33,7 +35,7 @@ POLICY = {
 class Stream:
     """The generator with a deadline on every step, so a bug fails instead of hanging."""
 
-    def __init__(self, kubeconfig: str, server: FakeAPIServer) -> None:
+    def __init__(self, kubeconfig: str, server: FakeAPIServer, watches: int = QUERIES) -> None:
         self.stop = threading.Event()
         self.warnings: list[str] = []
         self._gen = watch_snapshots(
@@ -46,7 +48,7 @@ class Stream:
         )
         self.server = server
         self.initial = self.next()
-        server.wait_for_watches(QUERIES)
+        server.wait_for_watches(watches)
 
     def next(self, timeout: float = 10.0) -> Update:
         timer = threading.Timer(timeout, self.stop.set)
@@ -165,3 +167,46 @@ def _lists(server: FakeAPIServer, plural: str) -> int:
     return sum(
         1 for r in server.requests if r.path.endswith("/" + plural) and "watch" not in r.query
     )
+
+
+def test_restricted_user_watches_the_context_namespace(
+    apiserver: FakeAPIServer, tmp_path: Path
+) -> None:
+    rbac = ROOT / "fixtures" / "rbac" / "netdiag-reader.yaml"
+    roles = {d["metadata"]["name"]: d["rules"] for d in yaml.safe_load_all(rbac.read_text()) if d}
+    apiserver.authorizer = rbac_authorizer(
+        [("shop", roles["netdiag-namespace-reader"]), ("kube-system", roles["netdiag-dns-reader"])]
+    )
+    kubeconfig = write_kubeconfig(str(tmp_path / "kc"), apiserver, namespace="shop")
+    s = Stream(kubeconfig, apiserver, watches=12)  # 9 kinds in shop + 3 in kube-system
+    try:
+        assert "list namespaces (cluster scope) (forbidden)" in s.initial.snapshot.incomplete
+        pod = find("Pod", "db-0")
+        pod["metadata"]["labels"]["tier"] = "data"
+        apiserver.apply(pod)
+        update = s.next()
+        assert [str(c) for c in update.changes] == ["MODIFIED Pod shop/db-0 labels"]
+    finally:
+        s.close()
+
+
+def test_watch_refused_after_a_list_is_reported_once(
+    apiserver: FakeAPIServer, kubeconfig: str
+) -> None:
+    def no_watch_of_policies(
+        verb: str, group: str, plural: str, namespace: str | None, name: str | None
+    ) -> bool:
+        return not (verb == "watch" and plural == "networkpolicies")
+
+    apiserver.authorizer = no_watch_of_policies
+    s = Stream(kubeconfig, apiserver, watches=QUERIES - 1)
+    try:
+        update = s.next()
+        assert update.changes == ()
+        expected = "watch networkpolicies.networking.k8s.io in all namespaces (forbidden)"
+        assert expected in update.snapshot.incomplete
+        assert [w for w in s.warnings if "networkpolicies" in w] == [
+            f"warning: the API server refused {expected}"
+        ]
+    finally:
+        s.close()

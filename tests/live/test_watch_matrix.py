@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
 from typing import Any
 
 from netdiag.cli.watch_matrix import diff_documents
+from tests.live.apiserver import FakeAPIServer
+from tests.live.conftest import ROOT
 
 
 def doc(*edges: tuple[str, str, list[dict[str, Any]]]) -> dict[str, Any]:
@@ -42,3 +50,70 @@ def test_json_form_names_the_change() -> None:
         "to": "b",
         "ports": [{"protocol": "TCP", "port": 1}],
     }
+
+
+def test_watch_needs_a_live_cluster() -> None:
+    from tests.helpers import run_cli
+
+    result = run_cli(["matrix", "--watch"])
+    assert result.exit_code == 2
+    assert "error: --watch needs a live cluster" in result.stderr
+
+
+def test_matrix_watch_prints_edges_with_the_object_change_that_caused_them(
+    apiserver: FakeAPIServer, kubeconfig: str
+) -> None:
+    """The real command in a subprocess; Ctrl-C (SIGINT) ends it with exit 0."""
+    env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "netdiag", "matrix", "--kubeconfig", kubeconfig, "--watch"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout or ()], daemon=True).start()
+
+    def read(n: int) -> list[str]:
+        return [lines.get(timeout=30).rstrip("\n") for _ in range(n)]
+
+    try:
+        (header,) = read(1)
+        assert "watching live cluster (context test" in header and "3 policies" in header
+        apiserver.wait_for_watches(14)
+        apiserver.delete("NetworkPolicy", "shop", "web-from-default")
+        got = read(3)
+        assert got[0].endswith(" DELETED NetworkPolicy shop/web-from-default")
+        assert got[1:] == [
+            "  - default/client -> shop/web-6f9c7b8d4-x1x1x  TCP/8080",
+            "  - default/client -> shop/web-6f9c7b8d4-y2y2y  TCP/8080",
+        ]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert apiserver.methods() == {"GET"}
+
+
+def test_json_lines_name_objects_and_edges() -> None:
+    import json
+
+    from netdiag.cli.watch_matrix import CHANGE_SCHEMA, _report
+    from netdiag.cluster.changes import Change
+    from netdiag.cluster.model import ClusterSnapshot
+
+    first, second = ClusterSnapshot(source="a"), ClusterSnapshot(source="b")
+    docs = {"a": doc(), "b": doc(("x/p", "y/q", [{"protocol": "TCP", "port": 80}]))}
+    change = Change(type="ADDED", kind="NetworkPolicy", namespace="y", name="allow")
+    updates = iter([(first, ()), (second, (change,))])
+    lines = list(_report(updates, lambda s: docs[s.source], "json"))
+    initial, update = (json.loads(line) for line in lines)
+    assert initial["schema"] == update["schema"] == CHANGE_SCHEMA
+    assert initial["initial"] == docs["a"]
+    assert update["objects"] == ["ADDED NetworkPolicy y/allow"]
+    assert update["edges"] == [
+        {"change": "added", "from": "x/p", "to": "y/q", "ports": [{"protocol": "TCP", "port": 80}]}
+    ]

@@ -297,6 +297,17 @@ def test_trap9_flannel_alone_enforces_nothing_and_the_verdict_says_so() -> None:
     assert not evaluate(e2e_cluster([DENY_ALL_X]), "x/a", "x/b").notes
 
 
+def test_an_incomplete_snapshot_qualifies_every_verdict_and_the_matrix() -> None:
+    from netdiag.policy.matrix import Matrix
+
+    refused = "list networkpolicies.networking.k8s.io in all namespaces (forbidden)"
+    snap = replace(e2e_cluster([]), incomplete=(refused,))
+    v = evaluate(snap, "x/a", "y/b")
+    assert v.verdict is Verdict.ALLOWED
+    assert any(refused in n and "may change" in n for n in v.notes)
+    assert any(refused in n for n in Matrix(snap).notes)
+
+
 # -- explanations and bad input -----------------------------------------------------------
 
 
@@ -341,3 +352,36 @@ def test_invalid_cidr_names_policy_and_field() -> None:
     snap = e2e_cluster([policy("x", "p", ingress=[rule(peer(cidr="10.0.0.0/33"))])])
     with pytest.raises(InputError, match=r"x/p: spec.ingress\[0\].from\[0\].ipBlock.cidr"):
         evaluate(snap, "x/a", "x/b")
+
+
+def test_service_to_service_is_judged_from_each_source_backend() -> None:
+    svc_y = Service(
+        namespace="y",
+        name="sy",
+        cluster_ips=("10.96.0.41",),
+        ports=(ServicePort(port=80),),
+        selector=Labels({"pod": "a"}),
+    )
+    svc_x = Service(
+        namespace="x",
+        name="sx",
+        cluster_ips=("10.96.0.42",),
+        ports=(ServicePort(port=80),),
+        selector=Labels({"pod": "b"}),
+    )
+    pol = policy(
+        "x",
+        "p",
+        selector=sel(pod="b"),
+        ingress=[rule(peer(namespaces=sel(ns="y")), ports=[port(80)])],
+    )
+    v = evaluate(e2e_cluster([pol], services=(svc_x, svc_y)), "y/sy", "x/sx", TCP80)
+    assert (v.src, v.dst, v.verdict) == ("y/sy", "x/sx", Verdict.ALLOWED)
+    assert [(p.src, p.dst) for p in v.paths] == [("y/a", "x/b")]
+
+
+def test_ipv6_addresses_and_cidrs_are_endpoints() -> None:
+    snap = e2e_cluster([policy("x", "p", ingress=[rule(peer(cidr="fd00::/64"))])])
+    assert verdict(snap, "fd00::1", "x/a") is Verdict.ALLOWED
+    assert verdict(snap, "fd00::/96", "x/a") is Verdict.ALLOWED
+    assert verdict(snap, "fd01::/64", "x/a") is Verdict.DENIED

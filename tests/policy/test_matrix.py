@@ -17,7 +17,7 @@ from netdiag.policy.verdict import Direction, Verdict
 from tests.policy.conftest import e2e_cluster, peer, policy, port, rule, sel
 from tests.policy.strategies import CIDRS, clusters, policies
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 EXTERNALS = ("10.0.0.0/24", "10.0.0.4/30", "192.0.2.0/24", "10.96.0.10")
 
 
@@ -194,3 +194,86 @@ def test_cidrs_in_policies_become_nodes() -> None:
         m.cell(ids.index("x/a"), ids.index("0.0.0.0/0")).verdict is Verdict.DENIED
     )  # partly excepted
     assert set(CIDRS)  # strategies share the address plan
+
+
+def test_explain_of_a_group_cell_uses_a_pair_with_the_cells_verdict() -> None:
+    snap = e2e_cluster(
+        [policy("x", "p", selector=sel(pod="a"), ingress=[rule(peer(pods=sel(pod="c")))])]
+    )
+    m = Matrix(snap, granularity="namespace", policy_cidrs=False)
+    v = m.explain(0, 0)  # x -> x: some pairs allowed (x/b -> x/c), some denied (x/b -> x/a)
+    assert m.cell(0, 0).verdict is Verdict.ALLOWED
+    assert v.verdict is Verdict.ALLOWED
+    pod_m = Matrix(snap, policy_cidrs=False)
+    ids = [n.id for n in pod_m.rows]
+    v = pod_m.explain(ids.index("x/b"), ids.index("x/a"))
+    assert (v.src, v.dst, v.verdict) == ("x/b", "x/a", Verdict.DENIED)
+
+
+def test_streamed_json_equals_the_document() -> None:
+    import json
+
+    from netdiag.policy.matrix import iter_reachability_json
+
+    snap = e2e_cluster(
+        [policy("x", "p", ingress=[rule(peer(cidr="10.244.1.0/24"), ports=[port(80)])])]
+    )
+    m = Matrix(snap, externals=["192.0.2.1"])
+    assert json.loads("\n".join(iter_reachability_json(m))) == reachability_document(m)
+    empty = Matrix(e2e_cluster([policy("x", "deny-all", types=("Ingress", "Egress"))], pods=[]))
+    assert json.loads("\n".join(iter_reachability_json(empty)))["edges"] == []
+
+
+def test_an_external_node_that_is_a_cluster_ip_is_implementation_defined() -> None:
+    from netdiag.cluster.model import Service, ServicePort
+
+    svc = Service(
+        namespace="y", name="s", cluster_ips=("10.96.0.10",), ports=(ServicePort(port=80),)
+    )
+    pol = policy("x", "p", types=("Egress",), egress=[rule(peer(cidr="10.96.0.0/16"))])
+    m = Matrix(e2e_cluster([pol], services=(svc,)), externals=["10.96.0.10", "10.96.0.0/24"])
+    ids = [n.id for n in m.rows]
+    assert m.cell(ids.index("x/a"), ids.index("10.96.0.10")).verdict is Verdict.UNKNOWN
+    assert m.cell(ids.index("y/a"), ids.index("10.96.0.10")).verdict is Verdict.ALLOWED
+    assert m.cell(ids.index("x/a"), ids.index("10.96.0.0/24")).verdict is Verdict.ALLOWED
+
+
+def _aggregate(cells: list[tuple[Verdict, PortSet]], query: PortSet) -> tuple[Verdict, PortSet]:
+    if not cells:
+        return Verdict.ALLOWED, query
+    allowed = [p for v, p in cells if v is Verdict.ALLOWED]
+    if allowed:
+        out = allowed[0]
+        for p in allowed[1:]:
+            out = out | p
+        return Verdict.ALLOWED, out
+    unknown = [p for v, p in cells if v is Verdict.UNKNOWN]
+    if unknown:
+        out = unknown[0]
+        for p in unknown[1:]:
+            out = out | p
+        return Verdict.UNKNOWN, out
+    return Verdict.DENIED, PortSet.none()
+
+
+@SETTINGS
+@given(clusters(), st.sampled_from(("workload", "namespace")))
+def test_group_cells_aggregate_the_pod_cells(snap: ClusterSnapshot, granularity: str) -> None:
+    pods = tuple(
+        replace(p, owner=OwnerRef(kind="Deployment", name=p.labels.get("pod", "solo")))
+        for p in snap.pods
+    )
+    snap = replace(snap, pods=pods)
+    pod_m = Matrix(snap, policy_cidrs=False)
+    pod_cells = table(pod_m)
+    m = Matrix(snap, granularity=granularity, policy_cidrs=False)
+    for i, r in enumerate(m.rows):
+        for j, c in enumerate(m.cols):
+            members = [
+                pod_cells[(pod_m.members[a].text, pod_m.members[b].text)]
+                for a in r.members
+                for b in c.members
+                if a != b
+            ]
+            cell = m.cell(i, j)
+            assert (cell.verdict, cell.ports) == _aggregate(members, ALL)

@@ -16,7 +16,7 @@ class StatusLine(Static):
         text = Text()
         text.append(source or "snapshot", style="bold")
         text.append(f"  ns: {scope}")
-        text.append(f"  snapshot #{generation} ({age})")
+        text.append(f"  snapshot #{generation}, {age}")
         if stale:
             text.append(f"  STALE: {stale}", style="bold")
         text.append("  read-only", style="dim")

@@ -1,0 +1,186 @@
+"""Driving a resolver profile: the runner, the cost, and the model backend.
+
+Pure. :func:`run` feeds a :class:`~netdiag.dns.search.Resolution` from a
+:data:`Sender` (one batch at a time, like dnspython's ``_Resolution`` drivers);
+:func:`model_backend` answers from the cluster zone, :mod:`netdiag.dns.live`
+from real servers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol
+
+from netdiag.dns.profiles import ProfileConfig
+from netdiag.dns.records import Rcode, Record, Target, ZoneAnswer
+from netdiag.dns.resolvconf import build
+from netdiag.dns.search import Batch, LookupResult, Query, Replies, Resolution, start
+
+#: ``(name, rtype, nameserver) -> reply``; ``None`` = no reply within the timeout.
+Backend = Callable[[str, str, str], ZoneAnswer | None]
+#: Sends one batch (queries a library puts on the wire together) and returns the replies.
+Sender = Callable[[Batch, ProfileConfig], Replies]
+
+
+class Zone(Protocol):
+    def query(self, name: str, rtype: str) -> ZoneAnswer: ...
+
+
+class TraceQuery(NamedTuple):
+    """One query as sent, with what came back (a NamedTuple: built per query)."""
+
+    name: str
+    type: str
+    nameserver: str
+    attempt: int
+    #: Index of the round trip (queries sent together share it).
+    round: int
+    rcode: Rcode
+    answers: tuple[Record, ...] = ()
+    tcp: bool = False
+    #: What the cluster model says the reply names (service, pod, external).
+    target: Target | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cost:
+    queries: int
+    nxdomains: int
+    round_trips: int
+    timeouts: int = 0
+    #: Seconds spent waiting for replies that never came (timeouts).
+    waited_seconds: float = 0.0
+
+
+#: Largest UDP reply without EDNS (RFC 1035 §4.2.1); bigger replies come back with TC.
+UDP_LIMIT = 512
+
+
+def wire_size(name: str, reply: ZoneAnswer) -> int:
+    """Approximate size of ``reply`` on the wire (answer names compressed)."""
+    size = 12 + len(name) + 1 + 4
+    for r in reply.answers:
+        rdata = {"A": 4, "AAAA": 16}.get(r.type, len(r.data) + 2)
+        size += 2 + 10 + rdata
+    return size
+
+
+def per_query(backend: Backend) -> Sender:
+    """A :data:`Sender` asking ``backend`` one query at a time.
+
+    musl 1.2.3 sends no EDNS and has no TCP fallback (TCP only from 1.2.4,
+    commit 51d4669f): a reply over 512 bytes reaches it truncated, with no
+    answers, which it takes as is (measured: EAI_NONAME). glibc and Go retry
+    over TCP, so they see the full answer (their extra TCP query is not modelled).
+    """
+
+    def send(batch: Batch, config: ProfileConfig) -> Replies:
+        replies = tuple(backend(q.name, q.rtype, q.nameserver) for q in batch)
+        if config.resolver != "musl":
+            return replies
+        return tuple(
+            ZoneAnswer(rcode=r.rcode, authoritative=r.authoritative)
+            if r is not None and r.answers and wire_size(q.name, r) > UDP_LIMIT
+            else r
+            for q, r in zip(batch, replies, strict=True)
+        )
+
+    return send
+
+
+def _row(q: Query, r: ZoneAnswer | None, rnd: int) -> TraceQuery:
+    name, rtype, nameserver, attempt, tcp = q
+    if r is None:
+        return TraceQuery(name, rtype, nameserver, attempt, rnd, Rcode.TIMEOUT, (), tcp)
+    return TraceQuery(name, rtype, nameserver, attempt, rnd, r.rcode, r.answers, tcp, r.target)
+
+
+def run(resolution: Resolution, send: Sender) -> tuple[tuple[TraceQuery, ...], LookupResult, Cost]:
+    """Drive ``resolution`` to the end, ``send`` answering each batch.
+
+    Steps the generator directly (what :meth:`Resolution.next_batch` /
+    :meth:`Resolution.feed` do, without the per-batch bookkeeping): this is the
+    hot path of every explained lookup.
+    """
+    out: list[TraceQuery] = []
+    config = resolution.config
+    algorithm = resolution.algorithm
+    rnd = 0
+    waited = 0.0
+    try:
+        batch = next(algorithm)
+        while True:
+            replies = send(batch, config)
+            out.extend(_row(q, r, rnd) for q, r in zip(batch, replies, strict=True))
+            if None in replies:
+                waited += config.timeout
+            rnd += 1
+            batch = algorithm.send(replies)
+    except StopIteration as stop:
+        result: LookupResult = stop.value
+    resolution.result = result
+    resolution.batches = rnd
+    cost = Cost(
+        queries=len(out),
+        nxdomains=sum(1 for q in out if q.rcode is Rcode.NXDOMAIN),
+        round_trips=rnd,
+        timeouts=sum(1 for q in out if q.rcode is Rcode.TIMEOUT),
+        waited_seconds=waited,
+    )
+    return tuple(out), result, cost
+
+
+_CACHES: dict[int, tuple[object, dict[tuple[str, str], ZoneAnswer]]] = {}
+
+
+def model_backend(zone: Zone) -> Backend:
+    """The cluster model as a backend; answers are memoised per zone (it is immutable)."""
+    entry = _CACHES.get(id(zone))
+    if entry is None or entry[0] is not zone:
+        if len(_CACHES) >= 8:
+            _CACHES.pop(next(iter(_CACHES)))
+        entry = (zone, {})
+        _CACHES[id(zone)] = entry
+    cache = entry[1]
+    query = zone.query
+
+    def backend(name: str, rtype: str, nameserver: str) -> ZoneAnswer | None:
+        key = (name.lower(), rtype)
+        answer = cache.get(key)
+        if answer is None:
+            answer = cache[key] = query(name, rtype)
+        # A modelled fault "TIMEOUT" means the server never replies.
+        return None if answer.rcode is Rcode.TIMEOUT else answer
+
+    return backend
+
+
+def predict_questions(
+    resolver: str,
+    name: str,
+    search: Sequence[str],
+    ndots: int,
+    answer: Callable[[str, str], tuple[str, tuple[str, ...]]],
+) -> list[tuple[str, str]]:
+    """The questions ``resolver`` sends for ``name``, fed by ``answer``.
+
+    Matches capture's ``netdiag.dns.chainprofile.Predict``: ``answer(qname,
+    qtype)`` returns ``(rcode, answer data)`` as captured, rcode ``"TIMEOUT"``
+    for no reply.
+    """
+
+    def backend(qname: str, qtype: str, nameserver: str) -> ZoneAnswer | None:
+        rcode, data = answer(qname, qtype)
+        if rcode == "TIMEOUT":
+            return None
+        try:
+            code = Rcode(rcode)
+        except ValueError:
+            code = Rcode.FORMERR
+        records = tuple(Record(name=qname, type=qtype, ttl=0, data=d) for d in data)
+        return ZoneAnswer(rcode=code, answers=records)
+
+    conf = build(nameservers=("127.0.0.1",), search=tuple(search), options=(f"ndots:{ndots}",))
+    queries, _result, _cost = run(start(resolver, name, conf), per_query(backend))
+    return [(q.name, q.type) for q in queries]
