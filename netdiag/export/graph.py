@@ -339,8 +339,9 @@ def _edge_json(edge: Edge) -> dict[str, Any]:
 
 def to_namespaces(graph: Graph) -> Graph:
     """Coarsen to namespace granularity: one node per namespace, CIDRs kept,
-    edges between the groups with the union of their ports (a namespace's
-    edge to itself stands for traffic inside it)."""
+    edges between the groups with the union of their ports. Traffic inside a
+    namespace is dropped, as the policy engine's own namespace granularity
+    does (a node's edge to itself is omitted, DESIGN.md §3)."""
 
     def group(node: Node) -> str:
         return node.id if node.namespace is None else node.namespace
@@ -358,5 +359,6 @@ def to_namespaces(graph: Graph) -> Graph:
             implementation_defined=e.implementation_defined,
         )
         for e in graph.edges
+        if group(by_id[e.source]) != group(by_id[e.target])
     ]
     return make_graph(nodes.values(), edges)

@@ -53,6 +53,13 @@ def render_image(dot_text: str, fmt: str, *, timeout: float = 600.0) -> bytes:
         ) from e
     except OSError as e:
         raise ToolMissingError(f"cannot run Graphviz 'dot': {e}", hint=INSTALL_HINT) from e
+    if done.returncode < 0:
+        # SIGKILL from outside, usually the kernel's OOM killer on huge graphs.
+        raise GraphvizError(
+            f"Graphviz 'dot -T{fmt}' was killed by signal {-done.returncode}",
+            hint="probably out of memory: draw fewer edges with -n NS, --port or "
+            "--granularity namespace",
+        )
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
         first = message[0] if message else f"exit status {done.returncode}"

@@ -99,3 +99,15 @@ def test_matrix_speaks_the_export_formats(fmt: str) -> None:
     via_export = run_cli(["export", "-f", fmt, "-n", "shop", "--granularity", "pod"])
     assert via_matrix.exit_code == 0, via_matrix.stderr
     assert via_matrix.stdout.rstrip("\n") == via_export.stdout.rstrip("\n")
+
+
+def test_grouping_a_pod_document_by_namespace_matches_the_engine() -> None:
+    from netdiag.export.graph import graph_from_document, to_namespaces
+
+    pods = json.loads(run_cli(["export", "-f", "json", "--granularity", "pod"]).stdout)
+    namespaces = json.loads(run_cli(["export", "-f", "json", "--granularity", "namespace"]).stdout)
+    ours = to_namespaces(graph_from_document(pods))
+    engine = graph_from_document(namespaces)
+    assert [(e.source, e.target, e.ports) for e in ours.edges] == [
+        (e.source, e.target, e.ports) for e in engine.edges
+    ]

@@ -78,11 +78,10 @@ def test_to_namespaces_unions_ports_and_keeps_cidrs() -> None:
     labels = {(e.source, e.target): port_label(e.ports) for e in coarse.edges}
     assert labels == {
         ("default", "0.0.0.0/0"): "all ports",
-        ("default", "default"): "TCP 80,443,8000-8080",
         ("default", "kube-system"): "TCP 53 · UDP 53",
         ("kube-system", "0.0.0.0/0"): "UDP 53",
     }
-    assert [e.implementation_defined for e in coarse.edges] == [False, False, False, True]
+    assert [e.implementation_defined for e in coarse.edges] == [False, False, True]
 
 
 def _broken(path: str, value: object) -> dict[str, object]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -37,3 +38,13 @@ def test_dot_failure_is_reported_not_raised_raw() -> None:
     require_tool("dot")
     with pytest.raises(GraphvizError, match="failed"):
         render_image("digraph { this is not dot", "svg")
+
+
+def test_a_killed_dot_says_so(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\nkill -9 $$\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(GraphvizError, match="killed by signal 9") as caught:
+        render_image("digraph {}", "svg")
+    assert caught.value.hint is not None and "out of memory" in caught.value.hint
