@@ -82,12 +82,10 @@ def _is_demo(params: dict[str, Any]) -> bool:
 def demo_upstream() -> UpstreamZone | None:
     """The bundled demo cluster's upstream zone (baidu.com and friends), if available."""
     try:
-        from netdiag.cluster.demo import demo_upstream_zone
+        from netdiag.cluster.demo import demo_upstream as bundled
     except ImportError:
         return None
-    from netdiag.dns.upstream import parse_zone_text
-
-    return parse_zone_text(demo_upstream_zone(), filename="demo/upstream.zone")
+    return bundled()
 
 
 def build_zone(snapshot: ClusterSnapshot, params: dict[str, Any]) -> ClusterZone:
