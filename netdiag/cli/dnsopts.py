@@ -10,7 +10,6 @@ documented NXDOMAIN assumption (``ClusterZone.assumption``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -67,8 +66,9 @@ def load_upstream_zone(path: str) -> UpstreamZone:
     """Read a zone file; unreadable files are one-line input errors."""
     from netdiag.dns.upstream import parse_zone_text
 
-    try:
-        text = Path(path).read_text(encoding="utf-8")
+    try:  # open(), not pathlib: resolve's start-up does not need pathlib's imports
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"--upstream-zone {path}: cannot read: {e}") from e
     return parse_zone_text(text, filename=path)

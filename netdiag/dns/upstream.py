@@ -85,9 +85,10 @@ class UpstreamZone:
         Records keep their order; the bundled demo ships its zone this way so
         start-up needs no dnspython (``netdiag/cluster/demo/_build.py``).
         """
+        rows = [[r.name, r.type, r.ttl, r.data] for recs in self.records.values() for r in recs]
         return {
             "source": self.source,
-            "records": [[r.name, r.type, r.ttl, r.data] for rs in self.records.values() for r in rs],
+            "records": rows,
             "faults": {name: rcode.value for name, rcode in self.faults.items()},
         }
 
