@@ -79,8 +79,11 @@ def stale() -> list[str]:
     """Generated files whose text differs from what the sources give."""
     found = []
     for name, text in outputs().items():
-        path = os.path.join(_HERE, name)
-        current = _text(name) if os.path.exists(path) else None
+        try:
+            with open(os.path.join(_HERE, name), encoding="utf-8") as fh:
+                current: str | None = fh.read()
+        except FileNotFoundError:
+            current = None
         if current != text:
             found.append(name)
     return found
