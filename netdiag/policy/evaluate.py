@@ -298,7 +298,7 @@ class Evaluator:
         self, src: Endpoint | Service, dst: Endpoint | Service, query: PortSet | None = None
     ) -> ConnectionVerdict:
         """Evaluate a connection; Services are judged per backend after DNAT (trap 7)."""
-        notes = list(self._cni_notes())
+        notes = list(self.snapshot_notes())
         if isinstance(src, Service):
             src_eps = [pod_endpoint(p) for p in backend_pods(self.snapshot, src)]
             notes.append(f"source service {src.key}: judged from each backend pod")
@@ -364,16 +364,25 @@ class Evaluator:
                             return replace(path, verdict=verdict, ports=ports, egress=egress)
         return path
 
-    def _cni_notes(self) -> tuple[str, ...]:
+    def snapshot_notes(self) -> tuple[str, ...]:
+        """What about the snapshot itself qualifies every verdict (CNI, unreadable data)."""
+        notes: list[str] = []
         cni = self.snapshot.cni
         if cni.enforces_network_policy is False:
             # Trap 9: e.g. Flannel alone implements no NetworkPolicy at all.
             names = ", ".join(cni.plugins) or "the CNI"
-            return (
+            notes.append(
                 f"{names} does not enforce NetworkPolicy: in this cluster every connection "
-                "is open; the verdict is what the policies say",
+                "is open; the verdict is what the policies say"
             )
-        return ()
+        if self.snapshot.incomplete:
+            # RBAC refused some reads (live clusters): missing policies could deny
+            # what looks allowed here, missing pods could be isolated differently.
+            notes.append(
+                "the snapshot is incomplete (" + "; ".join(self.snapshot.incomplete) + "): "
+                "verdicts may change once that data is readable"
+            )
+        return tuple(notes)
 
 
 def _text(ep: Endpoint | Service) -> str:

@@ -74,7 +74,7 @@ class Matrix:
 
     @property
     def notes(self) -> tuple[str, ...]:
-        return self.evaluator._cni_notes()
+        return self.evaluator.snapshot_notes()
 
     def _member_cell(self, a: int, b: int) -> Cell:
         if a == b:

@@ -116,6 +116,8 @@ class FakeAPIServer:
         self._watches: list[_Watch] = []
         self.requests: list[Request] = []
         self.forbidden: set[tuple[str, str | None]] = set()
+        #: Resources answered 404, as by a server that does not serve their API group.
+        self.unserved: set[str] = set()
         #: ``(verb, group, plural, namespace, name) -> allowed``; ``None`` allows all.
         self.authorizer: Callable[[str, str, str, str | None, str | None], bool] | None = None
         for obj in objects:
@@ -367,7 +369,7 @@ def _handler_for(server: FakeAPIServer) -> type[BaseHTTPRequestHandler]:
                 self._send_json(401, _status(401, "Unauthorized", "Unauthorized"))
                 return
             parsed = _parse_path(path)
-            if parsed is None:
+            if parsed is None or parsed[1] in server.unserved:
                 self._send_json(404, _status(404, "NotFound", f"the server could not find {path}"))
                 return
             group, plural, namespace, name = parsed

@@ -199,3 +199,15 @@ def test_refused_cluster_wide_lists_fall_back_to_the_context_namespace(
     assert len(snap.network_policies) == 3
     assert "list pods in all namespaces (forbidden)" in snap.incomplete
     assert snap.cni.plugins == ("calico",), "DaemonSets fall back to kube-system"
+
+
+def test_a_resource_the_server_does_not_serve_is_reported_not_fatal(
+    apiserver: FakeAPIServer, kubeconfig: str
+) -> None:
+    apiserver.unserved.add("endpointslices")
+    snap = load_live(kubeconfig=kubeconfig, warn=lambda m: None)
+    assert snap.incomplete == (
+        "list endpointslices.discovery.k8s.io in all namespaces (not served)",
+    )
+    assert {s.service_name for s in snap.endpoint_slices} == {"kube-dns", "web", "db"}
+    assert all(s.derived for s in snap.endpoint_slices), "derived from pods instead"

@@ -188,3 +188,25 @@ def test_restricted_user_watches_the_context_namespace(
         assert [str(c) for c in update.changes] == ["MODIFIED Pod shop/db-0 labels"]
     finally:
         s.close()
+
+
+def test_watch_refused_after_a_list_is_reported_once(
+    apiserver: FakeAPIServer, kubeconfig: str
+) -> None:
+    def no_watch_of_policies(
+        verb: str, group: str, plural: str, namespace: str | None, name: str | None
+    ) -> bool:
+        return not (verb == "watch" and plural == "networkpolicies")
+
+    apiserver.authorizer = no_watch_of_policies
+    s = Stream(kubeconfig, apiserver, watches=QUERIES - 1)
+    try:
+        update = s.next()
+        assert update.changes == ()
+        expected = "watch networkpolicies.networking.k8s.io in all namespaces (forbidden)"
+        assert expected in update.snapshot.incomplete
+        assert [w for w in s.warnings if "networkpolicies" in w] == [
+            f"warning: the API server refused {expected}"
+        ]
+    finally:
+        s.close()

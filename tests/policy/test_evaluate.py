@@ -297,6 +297,17 @@ def test_trap9_flannel_alone_enforces_nothing_and_the_verdict_says_so() -> None:
     assert not evaluate(e2e_cluster([DENY_ALL_X]), "x/a", "x/b").notes
 
 
+def test_an_incomplete_snapshot_qualifies_every_verdict_and_the_matrix() -> None:
+    from netdiag.policy.matrix import Matrix
+
+    refused = "list networkpolicies.networking.k8s.io in all namespaces (forbidden)"
+    snap = replace(e2e_cluster([]), incomplete=(refused,))
+    v = evaluate(snap, "x/a", "y/b")
+    assert v.verdict is Verdict.ALLOWED
+    assert any(refused in n and "may change" in n for n in v.notes)
+    assert any(refused in n for n in Matrix(snap).notes)
+
+
 # -- explanations and bad input -----------------------------------------------------------
 
 
