@@ -42,7 +42,7 @@ def load_demo() -> ClusterSnapshot:
     """The demo cluster as a snapshot (cached: it is immutable).
 
     Built from the pre-parsed manifests; origins still name the YAML files
-    (``demo/shop.yaml:12 (document 2)``).
+    (``demo/shop.yaml:25 (document 2)``).
     """
     import json
 
