@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from netdiag.cli.dns_capture import _detect_all  # noqa: E402
 from netdiag.dns.capture_report import build_report  # noqa: E402
-from netdiag.dns.chainprofile import detect  # noqa: E402
 from netdiag.dns.chains import ChainBuilder  # noqa: E402
 from netdiag.dns.pcap import Stats, read_dns  # noqa: E402
 from netdiag.dns.pcapwrite import _frame, _wire  # noqa: E402
@@ -106,7 +106,8 @@ def offline(packets: int) -> dict[str, float]:
         for pkt in read_dns(str(path)):
             builder.feed(pkt)
         chains = builder.finish()
-        report = build_report(chains, [detect(c) for c in chains], source={}, counters={})
+        detections = _detect_all(chains, None, {})  # what the CLI does, predictor included
+        report = build_report(chains, detections, source={}, counters={})
         t3 = time.perf_counter()
     assert n == packets == stats.packets, (n, packets, stats)
     return {
@@ -254,8 +255,9 @@ def main() -> None:
         f"  parse + chains  {off['full_s']:6.1f} s  {off['full_pps']:>9,.0f} packets/s"
         f"  ({off['chains']:,} chains)"
     )
-    if os.geteuid() != 0:
-        print("live: skipped (needs root for network namespaces)")
+    print(f"  machine load average during the run: {os.getloadavg()[0]:.1f} (2 cores)")
+    if os.geteuid() != 0 or not args.live_rates:
+        print("live: skipped (needs root for network namespaces, and --live-rates)")
         return
     for rate in (float(r) for r in args.live_rates.split(",")):
         r = live(rate, args.seconds)

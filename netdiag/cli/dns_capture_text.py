@@ -19,7 +19,7 @@ def _who(item: dict[str, Any]) -> str:
 
 
 def _chain_lines(chain: dict[str, Any]) -> list[str]:
-    profile = chain["profile"] or "/".join(chain["consistent_profiles"]) or "?"
+    profile = chain["profile"] or "/".join(chain["consistent_profiles"]) or "unknown"
     marks = f"  [{', '.join(chain['marks'])}]" if chain["marks"] else ""
     lines = [
         f"{_who(chain)}  {chain['name']}  {chain['outcome']}  "
@@ -27,7 +27,9 @@ def _chain_lines(chain: dict[str, Any]) -> list[str]:
         + marks
     ]
     for q in chain["queries"]:
-        answers = " ".join(q["answers"])
+        shown = q["answers"][:3]
+        more = len(q["answers"]) - len(shown)
+        answers = " ".join(shown) + (f" … (+{more})" if more else "")
         extra = f" ×{q['attempts']}" if q["attempts"] > 1 else ""
         flags = f"  [{', '.join(q['marks'])}]" if q["marks"] else ""
         tcp = " tcp" if "tcp" in q["transport"] else ""

@@ -13,6 +13,7 @@ import click
 
 from netdiag.cli.dnsopts import build_zone, upstream_options
 from netdiag.cli.options import load_snapshot, snapshot_options, source_from
+from netdiag.cli.resolve_pcap import pcap_option, write_trace_pcap
 from netdiag.errors import InputError, UsageError
 
 RESOLVERS = ("glibc", "musl", "go")
@@ -98,6 +99,7 @@ def _style() -> Any:
     help="Nameserver for live queries (repeatable; implies --backend live).",
 )
 @click.option("-o", "--output", default="text", metavar="text|json", show_default=True)
+@pcap_option
 @upstream_options
 @snapshot_options
 def resolve(**params: Any) -> int:
@@ -142,6 +144,8 @@ def resolve(**params: Any) -> int:
     )
     if conf is not None:
         trace = _with_origin(trace, f"--resolv-conf {params['resolv_conf']}")
+    if params["pcap"]:
+        write_trace_pcap(params["pcap"], trace, snapshot, params)
     if output == "json":
         click.echo(json.dumps(to_json(trace), indent=2, sort_keys=True))
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import socket
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 LINKTYPE_NULL = 0
 LINKTYPE_ETHERNET = 1
@@ -25,8 +25,9 @@ _ntop = socket.inet_ntop
 _AF4, _AF6 = socket.AF_INET, socket.AF_INET6
 
 
-@dataclass(frozen=True, slots=True)
-class Frame:
+class Frame(NamedTuple):
+    """A UDP or TCP segment (NamedTuple: one per packet, cheap to build)."""
+
     src: str
     dst: str
     sport: int

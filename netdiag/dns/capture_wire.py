@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import ipaddress
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _HEADER = struct.Struct("!HHHHHH")
 _RR = struct.Struct("!HHIH")
@@ -50,9 +50,12 @@ class Verdict(enum.Enum):
     MALFORMED = "malformed"  # a DNS header, but the message does not parse
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Message:
-    """The parts of one DNS message that chain analysis uses."""
+class Message(NamedTuple):
+    """The parts of one DNS message that chain analysis uses.
+
+    A NamedTuple, not a frozen dataclass: one is built per packet and a frozen
+    dataclass's ``object.__setattr__`` per field tripled the parse cost.
+    """
 
     id: int
     response: bool
@@ -66,13 +69,25 @@ class Message:
     edns_payload: int | None = None  # OPT's UDP payload size, None without OPT
 
 
+class DnsPacket(NamedTuple):
+    """One DNS message seen on the wire (NamedTuple: one per packet, cheap to build)."""
+
+    ts: float
+    src: str
+    dst: str
+    sport: int
+    dport: int
+    transport: str  # "udp" | "tcp"
+    msg: Message
+
+
 class WireError(ValueError):
     """The message is cut short or loops (compression pointers)."""
 
 
 def _name(buf: bytes, pos: int) -> tuple[str, int]:
     """Read a possibly compressed name; return (absolute name, position after it)."""
-    labels: list[str] = []
+    labels: list[bytes] = []
     end = -1
     hops = 0
     n = len(buf)
@@ -98,9 +113,10 @@ def _name(buf: bytes, pos: int) -> tuple[str, int]:
         label = buf[pos + 1 : pos + 1 + length]
         if len(label) != length:
             raise WireError("label runs past the end")
-        labels.append(label.decode("latin-1").lower().replace(".", "\\."))
+        labels.append(label.replace(b".", b"\\.") if b"." in label else label)
         pos += 1 + length
-    return (".".join(labels) + "." if labels else "."), (end if end >= 0 else pos)
+    name = (b".".join(labels) + b".").decode("latin-1").lower() if labels else "."
+    return name, (end if end >= 0 else pos)
 
 
 def _skip_name(buf: bytes, pos: int) -> int:
@@ -165,20 +181,29 @@ def parse(buf: bytes) -> tuple[Verdict, Message | None]:
         pos += 4
         for _ in range(qd - 1):
             pos = _skip_name(buf, pos) + 4
-        answers, pos, _ = _records(buf, pos, an, keep=True)
-        _, pos, _ = _records(buf, pos, ns, keep=False)
-        _, pos, opt = _records(buf, pos, ar, keep=False)
+        answers: tuple[str, ...] = ()
+        opt = None
+        response = bool(flags & 0x8000)
+        if an:
+            found, pos, _ = _records(buf, pos, an, keep=True)
+            answers = tuple(found)
+        # Only a query's OPT matters (it identifies the client library): a
+        # response's authority and additional sections are not walked.
+        if ar and not response:
+            _, pos, _ = _records(buf, pos, ns, keep=False)
+            _, pos, opt = _records(buf, pos, ar, keep=False)
     except (WireError, IndexError, ValueError):
         return Verdict.MALFORMED, None
+    rcode = flags & 0xF
     return Verdict.DNS, Message(
-        id=ident,
-        response=bool(flags & 0x8000),
-        opcode=opcode,
-        truncated=bool(flags & 0x0200),
-        rcode=RCODE_NAMES.get(flags & 0xF, f"RCODE{flags & 0xF}"),
-        qname=qname,
-        qtype=TYPE_NAMES.get(qtype_num, f"TYPE{qtype_num}"),
-        ancount=an,
-        answers=tuple(answers),
-        edns_payload=opt,
+        ident,
+        response,
+        opcode,
+        bool(flags & 0x0200),
+        RCODE_NAMES.get(rcode) or f"RCODE{rcode}",
+        qname,
+        TYPE_NAMES.get(qtype_num) or f"TYPE{qtype_num}",
+        an,
+        answers,
+        opt,
     )

@@ -24,14 +24,17 @@ from netdiag.dns.chains import PARALLEL_GAP, Chain
 
 PROFILES = ("glibc", "musl", "go")
 
-#: (profile, name, search, ndots, answer(qname, qtype) -> (rcode, answers)) ->
-#: the questions ``[(qname, qtype), …]`` the profile sends, in order.
+#: (profile, name, search, ndots, types asked, answer(qname, qtype) -> (rcode,
+#: answers)) -> the questions ``[(qname, qtype), …]`` the profile sends, in order.
 Answer = Callable[[str, str], tuple[str, tuple[str, ...]]]
-Predict = Callable[[str, str, Sequence[str], int, Answer], Sequence[tuple[str, str]]]
+Predict = Callable[
+    [str, str, Sequence[str], int, frozenset[str], Answer], Sequence[tuple[str, str]]
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Detection:
+    base: str  # the name the application asked (search list considered)
     profile: str | None  # a single profile, or None when undecided
     consistent: tuple[str, ...]  # every profile the evidence allows
     reasons: tuple[str, ...]
@@ -99,6 +102,7 @@ def detect(
         _compare(chain, allowed, reasons, search, ndots, predict)
     consistent = tuple(p for p in PROFILES if p in allowed)
     return Detection(
+        base=base_name(chain, search),
         profile=consistent[0] if len(consistent) == 1 else None,
         consistent=consistent,
         reasons=tuple(reasons),
@@ -129,16 +133,72 @@ def _compare(
     ndots: int | None,
     predict: Predict,
 ) -> None:
-    seen = {(e.qname, e.qtype): (e.rcode, e.answers) for e in chain.exchanges}
+    seen = tuple(
+        sorted({(e.qname, e.qtype): (e.rcode, e.answers) for e in chain.exchanges}.items())
+    )
+    observed = tuple(observed_walk(chain))
+    qtypes = frozenset(e.qtype for e in chain.exchanges)
+    base = base_name(chain, search)
+    # Only "dots >= ndots or not" matters to every profile (ndots capped at 15).
+    dots = base.count(".")
+    options = (ndots,) if ndots is not None else tuple(sorted({0, min(dots + 1, 15)}))
+    for profile in sorted(allowed):
+        key = (profile, base, tuple(search), options, seen, observed)
+        if key not in _MATCHES:
+            if len(_MATCHES) > 65536:
+                _MATCHES.clear()
+            _MATCHES[key] = any(
+                _group(predict(profile, base, search, n, qtypes, _answers(seen))) == list(observed)
+                for n in options
+            )
+        if not _MATCHES[key]:
+            allowed.discard(profile)
+            reasons.append(f"{profile} would have sent other queries for {base}")
+    if allowed:
+        reasons.append(f"search walk for {base} matches {'/'.join(sorted(allowed))}")
+
+
+#: Chains repeat (the same lookup every few seconds): memoise walk comparisons.
+_MATCHES: dict[tuple[object, ...], bool] = {}
+
+
+def _answers(seen: tuple[tuple[tuple[str, str], tuple[str, tuple[str, ...]]], ...]) -> Answer:
+    table = dict(seen)
 
     def answer(qname: str, qtype: str) -> tuple[str, tuple[str, ...]]:
-        return seen.get((qname.lower(), qtype), ("TIMEOUT", ()))
+        return table.get((qname.lower(), qtype), ("TIMEOUT", ()))
 
-    observed = observed_walk(chain)
-    for profile in sorted(allowed):
-        options = [ndots] if ndots is not None else list(range(1, 16))
-        if not any(
-            _group(predict(profile, chain.base, search, n, answer)) == observed for n in options
-        ):
-            allowed.discard(profile)
-            reasons.append(f"{profile} would have sent other queries for {chain.base}")
+    return answer
+
+
+def base_name(chain: Chain, search: Sequence[str] | None) -> str:
+    """The name the application asked, using the search list when it is known.
+
+    A walk starts at the first search domain or at the absolute name (every
+    profile), so a first candidate ``X.<search[0]>.`` means ``X`` was asked.
+    """
+    first = chain.candidates[0].name
+    if search:
+        suffix = "." + search[0].strip(".").lower() + "."
+        if first.endswith(suffix) and len(first) > len(suffix):
+            return first[: -len(suffix)]
+    if len(chain.candidates) == 1:
+        return first.rstrip(".")
+    return chain.base
+
+
+def infer_search(chains: Sequence[Chain]) -> dict[str, tuple[str, ...]]:
+    """Each client's search list as its longest observed walk shows it."""
+    out: dict[str, tuple[str, ...]] = {}
+    for chain in chains:
+        if len(chain.candidates) < 2:
+            continue
+        base = chain.base
+        suffixes = tuple(
+            c.name[len(base) + 1 :].rstrip(".")
+            for c in chain.candidates
+            if c.name.startswith(base + ".") and c.name != base + "."
+        )
+        if len(suffixes) > len(out.get(chain.client, ())):
+            out[chain.client] = suffixes
+    return out

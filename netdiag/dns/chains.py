@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from netdiag.dns.pcap import DnsPacket
+from netdiag.dns.capture_wire import DnsPacket
 
 #: A next candidate must start this soon after the previous one was answered.
 NEXT_CANDIDATE_GAP = 1.0
@@ -112,6 +112,10 @@ class Chain:
     candidates: list[Candidate] = field(default_factory=list)
     closed: bool = False
     last_ts: float = 0.0
+    #: The name the application asked, when a known search list tells it.
+    asked: str | None = None
+    #: Source ports of every attempt (kept as they come: checked per query).
+    sports: set[int] = field(default_factory=set)
 
     @property
     def exchanges(self) -> list[Exchange]:
@@ -132,6 +136,8 @@ class Chain:
     @property
     def base(self) -> str:
         """The name the application asked for: the candidates' common leading labels."""
+        if self.asked:
+            return self.asked
         names = [c.name.rstrip(".").split(".") for c in self.candidates]
         common = names[0]
         for labels in names[1:]:
@@ -162,7 +168,7 @@ class Chain:
 
     @property
     def ports(self) -> tuple[int, ...]:
-        return tuple(sorted({a.sport for e in self.exchanges for a in e.attempts}))
+        return tuple(sorted(self.sports))
 
 
 def _labels(name: str) -> list[str]:
@@ -193,9 +199,12 @@ class ChainBuilder:
     ports: frozenset[int] = frozenset({53})
     chains: list[Chain] = field(default_factory=list)
     orphan_responses: int = 0
-    _open: dict[str, list[Chain]] = field(default_factory=dict)
+    #: Open chains by (client, first label): every candidate of a walk starts
+    #: with the asked name's first label, so only these can be joined.
+    _open: dict[tuple[str, str], list[Chain]] = field(default_factory=dict)
     _pending: dict[tuple[str, int, str, int, str, str], Exchange] = field(default_factory=dict)
     _questions: dict[tuple[str, str, str], tuple[Chain, Exchange]] = field(default_factory=dict)
+    _queries: int = 0
 
     def feed(self, pkt: DnsPacket) -> None:
         if pkt.msg.response:
@@ -214,18 +223,31 @@ class ChainBuilder:
         self.chains.sort(key=lambda c: (c.start, c.client, c.base))
         return self.chains
 
-    def _live(self, client: str, now: float) -> list[Chain]:
-        """The client's chains still open at ``now`` (others are closed for good)."""
-        chains = self._open.get(client, [])
-        keep = [c for c in chains if not c.closed and now - c.last_ts <= _open_for(c)]
+    def _live(self, key: tuple[str, str], now: float) -> list[Chain]:
+        """The chains under ``key`` still open at ``now`` (others are closed for good)."""
+        chains = self._open.get(key)
+        if not chains:
+            return self._open.setdefault(key, [])
+        keep = []
         for c in chains:
-            if c not in keep:
+            if not c.closed and now - c.last_ts <= _open_for(c):
+                keep.append(c)
+            else:
                 c.closed = True
-        self._open[client] = keep
+        self._open[key] = keep
         return keep
+
+    def _sweep(self, now: float) -> None:
+        """Forget keys whose chains all closed (bounded memory on long captures)."""
+        for key in list(self._open):
+            if not self._live(key, now):
+                del self._open[key]
 
     def _query(self, pkt: DnsPacket) -> None:
         msg = pkt.msg
+        self._queries += 1
+        if self._queries % 65536 == 0:
+            self._sweep(pkt.ts)
         attempt = Attempt(
             ts=pkt.ts,
             sport=pkt.sport,
@@ -234,7 +256,7 @@ class ChainBuilder:
             id=msg.id,
             edns_payload=msg.edns_payload,
         )
-        chains = self._live(pkt.src, pkt.ts)
+        chains = self._live((pkt.src, msg.qname.split(".", 1)[0]), pkt.ts)
         qkey = (pkt.src, msg.qname, msg.qtype)
         found = self._questions.get(qkey)
         exchange = None
@@ -250,6 +272,7 @@ class ChainBuilder:
             candidate.exchanges.append(exchange)
             self._questions[qkey] = (chain, exchange)
         exchange.attempts.append(attempt)
+        chain.sports.add(attempt.sport)
         chain.last_ts = max(chain.last_ts, pkt.ts)
         self._pending[(pkt.src, pkt.sport, pkt.dst, msg.id, msg.qname, msg.qtype)] = exchange
 
@@ -265,9 +288,9 @@ class ChainBuilder:
                 )
             else:
                 fits = _continues(chain, last, qname, attempt.ts)
-            if fits and (best is None or attempt.sport in chain.ports):
+            if fits and (best is None or attempt.sport in chain.sports):
                 best = chain
-                if attempt.sport in chain.ports:
+                if attempt.sport in chain.sports:
                     break
         if best is None:
             best = Chain(client=client)

@@ -20,23 +20,12 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from netdiag.dns.capture_frames import Frame, decode_frame
-from netdiag.dns.capture_wire import Message, Verdict, parse
+from netdiag.dns.capture_wire import DnsPacket, Verdict, parse
 from netdiag.errors import InputError
 
+__all__ = ["DnsExtractor", "DnsPacket", "Stats", "read_dns", "read_frames"]
+
 _CHUNK = 1 << 20
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DnsPacket:
-    """One DNS message seen on the wire."""
-
-    ts: float
-    src: str
-    dst: str
-    sport: int
-    dport: int
-    transport: str  # "udp" | "tcp"
-    msg: Message
 
 
 @dataclass(slots=True)
@@ -70,35 +59,28 @@ class DnsExtractor:
     stats: Stats = field(default_factory=Stats)
     _tcp: dict[tuple[str, int, str, int], _Stream] = field(default_factory=dict)
 
-    def feed(self, ts: float, linktype: int, data: bytes) -> Iterator[DnsPacket]:
+    def feed(self, ts: float, linktype: int, data: bytes) -> list[DnsPacket]:
+        """The DNS messages in one frame (a list: generators cost more per packet)."""
         self.stats.packets += 1
         frame = decode_frame(linktype, data)
         if frame is None or (frame.sport not in self.ports and frame.dport not in self.ports):
             self.stats.other += 1
-            return
+            return []
         if frame.transport == "udp":
-            yield from self._message(ts, frame, frame.payload)
-        else:
-            yield from self._tcp_segment(ts, frame)
+            pkt = self._message(ts, frame, frame.payload)
+            return [pkt] if pkt is not None else []
+        return list(self._tcp_segment(ts, frame))
 
-    def _message(self, ts: float, frame: Frame, payload: bytes) -> Iterator[DnsPacket]:
+    def _message(self, ts: float, frame: Frame, payload: bytes) -> DnsPacket | None:
         verdict, msg = parse(payload)
         if msg is None:
             if verdict is Verdict.NOT_DNS:
                 self.stats.not_dns += 1
             else:
                 self.stats.malformed += 1
-            return
+            return None
         self.stats.dns += 1
-        yield DnsPacket(
-            ts=ts,
-            src=frame.src,
-            dst=frame.dst,
-            sport=frame.sport,
-            dport=frame.dport,
-            transport=frame.transport,
-            msg=msg,
-        )
+        return DnsPacket(ts, frame.src, frame.dst, frame.sport, frame.dport, frame.transport, msg)
 
     def _tcp_segment(self, ts: float, frame: Frame) -> Iterator[DnsPacket]:
         key = (frame.src, frame.sport, frame.dst, frame.dport)
@@ -125,7 +107,9 @@ class DnsExtractor:
                 if len(stream.buf) < 2 + length:
                     break
                 message, stream.buf = stream.buf[2 : 2 + length], stream.buf[2 + length :]
-                yield from self._message(ts, frame, message)
+                pkt = self._message(ts, frame, message)
+                if pkt is not None:
+                    yield pkt
         if flags & 0x05:  # FIN or RST
             self._tcp.pop(key, None)
 

@@ -20,6 +20,7 @@ from typing import Protocol
 CLIENT_MAC = bytes.fromhex("020000000001")
 SERVER_MAC = bytes.fromhex("020000000002")
 DEFAULT_CLIENT = "10.244.0.10"
+DEFAULT_CLIENT6 = "fd00:10:244::10"
 START = 1_700_000_000.0
 
 
@@ -100,12 +101,24 @@ def _frame(src: str, dst: str, sport: int, dport: int, payload: bytes, tcp: bool
     return macs + struct.pack("!H", ethertype) + packet
 
 
-def _wire(q: WireQuery, qid: int) -> tuple[bytes, bytes | None]:
+def nameserver_host(nameserver: str) -> str:
+    """``10.96.0.10``, ``10.96.0.10:53``, ``[fd00::a]:53`` → the address alone."""
+    if nameserver.startswith("["):
+        return nameserver[1:].split("]", 1)[0]
+    if nameserver.count(":") == 1:
+        return nameserver.split(":", 1)[0]
+    return nameserver
+
+
+def _wire(q: WireQuery, qid: int, resolver: str = "glibc") -> tuple[bytes, bytes | None]:
     import dns.message
     import dns.rcode
     import dns.rrset
 
-    query = dns.message.make_query(q.name, q.type)
+    # Go ≥ 1.19 always adds EDNS0 with a 1232-byte payload; glibc and musl don't
+    # by default (research/resolver-semantics.md §3-5).
+    edns = 0 if resolver == "go" else -1
+    query = dns.message.make_query(q.name, q.type, use_edns=edns, payload=1232)
     query.id = qid
     if q.rcode.value == "TIMEOUT":
         return query.to_wire(), None
@@ -137,10 +150,11 @@ def write_queries(
         for i, q in enumerate(batch):
             sport = port + i if resolver == "go" else port
             qid += 1
-            wq, wr = _wire(q, qid)
-            records.append((t + i * 5e-5, _frame(client, q.nameserver, sport, 53, wq, q.tcp)))
+            wq, wr = _wire(q, qid, resolver)
+            server = nameserver_host(q.nameserver)
+            records.append((t + i * 5e-5, _frame(client, server, sport, 53, wq, q.tcp)))
             if wr is not None:
-                frame = _frame(q.nameserver, client, 53, sport, wr, q.tcp)
+                frame = _frame(server, client, 53, sport, wr, q.tcp)
                 records.append((t + 5e-4 + i * 5e-5, frame))
         port += len(batch) if resolver == "go" else 0
         waited = any(q.rcode.value == "TIMEOUT" for q in batch)

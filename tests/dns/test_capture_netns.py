@@ -1,23 +1,26 @@
 """End to end in network namespaces: real resolvers, a real server, live capture.
 
-The client namespace runs glibc ``getaddrinfo`` (``getent ahosts``) with a
+The client namespace runs real resolvers — glibc ``getaddrinfo`` (``getent
+ahosts``), the static musl and pure-Go clients of tests/dns/clients — with a
 resolv.conf bind-mounted in ``unshare -m``, against ``netdiag dns serve`` in
 the server namespace, while ``netdiag dns capture -i`` listens on the client's
-veth. The chains captured must be what ``netdiag resolve`` predicts.
+veth. The chains captured must be what ``netdiag resolve --resolver R``
+predicts for the same resolv.conf and names.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import select
+import shlex
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,12 +28,9 @@ from tests.dns import netns
 from tests.helpers import require_root, require_tool, run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).resolve().parent
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 SEARCH = "default.svc.cluster.local svc.cluster.local cluster.local"
 NAMES = ("tke-six-six-six", "baidu.com", "doesnotexist")
-HAVE_SERVE = importlib.util.find_spec("netdiag.cli.dns_serve") is not None
-HAVE_RESOLVE = importlib.util.find_spec("netdiag.cli.resolve") is not None
 
 pytestmark = pytest.mark.system
 
@@ -48,12 +48,7 @@ def pair() -> Iterator[netns.Pair]:
 
 
 def _start_server(pair: netns.Pair) -> subprocess.Popen[str]:
-    if HAVE_SERVE:
-        cmd = [sys.executable, "-m", "netdiag", "dns", "serve", "--listen", f"{netns.SERVER_IP}:53"]
-    else:  # until netdiag dns serve lands: same answers as the demo cluster for NAMES
-        cmd = [sys.executable, str(HERE / "standin_dns.py"), netns.SERVER_IP, "53",
-               "tke-six-six-six.default.svc.cluster.local=10.96.0.66",
-               "baidu.com=39.156.66.10"]  # fmt: skip
+    cmd = [sys.executable, "-m", "netdiag", "dns", "serve", "--listen", f"{netns.SERVER_IP}:53"]
     proc = subprocess.Popen(pair.exec_args(pair.server_ns, *cmd), env=ENV, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     deadline = time.monotonic() + 20
@@ -89,8 +84,9 @@ def _start_capture(pair: netns.Pair, *extra: str) -> subprocess.Popen[str]:
     return proc
 
 
-def _getent(pair: netns.Pair, resolv: Path, name: str) -> int:
-    script = f"mount --bind {resolv} /etc/resolv.conf && exec getent ahosts {name}"
+def _lookup(pair: netns.Pair, resolv: Path, argv: list[str]) -> int:
+    """Run a resolver client in the client namespace with ``resolv`` as its resolv.conf."""
+    script = f"mount --bind {resolv} /etc/resolv.conf && exec {shlex.join(argv)}"
     cmd = pair.exec_args(pair.client_ns, "unshare", "-m", "sh", "-c", script)
     return subprocess.run(cmd, capture_output=True, timeout=60).returncode
 
@@ -101,48 +97,81 @@ def _stop(proc: subprocess.Popen[str]) -> tuple[str, str]:
     return proc.communicate(timeout=60)
 
 
-def _predicted(resolv: Path, name: str) -> list[tuple[str, str, str]]:
-    result = run_cli(["resolve", name, "--resolv-conf", str(resolv), "--resolver", "glibc",
+Walk = list[tuple[str, frozenset[tuple[str, str]]]]
+
+
+def _walk(queries: list[dict[str, Any]]) -> Walk:
+    """Candidates in order, each with its (type, rcode) set (Go's pair order is random)."""
+    out: list[tuple[str, set[tuple[str, str]]]] = []
+    for q in queries:
+        if out and out[-1][0] == q["name"]:
+            out[-1][1].add((q["type"], q["rcode"]))
+        else:
+            out.append((q["name"], {(q["type"], q["rcode"])}))
+    return [(n, frozenset(s)) for n, s in out]
+
+
+def _predicted(resolv: Path, name: str, resolver: str) -> Walk:
+    result = run_cli(["resolve", name, "--resolv-conf", str(resolv), "--resolver", resolver,
                       "-o", "json"])  # fmt: skip
     assert result.exit_code in (0, 1), result.stderr
-    return [(q["name"], q["type"], q["rcode"]) for q in json.loads(result.stdout)["queries"]]
+    return _walk(json.loads(result.stdout)["queries"])
 
 
-FALLBACK = {  # what glibc sends against the stand-in (resolver-semantics.md §2)
-    "tke-six-six-six": [("tke-six-six-six.default.svc.cluster.local.", "NOERROR")],
-    "baidu.com": [(f"baidu.com.{s}.", "NXDOMAIN") for s in SEARCH.split()]
-    + [("baidu.com.", "NOERROR")],
-    "doesnotexist": [(f"doesnotexist.{s}.", "NXDOMAIN") for s in SEARCH.split()]
-    + [("doesnotexist.", "NXDOMAIN")],
-}
-
-
-def _expected(resolv: Path, name: str) -> list[tuple[str, str, str]]:
-    if HAVE_RESOLVE and HAVE_SERVE:
-        return _predicted(resolv, name)
-    return [(n, t, rc) for n, rc in FALLBACK[name] for t in ("A", "AAAA")]
-
-
-def test_glibc_chains_equal_the_prediction(pair: netns.Pair, tmp_path: Path) -> None:
+@pytest.mark.parametrize("resolver", ["glibc", "musl", "go"])
+def test_captured_chains_equal_the_prediction(
+    pair: netns.Pair, tmp_path: Path, resolver: str, request: pytest.FixtureRequest
+) -> None:
+    if resolver == "glibc":
+        argv = lambda name: ["getent", "ahosts", name]  # noqa: E731 - glibc getaddrinfo
+    else:
+        clients = request.getfixturevalue("clients")  # tests/dns/conftest.py builds them
+        argv = lambda name: clients.command(resolver, name, "unspec")  # noqa: E731
     resolv = tmp_path / "resolv.conf"
     resolv.write_text(f"nameserver {netns.SERVER_IP}\nsearch {SEARCH}\noptions ndots:5\n")
     server = _start_server(pair)
     try:
-        capture = _start_capture(pair, "-o", "json")
-        codes = [_getent(pair, resolv, name) for name in NAMES]
+        capture = _start_capture(pair, "-o", "json", "--resolv-conf", str(resolv))
+        codes = [_lookup(pair, resolv, argv(name)) for name in NAMES]
         out, err = _stop(capture)
     finally:
         server.terminate()
         server.communicate(timeout=30)
-    assert codes == [0, 0, 2], codes
+    assert [c == 0 for c in codes] == [True, True, False], codes
     assert capture.returncode == 0, err
     report = json.loads(out)
     chains = report["chains"]
-    assert [c["client"] for c in chains] == [netns.CLIENT_IP] * 3, json.dumps(chains, indent=1)
+    assert [(c["client"], c["name"]) for c in chains] == [
+        (netns.CLIENT_IP, name) for name in NAMES
+    ], json.dumps(chains, indent=1)
     for name, chain in zip(NAMES, chains, strict=True):
-        got = [(q["name"], q["type"], q["rcode"]) for q in chain["queries"]]
-        assert got == _expected(resolv, name), name
-        assert "glibc" in chain["consistent_profiles"] and "go" not in chain["consistent_profiles"]
-        # glibc: a socket per candidate, the A/AAAA pair on it (no Go signature).
-        assert len(chain["ports"]) <= len({q["name"] for q in chain["queries"]})
+        assert _walk(chain["queries"]) == _predicted(resolv, name, resolver), name
+        assert resolver in chain["consistent_profiles"], chain["profile_reasons"]
+    if resolver == "go":
+        assert {c["profile"] for c in chains} == {"go"}
     assert report["packets"]["malformed"] == 0
+
+
+def test_count_duration_and_sigterm_stop_with_a_summary(pair: netns.Pair, tmp_path: Path) -> None:
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text(f"nameserver {netns.SERVER_IP}\nsearch {SEARCH}\noptions ndots:5\n")
+    server = _start_server(pair)
+    try:
+        counted = _start_capture(pair, "--count", "4", "-o", "json")
+        assert _lookup(pair, resolv, ["getent", "ahosts", "tke-six-six-six"]) == 0
+        out, err = counted.communicate(timeout=60)  # stops by itself after 4 packets
+        assert counted.returncode == 0, err
+        assert json.loads(out)["packets"]["dns"] == 4
+        timed = _start_capture(pair, "--duration", "1", "-o", "json")
+        out, err = timed.communicate(timeout=60)
+        assert timed.returncode == 0 and json.loads(out)["chains"] == [], err
+        termed = _start_capture(pair)
+        assert _lookup(pair, resolv, ["getent", "ahosts", "baidu.com"]) == 0
+        time.sleep(0.3)
+        termed.terminate()
+        out, err = termed.communicate(timeout=60)
+        assert termed.returncode == 0, err
+        assert "FQDN ADVICE" in out and "baidu.com." in out
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)

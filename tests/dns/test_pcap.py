@@ -87,3 +87,38 @@ def test_corrupt_record_length(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(InputError, match="offset 24"):
         list(read_dns(str(path)))
+
+
+@pytest.mark.parametrize("link", ["sll", "raw", "vlan"])
+def test_cooked_raw_and_vlan_link_types(tmp_path: Path, link: str) -> None:
+    from scapy.layers.l2 import CookedLinux, Dot1Q, Ether
+    from scapy.utils import PcapWriter
+
+    q = gen.query(1.0, "web.default.svc.cluster.local.", "A", qid=3)
+    ip = q["IP"]
+    if link == "sll":
+        frame, linktype = CookedLinux(pkttype=4, lladdrtype=1, lladdrlen=6, proto=0x0800) / ip, 113
+    elif link == "raw":
+        frame, linktype = ip, 101
+    else:
+        frame = Ether(src=gen.CLIENT_MAC, dst=gen.SERVER_MAC) / Dot1Q(vlan=42) / ip
+        linktype = 1
+    path = tmp_path / f"{link}.pcap"
+    writer = PcapWriter(str(path), linktype=linktype, sync=True)
+    frame.time = 1.0
+    writer.write(frame)
+    writer.close()
+    [pkt] = list(read_dns(str(path)))
+    assert (pkt.src, pkt.msg.qname, pkt.msg.id) == (gen.CLIENT, "web.default.svc.cluster.local.", 3)
+
+
+def test_edns_payload_and_name_compression(tmp_path: Path) -> None:
+    name = "api.default.svc.cluster.local."
+    pkts = [
+        gen.query(1.0, name, "A", qid=1, edns=1232),
+        gen.response(1.1, name, "A", qid=1, answers=("10.1.1.1", "10.1.1.2")),
+    ]
+    # scapy compresses the answers' owner names against the question (RFC 1035 §4.1.4)
+    got = list(read_dns(str(gen.write(tmp_path / "e.pcap", pkts))))
+    assert got[0].msg.edns_payload == 1232 and got[1].msg.edns_payload is None
+    assert got[1].msg.answers == ("10.1.1.1", "10.1.1.2") and got[1].msg.ancount == 2

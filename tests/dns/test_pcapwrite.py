@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 from scapy.utils import rdpcap
@@ -72,3 +73,37 @@ def test_timeouts_and_go_sockets(tmp_path: Path) -> None:
     [chain] = json.loads(result.stdout)["chains"]
     assert [q["rcode"] for q in chain["queries"]] == ["TIMEOUT", "TIMEOUT", "NXDOMAIN", "NXDOMAIN"]
     assert chain["duration_ms"] > 5000 and "unanswered" in chain["marks"]
+
+
+@pytest.mark.parametrize("resolver", ["glibc", "musl", "go"])
+@pytest.mark.parametrize("name", ["baidu.com", "tke-six-six-six", "doesnotexist.kube-system"])
+def test_resolve_pcap_reads_back_to_the_same_chain(
+    tmp_path: Path, resolver: str, name: str
+) -> None:
+    path = tmp_path / "resolve.pcap"
+    resolved = run_cli(["resolve", name, "--resolver", resolver, "--pcap", str(path), "-o", "json"])
+    assert resolved.exit_code in (0, 1), resolved.stderr
+    assert "wrote" in resolved.stderr and path.exists()
+    trace = json.loads(resolved.stdout)
+    captured = run_cli(["dns", "capture", "-r", str(path), "-o", "json"])
+    assert captured.exit_code == 0, captured.stderr
+    [chain] = json.loads(captured.stdout)["chains"]
+    got = [(q["name"], q["type"], q["rcode"], sorted(q["answers"])) for q in chain["queries"]]
+    want = [
+        (q["name"], q["type"], q["rcode"], sorted(_data(a) for a in q["answers"]))
+        for q in trace["queries"]
+    ]
+    assert got == want
+    assert resolver in chain["consistent_profiles"]
+
+
+def _data(answer: object) -> str:
+    """resolve's JSON answer → the address/target the capture shows."""
+    if isinstance(answer, dict):
+        return str(answer.get("data"))
+    return str(answer).split()[-1]
+
+
+def test_resolve_pcap_unwritable(tmp_path: Path) -> None:
+    result = run_cli(["resolve", "baidu.com", "--pcap", str(tmp_path / "no" / "x.pcap")])
+    assert result.exit_code == 2 and "--pcap" in result.stderr and "Traceback" not in result.stderr
