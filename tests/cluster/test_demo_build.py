@@ -20,6 +20,7 @@ import pytest
 from netdiag.cluster.build import snapshot_from_objects
 from netdiag.cluster.demo import (
     MANIFESTS_JSON,
+    PARSED_DIR,
     SOURCE,
     UPSTREAM_JSON,
     UPSTREAM_ZONE,
@@ -37,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_shipped_json_is_what_the_sources_give() -> None:
     assert _build.stale() == [], "run: python -m netdiag.cluster.demo._build"
     for name, text in _build.outputs().items():
-        assert _text(name) == text
+        assert _text(name, PARSED_DIR) == text
 
 
 def test_snapshot_from_json_equals_snapshot_from_yaml_origins_included() -> None:
@@ -69,8 +70,8 @@ def test_check_reports_a_stale_or_missing_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name in (MANIFESTS_JSON, UPSTREAM_JSON):
-        (tmp_path / name).write_text(_text(name), encoding="utf-8")
-    monkeypatch.setattr(_build, "_HERE", str(tmp_path))
+        (tmp_path / name).write_text(_text(name, PARSED_DIR), encoding="utf-8")
+    monkeypatch.setattr(_build, "PARSED_DIR", str(tmp_path))
     doc = json.loads((tmp_path / UPSTREAM_JSON).read_text(encoding="utf-8"))
     doc["records"] = doc["records"][1:]
     (tmp_path / UPSTREAM_JSON).write_text(json.dumps(doc), encoding="utf-8")
@@ -79,7 +80,18 @@ def test_check_reports_a_stale_or_missing_file(
     (tmp_path / MANIFESTS_JSON).unlink()
     assert _build.stale() == [MANIFESTS_JSON, UPSTREAM_JSON]
     assert _build.main([]) == 0 and _build.stale() == []
-    assert (tmp_path / UPSTREAM_JSON).read_text(encoding="utf-8") == _text(UPSTREAM_JSON)
+    rewritten = (tmp_path / UPSTREAM_JSON).read_text(encoding="utf-8")
+    assert rewritten == _text(UPSTREAM_JSON, PARSED_DIR)
+
+
+def test_the_demo_folder_as_cluster_holds_only_the_sources() -> None:
+    # --cluster netdiag/cluster/demo walks *.yaml and *.json: the generated JSON
+    # must not be there, or every object would load twice.
+    from netdiag.cluster.loader import load_manifests
+
+    demo_dir = ROOT / "netdiag" / "cluster" / "demo"
+    assert not list(demo_dir.glob("*.json"))
+    assert load_manifests([str(demo_dir)]) == load_demo()
 
 
 _PROBE = """

@@ -1,8 +1,9 @@
 """Regenerate the demo's pre-parsed JSON from its human-edited sources.
 
 The YAML manifests and ``upstream.zone`` are what people edit;
-``manifests.json`` (the parsed objects, each with the origin the YAML loader
-gives it) and ``upstream.json`` (the zone's records) are what
+``netdiag/cluster/demo_parsed/manifests.json`` (the parsed objects, each with
+the origin the YAML loader gives it) and ``upstream.json`` (the zone's records)
+are what
 :func:`netdiag.cluster.demo.load_demo` and
 :func:`netdiag.cluster.demo.demo_upstream` read, so start-up imports neither
 PyYAML nor dnspython. After editing a source, run::
@@ -21,9 +22,9 @@ import sys
 from typing import Any
 
 from netdiag.cluster.demo import (
-    _HERE,
     MANIFESTS,
     MANIFESTS_JSON,
+    PARSED_DIR,
     UPSTREAM_JSON,
     UPSTREAM_ZONE,
     _text,
@@ -80,7 +81,7 @@ def stale() -> list[str]:
     found = []
     for name, text in outputs().items():
         try:
-            with open(os.path.join(_HERE, name), encoding="utf-8") as fh:
+            with open(os.path.join(PARSED_DIR, name), encoding="utf-8") as fh:
                 current: str | None = fh.read()
         except FileNotFoundError:
             current = None
@@ -93,15 +94,15 @@ def main(argv: list[str]) -> int:
     if argv == ["--check"]:
         names = stale()
         for name in names:
-            print(f"stale: netdiag/cluster/demo/{name}", file=sys.stderr)
+            print(f"stale: netdiag/cluster/demo_parsed/{name}", file=sys.stderr)
         return 1 if names else 0
     if argv:
         print("usage: python -m netdiag.cluster.demo._build [--check]", file=sys.stderr)
         return 2
     for name, text in outputs().items():
-        with open(os.path.join(_HERE, name), "w", encoding="utf-8") as fh:
+        with open(os.path.join(PARSED_DIR, name), "w", encoding="utf-8") as fh:
             fh.write(text)
-        print(f"wrote netdiag/cluster/demo/{name}")
+        print(f"wrote netdiag/cluster/demo_parsed/{name}")
     return 0
 
 
