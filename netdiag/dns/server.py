@@ -288,10 +288,13 @@ class DnsServer:
                 selector.register(udp, selectors.EVENT_READ)
             while not self._halt.is_set():
                 batch: list[tuple[int, int, socket.socket, bytes, Any]] = []
-                for key, _ in selector.select(0.2):
-                    sock = key.fileobj
-                    assert isinstance(sock, socket.socket)
-                    if not _drain(sock, batch):
+                if not selector.select(0.2):
+                    continue
+                # Drain every socket, not only those select() reported: a datagram
+                # can land on a socket select() had already passed over, with an
+                # earlier timestamp than one on a socket it reported.
+                for udp, _ in self._sockets:
+                    if not _drain(udp, batch):
                         return
                 for _, _, sock, data, addr in sorted(batch, key=lambda item: item[:2]):
                     self._answer_udp(sock, data, addr)
