@@ -283,21 +283,27 @@ class DnsServer:
         shows a resolver that queries two nameservers at once (musl) in the
         order its packets arrived, whichever socket they came in on.
         """
+        pending: list[tuple[int, int, socket.socket, bytes, Any]] = []
         with selectors.DefaultSelector() as selector:
             for udp, _ in self._sockets:
                 selector.register(udp, selectors.EVENT_READ)
             while not self._halt.is_set():
-                batch: list[tuple[int, int, socket.socket, bytes, Any]] = []
-                if not selector.select(0.2):
+                if not selector.select(0 if pending else 0.2) and not pending:
                     continue
-                # Drain every socket, not only those select() reported: a datagram
-                # can land on a socket select() had already passed over, with an
-                # earlier timestamp than one on a socket it reported.
+                # Everything stamped before ``cutoff`` is already queued on its
+                # socket, so draining every socket and answering only up to the
+                # cutoff keeps the order even across rounds; later datagrams
+                # wait for the next round (SO_TIMESTAMPNS is CLOCK_REALTIME).
+                cutoff = time.time_ns()
+                batch = pending
                 for udp, _ in self._sockets:
                     if not _drain(udp, batch):
                         return
-                for _, _, sock, data, addr in sorted(batch, key=lambda item: item[:2]):
-                    self._answer_udp(sock, data, addr)
+                batch.sort(key=lambda item: item[:2])
+                pending = [item for item in batch if item[0] > cutoff]
+                for stamp, _, sock, data, addr in batch:
+                    if stamp <= cutoff:
+                        self._answer_udp(sock, data, addr)
 
     def _udp_once(self, sock: socket.socket) -> bool:
         """Receive and answer one datagram; False once the socket is gone."""
