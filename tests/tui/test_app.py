@@ -163,3 +163,45 @@ async def test_no_color_gives_grey_cells_that_still_carry_glyphs(
         colours = set(re.findall(r"#([0-9a-f]{6})", svg)) - {"ff5f57", "febc2e", "28c840", "c5c8c6"}
         assert colours and all(c[0:2] == c[2:4] == c[4:6] for c in colours)  # greys only
         assert "?" in screen_text(app)  # the glyphs are what tell cells apart
+
+
+async def test_matrix_prewarmed_after_start_opens_already_computed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    computed: list[engine.MatrixRequest] = []
+    real = engine.matrix
+
+    def counting(snapshot: object, request: engine.MatrixRequest) -> engine.MatrixModel:
+        computed.append(request)
+        return real(snapshot, request)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "matrix", counting)
+    app = make_app(tmp_path, start_mode="overview")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.prewarmed is not None and app.prewarmed[0] == app.generation
+        await pilot.press("f3")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MatrixScreen)
+        # Painted from the prewarmed model: no matrix worker, never "computing…".
+        assert screen.grid.model is not None and not screen.computing
+        assert not [w for w in app.workers if w.group == "matrix"]
+        assert app.prewarmed is None  # handed over once; later views compute their own
+        await settle(app, pilot)
+        assert computed == [engine.MatrixRequest()]  # the prewarm only: no recompute on open
+
+
+async def test_matrix_prewarm_of_an_old_snapshot_is_not_shown(tmp_path: Path) -> None:
+    app = make_app(tmp_path, start_mode="overview")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        snap = app.snapshot
+        extra = dataclasses.replace(snap.pods[0], namespace="aaa", name="first")
+        app.set_snapshot(dataclasses.replace(snap, pods=(extra,) + snap.pods))
+        await pilot.press("f3")
+        await settle(app, pilot)
+        grid = app.screen.query_one(MatrixGrid)
+        assert grid.model is not None
+        assert any(node.id.startswith("aaa/first") for node in grid.model.rows)
+        assert app.take_prewarmed(engine.MatrixRequest()) is None

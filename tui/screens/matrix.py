@@ -65,6 +65,12 @@ class MatrixScreen(ModeScreen):
         self.compute(highlight=changed)
 
     def compute(self, *, highlight: bool = False) -> None:
+        request = self.request()
+        ready = self.netdiag.take_prewarmed(request)
+        if ready is not None:
+            self.workers.cancel_group(self, "matrix")
+            self._apply(ready, request, highlight)
+            return
         self.computing = True
         self.update_title()
         self._compute(self.request(), highlight)
@@ -162,7 +168,10 @@ class MatrixScreen(ModeScreen):
     @on(Select.Changed, "#port")
     def _port_changed(self, event: Select.Changed) -> None:
         value = event.value if isinstance(event.value, str) else ANY_PORT
-        self.port = None if value == ANY_PORT else value
+        port = None if value == ANY_PORT else value
+        if port == self.port:
+            return  # Select posts Changed once mounted too: the matrix is already right
+        self.port = port
         self.compute()
 
     @on(Input.Changed, "#filter")
