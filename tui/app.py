@@ -86,9 +86,6 @@ class NetdiagApp(App[None]):
         self.start_mode = start_mode
         self.mode_history: list[str] = []
         self.stop_watch = threading.Event()
-        #: The default-view matrix computed in the background after start-up, with the
-        #: snapshot generation it belongs to (see ``prewarm_matrix``).
-        self.prewarmed: tuple[int, engine.MatrixModel] | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -101,8 +98,6 @@ class NetdiagApp(App[None]):
         self.sub_title = self.snapshot.source
         self.set_interval(30, self._tick_status)
         self.switch_mode(self.start_mode)
-        if self.start_mode != "matrix":
-            self.call_after_refresh(self.prewarm_matrix)
         if self.watching and self.source is not None:
             if self.source.is_live:
                 self.watch_live()
@@ -139,33 +134,6 @@ class NetdiagApp(App[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_worker_error(self, event)
-
-    # ------------------------------------------------------------------ matrix prewarm
-
-    @work(thread=True, group="prewarm", exit_on_error=False)
-    def prewarm_matrix(self) -> None:
-        """Compute the default matrix while the user reads the first screen.
-
-        Opening the matrix (f3) then paints it at once instead of painting
-        "computing…" and laying the screen out a second time (issue 6: the engine is
-        ~0.18 s of the switch at 2,000 pods, and it competes with Textual for the GIL).
-        """
-        generation, snapshot = self.generation, self.snapshot
-        model = engine.matrix(snapshot, engine.MatrixRequest())
-        if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._store_prewarmed, generation, model)
-
-    def _store_prewarmed(self, generation: int, model: engine.MatrixModel) -> None:
-        if generation == self.generation:
-            self.prewarmed = (generation, model)
-
-    def take_prewarmed(self, request: engine.MatrixRequest) -> engine.MatrixModel | None:
-        """The prewarmed matrix if it answers ``request`` for the current snapshot (once)."""
-        found = self.prewarmed
-        self.prewarmed = None
-        if found is None or found[0] != self.generation or request != engine.MatrixRequest():
-            return None
-        return found[1]
 
     # ------------------------------------------------------------------ live sources
 

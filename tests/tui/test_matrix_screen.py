@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from netdiag_tui import engine
 from netdiag_tui.engine import Verdict
 from netdiag_tui.screens.export import ExportDialog
 from netdiag_tui.widgets.explain_pane import ExplainPane
@@ -157,3 +159,28 @@ async def test_ctrl_s_exports_the_view_and_a_screenshot(tmp_path: Path) -> None:
         await settle(app, pilot)
         assert shot.read_text().startswith("<svg")
         assert "Matrix" in shot.read_text()  # the matrix screen, not the dialog
+
+
+async def test_opening_the_matrix_computes_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Select posts Changed after it mounts; that used to start a second, identical
+    # 2,000-pod computation and layout while the screen first painted (issue 6).
+    computed: list[engine.MatrixRequest] = []
+    real = engine.matrix
+
+    def counting(snapshot: object, request: engine.MatrixRequest) -> engine.MatrixModel:
+        computed.append(request)
+        return real(snapshot, request)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "matrix", counting)
+    app = demo_app(tmp_path, start_mode="overview")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f3")
+        await settle(app, pilot)
+        assert app.screen.query_one(MatrixGrid).model is not None
+        assert computed == [engine.MatrixRequest()]
+        app.screen.query_one("#port", Select).value = "8080/TCP"
+        await settle(app, pilot)
+        assert computed[-1] == engine.MatrixRequest(port="8080/TCP")

@@ -65,12 +65,6 @@ class MatrixScreen(ModeScreen):
         self.compute(highlight=changed)
 
     def compute(self, *, highlight: bool = False) -> None:
-        request = self.request()
-        ready = self.netdiag.take_prewarmed(request)
-        if ready is not None:
-            self.workers.cancel_group(self, "matrix")
-            self._apply(ready, request, highlight)
-            return
         self.computing = True
         self.update_title()
         self._compute(self.request(), highlight)
