@@ -206,13 +206,31 @@ def explain(
     notes: tuple[str, ...] = (),
     nameservers: tuple[str, ...] | None = None,
     with_advice: bool = True,
+    by_question: bool = False,
 ) -> Trace:
-    """Run ``resolver`` for ``name`` against ``backend`` and explain the result."""
+    """Run ``resolver`` for ``name`` against ``backend`` and explain the result.
+
+    ``by_question``: ``send`` answers each (name, type) the same every time,
+    whatever the nameserver (the model), so advice may count instead of re-run.
+    """
     kw: dict[str, Any] = {"family": family, "rtype": rtype, "nameservers": nameservers}
     resolution = start(resolver, name, conf, **kw)
     queries, result, cost = run(resolution, send)
     target = _target(snapshot, queries, result)
-    advice = advise(resolver, name, conf, send, cost, result, **kw) if with_advice else ()
+    advice = (
+        advise(
+            resolver,
+            name,
+            conf,
+            send,
+            cost,
+            result,
+            queries=queries if by_question else None,
+            **kw,
+        )
+        if with_advice
+        else ()
+    )
     return Trace(
         name=name,
         resolver=resolver,
@@ -368,4 +386,5 @@ def _trace(
         notes=notes,
         nameservers=nameservers,
         with_advice=not live,
+        by_question=not live,
     )
