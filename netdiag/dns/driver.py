@@ -76,7 +76,7 @@ def per_query(backend: Backend) -> Sender:
     """
 
     def send(batch: Batch, config: ProfileConfig) -> Replies:
-        replies = tuple(backend(q.name, q.rtype, q.nameserver) for q in batch)
+        replies = tuple([backend(q.name, q.rtype, q.nameserver) for q in batch])
         if config.resolver != "musl":
             return replies
         return tuple(
@@ -104,15 +104,24 @@ def run(resolution: Resolution, send: Sender) -> tuple[tuple[TraceQuery, ...], L
     hot path of every explained lookup.
     """
     out: list[TraceQuery] = []
+    append = out.append
     config = resolution.config
     algorithm = resolution.algorithm
     rnd = 0
     waited = 0.0
+    nxdomains = timeouts = 0
+    nxdomain, timeout = Rcode.NXDOMAIN, Rcode.TIMEOUT
     try:
         batch = next(algorithm)
         while True:
             replies = send(batch, config)
-            out.extend(_row(q, r, rnd) for q, r in zip(batch, replies, strict=True))
+            for q, r in zip(batch, replies, strict=True):
+                row = _row(q, r, rnd)
+                append(row)
+                if row.rcode is nxdomain:
+                    nxdomains += 1
+                elif row.rcode is timeout:
+                    timeouts += 1
             if None in replies:
                 waited += config.timeout
             rnd += 1
@@ -123,9 +132,9 @@ def run(resolution: Resolution, send: Sender) -> tuple[tuple[TraceQuery, ...], L
     resolution.batches = rnd
     cost = Cost(
         queries=len(out),
-        nxdomains=sum(1 for q in out if q.rcode is Rcode.NXDOMAIN),
+        nxdomains=nxdomains,
         round_trips=rnd,
-        timeouts=sum(1 for q in out if q.rcode is Rcode.TIMEOUT),
+        timeouts=timeouts,
         waited_seconds=waited,
     )
     return tuple(out), result, cost

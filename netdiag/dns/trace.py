@@ -172,8 +172,25 @@ def shadowed_services(
 ) -> tuple[Shadowed, ...]:
     """Services named like the first label, in namespaces the answer is not from."""
     short = name.split(".")[0].lower()
-    domain = snapshot.dns.cluster_domain.strip(".")
+    answered = (target.namespace, target.name) if target and target.kind == "service" else None
     memo = _memo(snapshot)
+    done: dict[tuple[str, object], tuple[Shadowed, ...]] | None = memo.get("shadowed")
+    if done is None or len(done) > _SHADOWED_LIMIT:
+        done = memo["shadowed"] = {}
+    hit = done.get((short, answered))
+    if hit is None:
+        hit = done[(short, answered)] = _shadowed(snapshot, memo, short, target)
+    return hit
+
+
+#: Entries of the per-snapshot ``shadowed_services`` memo before it starts over.
+_SHADOWED_LIMIT = 4096
+
+
+def _shadowed(
+    snapshot: ClusterSnapshot, memo: dict[object, Any], short: str, target: Target | None
+) -> tuple[Shadowed, ...]:
+    domain = snapshot.dns.cluster_domain.strip(".")
     by_name = memo.get("services")
     if by_name is None:
         by_name = memo["services"] = {}
