@@ -140,18 +140,32 @@ def run(resolution: Resolution, send: Sender) -> tuple[tuple[TraceQuery, ...], L
     return tuple(out), result, cost
 
 
-_CACHES: dict[int, tuple[object, dict[tuple[str, str], ZoneAnswer]]] = {}
+class _ZoneCache:
+    """One zone's memoised answers and its model sender (built once per zone)."""
+
+    __slots__ = ("zone", "answers", "sender")
+
+    def __init__(self, zone: Zone) -> None:
+        self.zone = zone
+        self.answers: dict[tuple[str, str], ZoneAnswer] = {}
+        self.sender: Sender | None = None
+
+
+_CACHES: dict[int, _ZoneCache] = {}
+
+
+def _zone_cache(zone: Zone) -> _ZoneCache:
+    entry = _CACHES.get(id(zone))
+    if entry is None or entry.zone is not zone:
+        if len(_CACHES) >= 8:
+            _CACHES.pop(next(iter(_CACHES)))
+        entry = _CACHES[id(zone)] = _ZoneCache(zone)
+    return entry
 
 
 def model_backend(zone: Zone) -> Backend:
     """The cluster model as a backend; answers are memoised per zone (it is immutable)."""
-    entry = _CACHES.get(id(zone))
-    if entry is None or entry[0] is not zone:
-        if len(_CACHES) >= 8:
-            _CACHES.pop(next(iter(_CACHES)))
-        entry = (zone, {})
-        _CACHES[id(zone)] = entry
-    cache = entry[1]
+    cache = _zone_cache(zone).answers
     query = zone.query
 
     def backend(name: str, rtype: str, nameserver: str) -> ZoneAnswer | None:
@@ -163,6 +177,14 @@ def model_backend(zone: Zone) -> Backend:
         return None if answer.rcode is Rcode.TIMEOUT else answer
 
     return backend
+
+
+def model_sender(zone: Zone) -> Sender:
+    """``per_query(model_backend(zone))``, built once per zone (both are pure)."""
+    entry = _zone_cache(zone)
+    if entry.sender is None:
+        entry.sender = per_query(model_backend(zone))
+    return entry.sender
 
 
 def predict_questions(

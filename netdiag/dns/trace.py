@@ -21,6 +21,7 @@ from netdiag.dns.driver import (
     TraceQuery,
     Zone,
     model_backend,
+    model_sender,
     per_query,
     run,
 )
@@ -386,7 +387,7 @@ def _trace(
     notes: tuple[str, ...] = ()
     if send is None:
         assert zone is not None
-        send = per_query(model_backend(zone))
+        send = model_sender(zone)
         assumption = getattr(zone, "assumption", "")
         if assumption:
             notes = (f"assumed: {assumption}",)
