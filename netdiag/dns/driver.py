@@ -115,6 +115,7 @@ def run(resolution: Resolution, send: Sender) -> tuple[tuple[TraceQuery, ...], L
         batch = next(algorithm)
         while True:
             replies = send(batch, config)
+            unanswered = False
             for q, r in zip(batch, replies, strict=True):
                 row = _row(q, r, rnd)
                 append(row)
@@ -122,7 +123,9 @@ def run(resolution: Resolution, send: Sender) -> tuple[tuple[TraceQuery, ...], L
                     nxdomains += 1
                 elif row.rcode is timeout:
                     timeouts += 1
-            if None in replies:
+                # Not ``None in replies``: that calls ZoneAnswer.__eq__ per reply.
+                unanswered |= r is None
+            if unanswered:
                 waited += config.timeout
             rnd += 1
             batch = algorithm.send(replies)
