@@ -8,12 +8,13 @@ pod's ``dnsConfig``, the FQDN that answered) against the same backend.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from netdiag.dns.driver import Cost, Sender, run
+from netdiag.dns.driver import Cost, Sender, TraceQuery, run
+from netdiag.dns.profiles import config_for
 from netdiag.dns.resolvconf import ResolvConf
-from netdiag.dns.search import LookupResult, start
+from netdiag.dns.search import LookupResult, start, validate_name
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,12 +36,18 @@ def advise(
     backend: Sender,
     trace_cost: Cost,
     result: LookupResult,
+    *,
+    queries: tuple[TraceQuery, ...] | None = None,
     **kw: Any,
 ) -> tuple[Advice, ...]:
     """Concrete changes and the queries each saves (measured by re-running the profile).
 
     When only the winning candidate was asked (``result.candidates`` has one
     entry), nothing can be saved: any change still asks that candidate.
+
+    ``queries`` (the main run's, given only when ``backend`` answers each
+    ``(name, type)`` the same every time, whatever the nameserver: the model)
+    lets the re-runs be counted instead: see :func:`_derived`.
     """
     winner = result.winner
     if not result.resolved or winner is None or name.endswith("."):
@@ -50,7 +57,9 @@ def advise(
     spent = trace_cost.queries
 
     def saved(lookup: str, with_conf: ResolvConf) -> int:
-        n = _count(resolver, lookup, with_conf, backend, **kw)
+        n = _derived(resolver, lookup, conf, with_conf, winner, queries, kw)
+        if n is None:
+            n = _count(resolver, lookup, with_conf, backend, **kw)
         return spent - n if 0 <= n < spent else 0
 
     absolute = name + "."
@@ -77,3 +86,51 @@ def advise(
 @functools.lru_cache(maxsize=256)
 def _with_ndots(conf: ResolvConf, text: str, ndots: int) -> ResolvConf:
     return conf.with_options(ndots=ndots, explicit=tuple(sorted({*conf.explicit, "ndots"})))
+
+
+def _derived(
+    resolver: str,
+    lookup: str,
+    conf: ResolvConf,
+    with_conf: ResolvConf,
+    winner: str,
+    queries: tuple[TraceQuery, ...] | None,
+    kw: dict[str, Any],
+) -> int | None:
+    """The re-run's query count read off the main run, or ``None`` to re-run.
+
+    Every variant advised here asks the winning candidate first and alone
+    (``lookup`` is the winner with its dot, or the name under an ``ndots`` it
+    meets: glibc ``__res_context_search`` tries the absolute name first, musl
+    drops the search list, Go ``nameList`` puts it first). Each profile asks
+    one candidate through one sub-generator (glibc ``_send``, musl ``msend``,
+    Go ``_try_names``) whose queries depend only on the settings and the
+    replies, never on earlier candidates except for the server order (rotate).
+    With a backend that answers by (name, type) alone, the re-run therefore
+    sends exactly the main run's queries for the winner, and the winner
+    answers again. The settings must be equal apart from ``ndots``, which must
+    make the name absolute-first; otherwise the profile is re-run.
+    """
+    if queries is None:
+        return None
+    validate_name(lookup)  # what start() would check (and raise) on a re-run
+    if with_conf is not conf and not _same_but_ndots(
+        resolver, conf, conf.text, with_conf, with_conf.text, lookup.count("."), kw["nameservers"]
+    ):
+        return None
+    return sum(1 for q in queries if q.name == winner)
+
+
+@functools.lru_cache(maxsize=256)
+def _same_but_ndots(
+    resolver: str,
+    conf: ResolvConf,
+    text: str,
+    with_conf: ResolvConf,
+    with_text: str,
+    dots: int,
+    nameservers: tuple[str, ...] | None,
+) -> bool:
+    before = config_for(resolver, conf, nameservers=nameservers)
+    after = config_for(resolver, with_conf, nameservers=nameservers)
+    return after.ndots <= dots and replace(after, ndots=before.ndots, notes=before.notes) == before

@@ -76,7 +76,7 @@ def per_query(backend: Backend) -> Sender:
     """
 
     def send(batch: Batch, config: ProfileConfig) -> Replies:
-        replies = tuple(backend(q.name, q.rtype, q.nameserver) for q in batch)
+        replies = tuple([backend(q.name, q.rtype, q.nameserver) for q in batch])
         if config.resolver != "musl":
             return replies
         return tuple(
@@ -104,16 +104,28 @@ def run(resolution: Resolution, send: Sender) -> tuple[tuple[TraceQuery, ...], L
     hot path of every explained lookup.
     """
     out: list[TraceQuery] = []
+    append = out.append
     config = resolution.config
     algorithm = resolution.algorithm
     rnd = 0
     waited = 0.0
+    nxdomains = timeouts = 0
+    nxdomain, timeout = Rcode.NXDOMAIN, Rcode.TIMEOUT
     try:
         batch = next(algorithm)
         while True:
             replies = send(batch, config)
-            out.extend(_row(q, r, rnd) for q, r in zip(batch, replies, strict=True))
-            if None in replies:
+            unanswered = False
+            for q, r in zip(batch, replies, strict=True):
+                row = _row(q, r, rnd)
+                append(row)
+                if row.rcode is nxdomain:
+                    nxdomains += 1
+                elif row.rcode is timeout:
+                    timeouts += 1
+                # Not ``None in replies``: that calls ZoneAnswer.__eq__ per reply.
+                unanswered |= r is None
+            if unanswered:
                 waited += config.timeout
             rnd += 1
             batch = algorithm.send(replies)
@@ -123,26 +135,40 @@ def run(resolution: Resolution, send: Sender) -> tuple[tuple[TraceQuery, ...], L
     resolution.batches = rnd
     cost = Cost(
         queries=len(out),
-        nxdomains=sum(1 for q in out if q.rcode is Rcode.NXDOMAIN),
+        nxdomains=nxdomains,
         round_trips=rnd,
-        timeouts=sum(1 for q in out if q.rcode is Rcode.TIMEOUT),
+        timeouts=timeouts,
         waited_seconds=waited,
     )
     return tuple(out), result, cost
 
 
-_CACHES: dict[int, tuple[object, dict[tuple[str, str], ZoneAnswer]]] = {}
+class _ZoneCache:
+    """One zone's memoised answers and its model sender (built once per zone)."""
+
+    __slots__ = ("zone", "answers", "sender")
+
+    def __init__(self, zone: Zone) -> None:
+        self.zone = zone
+        self.answers: dict[tuple[str, str], ZoneAnswer] = {}
+        self.sender: Sender | None = None
+
+
+_CACHES: dict[int, _ZoneCache] = {}
+
+
+def _zone_cache(zone: Zone) -> _ZoneCache:
+    entry = _CACHES.get(id(zone))
+    if entry is None or entry.zone is not zone:
+        if len(_CACHES) >= 8:
+            _CACHES.pop(next(iter(_CACHES)))
+        entry = _CACHES[id(zone)] = _ZoneCache(zone)
+    return entry
 
 
 def model_backend(zone: Zone) -> Backend:
     """The cluster model as a backend; answers are memoised per zone (it is immutable)."""
-    entry = _CACHES.get(id(zone))
-    if entry is None or entry[0] is not zone:
-        if len(_CACHES) >= 8:
-            _CACHES.pop(next(iter(_CACHES)))
-        entry = (zone, {})
-        _CACHES[id(zone)] = entry
-    cache = entry[1]
+    cache = _zone_cache(zone).answers
     query = zone.query
 
     def backend(name: str, rtype: str, nameserver: str) -> ZoneAnswer | None:
@@ -154,6 +180,14 @@ def model_backend(zone: Zone) -> Backend:
         return None if answer.rcode is Rcode.TIMEOUT else answer
 
     return backend
+
+
+def model_sender(zone: Zone) -> Sender:
+    """``per_query(model_backend(zone))``, built once per zone (both are pure)."""
+    entry = _zone_cache(zone)
+    if entry.sender is None:
+        entry.sender = per_query(model_backend(zone))
+    return entry.sender
 
 
 def predict_questions(

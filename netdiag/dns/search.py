@@ -20,6 +20,7 @@ The three algorithms and what each reproduces (measured behaviour in
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -124,8 +125,13 @@ class Resolution:
         self._pending = batch
 
 
+@functools.lru_cache(maxsize=1024)
 def validate_name(name: str) -> str:
-    """The name as the user gave it, or an :class:`InputError` naming the problem."""
+    """The name as the user gave it, or an :class:`InputError` naming the problem.
+
+    Memoised (every explained lookup validates its name up to three times);
+    an invalid name raises every time, as ``lru_cache`` keeps no exceptions.
+    """
     body = name[:-1] if name.endswith(".") else name
     if not body:
         raise InputError(f"invalid name {name!r}: empty name")
@@ -193,8 +199,18 @@ def start(
 AlgorithmFactory = Callable[[ProfileConfig, str, tuple[str, ...], bool], Algorithm]
 
 
+_ALGORITHMS: dict[str, AlgorithmFactory] = {}
+
+
 def _algorithm(resolver: str) -> AlgorithmFactory:
     """The profile's generator function (its module imports this one, hence here)."""
+    factory = _ALGORITHMS.get(resolver)
+    if factory is None:
+        factory = _ALGORITHMS[resolver] = _import_algorithm(resolver)
+    return factory
+
+
+def _import_algorithm(resolver: str) -> AlgorithmFactory:
     if resolver == "glibc":
         from netdiag.dns.profile_glibc import glibc_search
 

@@ -21,6 +21,7 @@ from netdiag.dns.driver import (
     TraceQuery,
     Zone,
     model_backend,
+    model_sender,
     per_query,
     run,
 )
@@ -172,8 +173,25 @@ def shadowed_services(
 ) -> tuple[Shadowed, ...]:
     """Services named like the first label, in namespaces the answer is not from."""
     short = name.split(".")[0].lower()
-    domain = snapshot.dns.cluster_domain.strip(".")
+    answered = (target.namespace, target.name) if target and target.kind == "service" else None
     memo = _memo(snapshot)
+    done: dict[tuple[str, object], tuple[Shadowed, ...]] | None = memo.get("shadowed")
+    if done is None or len(done) > _SHADOWED_LIMIT:
+        done = memo["shadowed"] = {}
+    hit = done.get((short, answered))
+    if hit is None:
+        hit = done[(short, answered)] = _shadowed(snapshot, memo, short, target)
+    return hit
+
+
+#: Entries of the per-snapshot ``shadowed_services`` memo before it starts over.
+_SHADOWED_LIMIT = 4096
+
+
+def _shadowed(
+    snapshot: ClusterSnapshot, memo: dict[object, Any], short: str, target: Target | None
+) -> tuple[Shadowed, ...]:
+    domain = snapshot.dns.cluster_domain.strip(".")
     by_name = memo.get("services")
     if by_name is None:
         by_name = memo["services"] = {}
@@ -206,13 +224,31 @@ def explain(
     notes: tuple[str, ...] = (),
     nameservers: tuple[str, ...] | None = None,
     with_advice: bool = True,
+    by_question: bool = False,
 ) -> Trace:
-    """Run ``resolver`` for ``name`` against ``backend`` and explain the result."""
+    """Run ``resolver`` for ``name`` against ``backend`` and explain the result.
+
+    ``by_question``: ``send`` answers each (name, type) the same every time,
+    whatever the nameserver (the model), so advice may count instead of re-run.
+    """
     kw: dict[str, Any] = {"family": family, "rtype": rtype, "nameservers": nameservers}
     resolution = start(resolver, name, conf, **kw)
     queries, result, cost = run(resolution, send)
     target = _target(snapshot, queries, result)
-    advice = advise(resolver, name, conf, send, cost, result, **kw) if with_advice else ()
+    advice = (
+        advise(
+            resolver,
+            name,
+            conf,
+            send,
+            cost,
+            result,
+            queries=queries if by_question else None,
+            **kw,
+        )
+        if with_advice
+        else ()
+    )
     return Trace(
         name=name,
         resolver=resolver,
@@ -351,7 +387,7 @@ def _trace(
     notes: tuple[str, ...] = ()
     if send is None:
         assert zone is not None
-        send = per_query(model_backend(zone))
+        send = model_sender(zone)
         assumption = getattr(zone, "assumption", "")
         if assumption:
             notes = (f"assumed: {assumption}",)
@@ -368,4 +404,5 @@ def _trace(
         notes=notes,
         nameservers=nameservers,
         with_advice=not live,
+        by_question=not live,
     )

@@ -128,3 +128,34 @@ def test_default_zone_of_the_demo_includes_its_upstream() -> None:
 
     t = trace_name(load_demo(), "baidu.com", namespace="default")
     assert t.resolved and t.winner == "baidu.com." and t.cost.queries == 10
+
+
+@pytest.mark.parametrize("resolver", ["glibc", "musl", "go"])
+@pytest.mark.parametrize(
+    "conf_text",
+    [
+        KUBE_RESOLV,
+        "nameserver 10.0.0.1\nnameserver 10.0.0.2\nsearch default.svc.cluster.local"
+        " svc.cluster.local cluster.local\noptions ndots:5 rotate attempts:3\n",
+        "nameserver 10.0.0.1\nsearch default.svc.cluster.local svc.cluster.local .\n"
+        "options ndots:3 single-request timeout:1\n",
+        "nameserver 10.0.0.1\nsearch default.svc.cluster.local\noptions ndots:15 no-aaaa\n",
+    ],
+)
+def test_advice_counted_from_the_main_run_matches_rerunning(resolver: str, conf_text: str) -> None:
+    from netdiag.dns.driver import model_backend, per_query
+    from netdiag.dns.trace import explain
+
+    zone = demo_like_zone()
+    send = per_query(model_backend(zone))
+    conf = parse(conf_text)
+    names = ["baidu.com", "www.baidu.com", "tke-six-six-six.kube-system", "a.b", "baidu.com."]
+    advised = 0
+    for name in names:
+        for family in ("unspec", "inet6"):
+            kw = {"resolver": resolver, "family": family}
+            counted = explain(demo_like_snapshot(), name, conf, send, by_question=True, **kw)
+            rerun = explain(demo_like_snapshot(), name, conf, send, by_question=False, **kw)
+            assert counted == rerun
+            advised += len(counted.advice)
+    assert advised  # the comparison covered real advice, not only empty tuples
