@@ -1,0 +1,1 @@
+"""Package data: the published JSON Schemas of netdiag's export documents."""
