@@ -53,7 +53,7 @@ class NetdiagApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("colon", "command_prompt", "Cmd", id="app.command"),
         Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("escape", "back", "Back", id="app.back", show=False),
+        Binding("escape", "go_back", "Back", id="app.back", show=False),
         Binding("0", "all_namespaces", "All ns", id="app.all_namespaces"),
         Binding("f2", "mode('resolve')", "Resolve", id="app.resolve"),
         Binding("f3", "mode('matrix')", "Matrix", id="app.matrix"),
@@ -150,11 +150,14 @@ class NetdiagApp(App[None]):
                 seen = now
                 await self.reload_now()
 
+    def _warn_threadsafe(self, message: str) -> None:
+        self.call_from_thread(self.notify, message, severity="warning", timeout=8)
+
     async def reload_now(self) -> None:
         from netdiag.errors import NetdiagError
 
         try:
-            snapshot = await asyncio.to_thread(engine.load, self.source)
+            snapshot = await asyncio.to_thread(engine.load, self.source, self._warn_threadsafe)
         except NetdiagError as e:
             self.mark_stale(e.message)
             return
@@ -202,7 +205,7 @@ class NetdiagApp(App[None]):
             self.mode_history.append(self.current_mode)
             self.switch_mode(mode)
 
-    def action_back(self) -> None:
+    def action_go_back(self) -> None:
         screen = self.screen
         if isinstance(screen, ModeScreen) and screen.back():
             return

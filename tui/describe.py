@@ -13,18 +13,22 @@ if TYPE_CHECKING:
         NetworkPolicyPeer,
         NetworkPolicyPort,
         NetworkPolicyRule,
+        Pod,
     )
     from netdiag.cluster.selectors import LabelSelector
 
 
-def describe_policy(snapshot: ClusterSnapshot, pol: NetworkPolicy) -> PolicyView:
+def describe_policy(
+    snapshot: ClusterSnapshot, pol: NetworkPolicy, pods_by_ns: dict[str, list[Pod]] | None = None
+) -> PolicyView:
     # A policy selects pods of its own namespace only (networking.k8s.io/v1
     # NetworkPolicySpec.podSelector).
-    selected = tuple(
-        p.key
-        for p in snapshot.pods
-        if p.namespace == pol.namespace and pol.pod_selector.matches(p.labels)
+    pods = (
+        (pods_by_ns or {}).get(pol.namespace)
+        if pods_by_ns is not None
+        else [p for p in snapshot.pods if p.namespace == pol.namespace]
     )
+    selected = tuple(p.key for p in pods or () if pol.pod_selector.matches(p.labels))
     return PolicyView(
         key=pol.key,
         namespace=pol.namespace,
@@ -33,7 +37,7 @@ def describe_policy(snapshot: ClusterSnapshot, pol: NetworkPolicy) -> PolicyView
         selected=tuple(sorted(selected)),
         ingress=tuple(_rule(r, "from") for r in pol.ingress),
         egress=tuple(_rule(r, "to") for r in pol.egress),
-        yaml=_yaml(pol),
+        policy=pol,
     )
 
 
@@ -123,7 +127,7 @@ def _rule_dict(rule: NetworkPolicyRule, word: str) -> dict[str, Any]:
     return out
 
 
-def _yaml(pol: NetworkPolicy) -> str:
+def policy_yaml(pol: NetworkPolicy) -> str:
     import yaml
 
     spec: dict[str, Any] = {"podSelector": _selector_dict(pol.pod_selector)}

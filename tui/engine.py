@@ -10,7 +10,7 @@ engine is missing, the adapter says so instead of guessing.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -389,14 +389,24 @@ class PolicyView:
     selected: tuple[str, ...]
     ingress: tuple[str, ...]
     egress: tuple[str, ...]
-    yaml: str
+    #: The policy itself, for its YAML (rendered on demand: ``policy_yaml``).
+    policy: Any = None
+
+
+def policy_yaml(view: PolicyView) -> str:
+    from netdiag_tui.describe import policy_yaml as render
+
+    return render(view.policy) if view.policy is not None else ""
 
 
 def policies(snapshot: ClusterSnapshot) -> tuple[PolicyView, ...]:
     from netdiag_tui.describe import describe_policy
 
+    by_ns: dict[str, list[Any]] = {}
+    for pod in snapshot.pods:
+        by_ns.setdefault(pod.namespace, []).append(pod)
     return tuple(
-        describe_policy(snapshot, pol)
+        describe_policy(snapshot, pol, by_ns)
         for pol in sorted(snapshot.network_policies, key=lambda p: p.key)
     )
 
@@ -488,12 +498,28 @@ class SourceState:
     mtimes: dict[str, float] = field(default_factory=dict)
 
 
-def load(source: SnapshotSource | None) -> ClusterSnapshot:
-    """Load a snapshot (blocking: call from a thread worker)."""
+def load(
+    source: SnapshotSource | None, warn: Callable[[str], None] | None = None
+) -> ClusterSnapshot:
+    """Load a snapshot (blocking: call from a thread worker).
+
+    Live sources report progress and RBAC refusals through ``warn`` rather than
+    stderr, which would draw over the running app.
+    """
     if source is None:
         from netdiag.cluster.demo import load_demo
 
         return load_demo()
+    if source.is_live:
+        from netdiag.cluster.live import load_live
+
+        return load_live(
+            context=source.context,
+            kubeconfig=source.kubeconfig,
+            namespace=source.namespace,
+            progress=lambda _query, _count: None,
+            warn=warn,
+        )
     from netdiag.cli.options import load_snapshot
 
     return load_snapshot(source)

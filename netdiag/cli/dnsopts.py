@@ -10,7 +10,6 @@ documented NXDOMAIN assumption (``ClusterZone.assumption``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -67,8 +66,9 @@ def load_upstream_zone(path: str) -> UpstreamZone:
     """Read a zone file; unreadable files are one-line input errors."""
     from netdiag.dns.upstream import parse_zone_text
 
-    try:
-        text = Path(path).read_text(encoding="utf-8")
+    try:  # open(), not pathlib: resolve's start-up does not need pathlib's imports
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"--upstream-zone {path}: cannot read: {e}") from e
     return parse_zone_text(text, filename=path)
@@ -82,12 +82,10 @@ def _is_demo(params: dict[str, Any]) -> bool:
 def demo_upstream() -> UpstreamZone | None:
     """The bundled demo cluster's upstream zone (baidu.com and friends), if available."""
     try:
-        from netdiag.cluster.demo import demo_upstream_zone
+        from netdiag.cluster.demo import demo_upstream as bundled
     except ImportError:
         return None
-    from netdiag.dns.upstream import parse_zone_text
-
-    return parse_zone_text(demo_upstream_zone(), filename="demo/upstream.zone")
+    return bundled()
 
 
 def build_zone(snapshot: ClusterSnapshot, params: dict[str, Any]) -> ClusterZone:

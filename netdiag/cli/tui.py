@@ -53,6 +53,11 @@ def tui(screen: str, no_watch: bool, ascii_glyphs: bool, **params: Any) -> None:
     $XDG_CONFIG_HOME/netdiag/keymap.toml.
     """
     source = source_from(params)
+    if "-" in source.cluster:
+        raise UsageError(
+            "--cluster -: the TUI reads your keys from stdin, so it cannot read manifests there",
+            hint="save them to a file first (kubectl get ... -o yaml > cluster.yaml)",
+        )
     snapshot = load_snapshot(source)
     app_module = _import_app()
     app = app_module.NetdiagApp(

@@ -246,11 +246,9 @@ def default_zone(snapshot: ClusterSnapshot) -> Zone:
 
     if snapshot.source != DEMO_SOURCE:
         return ClusterZone(snapshot)
-    from netdiag.cluster.demo import UPSTREAM_ZONE, demo_upstream_zone
-    from netdiag.dns.upstream import parse_zone_text
+    from netdiag.cluster.demo import demo_upstream
 
-    upstream = parse_zone_text(demo_upstream_zone(), filename=f"demo/{UPSTREAM_ZONE}")
-    return ClusterZone(snapshot, upstream)
+    return ClusterZone(snapshot, demo_upstream())
 
 
 def trace_name(

@@ -79,6 +79,29 @@ class UpstreamZone:
             source=source,
         )
 
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready form that :meth:`from_json` turns back into an equal zone.
+
+        Records keep their order; the bundled demo ships its zone this way so
+        start-up needs no dnspython (``netdiag/cluster/demo/_build.py``).
+        """
+        rows = [[r.name, r.type, r.ttl, r.data] for recs in self.records.values() for r in recs]
+        return {
+            "source": self.source,
+            "records": rows,
+            "faults": {name: rcode.value for name, rcode in self.faults.items()},
+        }
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> UpstreamZone:
+        """The zone :meth:`to_json` described (trusted input: package data)."""
+        records = (
+            Record(name=name, type=rtype, ttl=int(ttl), data=data)
+            for name, rtype, ttl, data in doc["records"]
+        )
+        faults = {name: Rcode(value) for name, value in doc.get("faults", {}).items()}
+        return cls.build(records, faults=faults, source=str(doc.get("source", "")))
+
     def with_faults(self, faults: Mapping[str, Rcode]) -> UpstreamZone:
         """A copy that answers ``faults`` (name → rcode) instead of data."""
         all_records = [r for recs in self.records.values() for r in recs]

@@ -93,3 +93,19 @@ def test_bad_zone_file_names_file_and_line() -> None:
 def test_zone_file_without_soa_is_refused() -> None:
     with pytest.raises(InputError, match="no SOA"):
         parse_zone_text("$ORIGIN example.org.\nwww 60 IN A 192.0.2.1\n", filename="x.zone")
+
+
+def _state(zone: UpstreamZone) -> tuple[object, ...]:
+    # records and faults are compare=False: compare every field by hand.
+    return (dict(zone.records), dict(zone.faults), zone.apexes, zone.existing, zone.source)
+
+
+def test_json_form_round_trips_records_faults_and_source(up: UpstreamZone) -> None:
+    import json
+
+    faulty = up.with_faults({"Slow.baidu.com.": Rcode.TIMEOUT, "x.shifen.com.": Rcode.SERVFAIL})
+    for zone in (up, faulty):
+        again = UpstreamZone.from_json(json.loads(json.dumps(zone.to_json())))
+        assert _state(again) == _state(zone)
+        assert again.query("slow.baidu.com.", "A") == zone.query("slow.baidu.com.", "A")
+    assert UpstreamZone.from_json(faulty.to_json()).faults["slow.baidu.com."] is Rcode.TIMEOUT

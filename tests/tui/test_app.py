@@ -105,7 +105,7 @@ async def test_reload_failure_keeps_the_last_snapshot_and_says_it_is_stale(
 ) -> None:
     from netdiag.cli.options import SnapshotSource
 
-    def broken(source: object) -> object:
+    def broken(source: object, warn: object = None) -> object:
         raise ManifestError("bad.yaml: document 1: Pod default/x: spec.containers: required")
 
     monkeypatch.setattr(engine, "load", broken)
@@ -146,3 +146,20 @@ async def test_a_new_snapshot_updates_the_matrix_in_place(tmp_path: Path) -> Non
         assert grid.changed(0, 0)  # the new pod's cells glow
         assert app.generation == 2
         assert "snapshot #2" in screen_text(app)
+
+
+async def test_no_color_gives_grey_cells_that_still_carry_glyphs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(tmp_path, start_mode="matrix")
+    assert app.no_color
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        svg = app.export_screenshot()
+        # minus the template colours of rich's SVG export (window dots, default text)
+        colours = set(re.findall(r"#([0-9a-f]{6})", svg)) - {"ff5f57", "febc2e", "28c840", "c5c8c6"}
+        assert colours and all(c[0:2] == c[2:4] == c[4:6] for c in colours)  # greys only
+        assert "?" in screen_text(app)  # the glyphs are what tell cells apart

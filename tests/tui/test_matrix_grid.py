@@ -140,3 +140,18 @@ async def test_set_view_narrows_rows_and_columns() -> None:
         assert "ns/pod-0002" in text and "ns/pod-0005" not in text
         assert grid.cursor_nodes() is not None
         assert grid.cursor_verdict() is Verdict.DENIED  # 2 -> 3 is the denied diagonal
+
+
+async def test_ascii_glyphs_are_the_e2e_truth_table_ones() -> None:
+    model = ListMatrix(
+        rows=nodes(1), cols=nodes(3), cells=[[Verdict.ALLOWED, Verdict.DENIED, Verdict.UNKNOWN]]
+    )
+
+    class AsciiApp(GridApp):
+        def compose(self) -> ComposeResult:
+            yield MatrixGrid(id="grid", ascii=True)
+
+    app = AsciiApp(model)
+    async with app.run_test(size=(60, 4)) as pilot:
+        await pilot.pause()
+        assert screen_text(app).splitlines()[1].split()[-3:] == [".", "X", "?"]

@@ -99,6 +99,12 @@ def test_cli_help_and_bad_flags() -> None:
     assert result.stderr.startswith("error: --cluster cannot be combined")
 
 
+def test_cli_refuses_manifests_on_stdin() -> None:
+    result = run_cli(["tui", "--cluster", "-"], input="kind: List\nitems: []\n")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --cluster -: the TUI reads your keys from stdin")
+
+
 def test_cli_bad_manifest_is_one_error_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("kind: Pod\nmetadata: [\n")

@@ -1,7 +1,9 @@
-"""SVG snapshots of each screen on the demo cluster (textual and rich pinned exactly).
+"""SVG snapshots of each screen (textual and rich pinned exactly).
 
-Regenerate deliberately with ``pytest tests/tui/test_snapshots.py --snapshot-update``
-and review the SVGs. Animations off, cursor blink off, workers awaited before capture.
+They use the small hand-built cluster of ``conftest.small_snapshot`` rather than the
+demo, so that growing the demo does not redraw them. Regenerate deliberately with
+``pytest tests/tui/test_snapshots.py --snapshot-update`` and review the SVGs.
+Animations off, cursor blink off, workers awaited before capture.
 """
 
 from __future__ import annotations
@@ -9,12 +11,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from netdiag_tui.app import NetdiagApp
 from netdiag_tui.widgets.matrix_grid import MatrixGrid
 from textual.widgets import Input
 
-from tests.tui.conftest import demo_app, settle
+from tests.tui.conftest import settle, small_snapshot
 
 SIZE = (140, 40)
+
+
+def demo_app(tmp_path: Path, **kw: Any) -> NetdiagApp:
+    return NetdiagApp(small_snapshot(), watch=False, keymap_file=tmp_path / "none", **kw)
 
 
 async def steady(pilot: Any) -> None:
@@ -40,7 +47,7 @@ def test_matrix_screen_with_explanation(snap_compare: Any, tmp_path: Path) -> No
     async def run_before(pilot: Any) -> None:
         await steady(pilot)
         grid = pilot.app.screen.query_one(MatrixGrid)
-        grid.move_to_ids("default/toolbox", "shop/api-6b7c9d5f48-h2k8n")
+        assert grid.move_to_ids("shop/cart-0", "default/web-1")
         await pilot.press("enter")
         await steady(pilot)
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from netdiag_tui.widgets.key_hints import KeyHints
 from netdiag_tui.widgets.status_line import StatusLine
 from textual.app import ComposeResult
+from textual.dom import DOMNode
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
@@ -30,7 +32,7 @@ class ModeScreen(Screen[None]):
         yield Header()
         with Vertical(id="bottom"):
             yield StatusLine(id="status")
-            yield Footer()
+            yield KeyHints(id="keys")
 
     def on_mount(self) -> None:
         self.maybe_sync()
@@ -72,7 +74,7 @@ class ModeScreen(Screen[None]):
             )
 
 
-def report_worker_error(node: Screen[object] | object, event: Worker.StateChanged) -> None:
+def report_worker_error(node: DOMNode, event: Worker.StateChanged) -> None:
     """A failed worker becomes a notification, never a crash (harlequin's pattern)."""
     from textual.app import App
 

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, Select, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 ANY_PORT = "any port"
 
@@ -130,6 +130,12 @@ class MatrixScreen(ModeScreen):
             text.append(f"{GLYPHS[verdict]} {verdict.value}", style="bold")
             text.append("  (enter: explain)", style="dim")
         self.query_one("#matrix-cursor", Static).update(text, layout=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        super().on_worker_state_changed(event)
+        if event.worker.group == "matrix" and event.state is WorkerState.ERROR:
+            self.computing = False  # the error is in a notification; keep the last matrix
+            self.update_title()
 
     @on(MatrixGrid.CursorMoved)
     def _cursor_moved(self) -> None:

@@ -5,12 +5,16 @@ from __future__ import annotations
 from netdiag_tui import engine
 from netdiag_tui.screens.base import ModeScreen
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
+from textual.worker import Worker, WorkerState, get_current_worker
 
 
-def overview_text(snapshot: object, findings: tuple[engine.Finding, ...] | None) -> Text:
+def overview_text(
+    snapshot: object, findings: tuple[engine.Finding, ...] | None, *, auditing: bool = False
+) -> Text:
     from netdiag.cluster.model import ClusterSnapshot
 
     assert isinstance(snapshot, ClusterSnapshot)
@@ -57,6 +61,8 @@ def overview_text(snapshot: object, findings: tuple[engine.Finding, ...] | None)
             text.append(f"\n{title} ({len(lines)})\n", style=f"bold {style}")
             for line in lines:
                 text.append(f"  ! {line}\n", style=style)
+    if auditing:
+        text.append("\nAudit findings: running netdiag audit…\n", style="italic")
     if findings is not None:
         text.append(f"\nAudit findings ({len(findings)})\n", style="bold")
         for f in findings:
@@ -72,9 +78,20 @@ class OverviewScreen(ModeScreen):
 
     def sync(self, *, changed: bool) -> None:
         snap = self.netdiag.snapshot
-        try:
-            findings = engine.audit(snap)
-        except Exception as e:  # an audit failure must not take the overview down
-            self.notify(f"audit failed: {e}", severity="warning")
-            findings = None
-        self.query_one("#overview", Static).update(overview_text(snap, findings))
+        self.query_one("#overview", Static).update(overview_text(snap, None, auditing=True))
+        self._audit(snap)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        super().on_worker_state_changed(event)
+        if event.worker.group == "audit" and event.state is WorkerState.ERROR:
+            self.query_one("#overview", Static).update(overview_text(self.netdiag.snapshot, None))
+
+    @work(exclusive=True, thread=True, group="audit", exit_on_error=False)
+    def _audit(self, snapshot: object) -> None:
+        # netdiag audit takes seconds on big clusters: off the event loop; a failure
+        # is reported by the screen's worker handler, the overview stays.
+        findings = engine.audit(snapshot)  # type: ignore[arg-type]
+        if not get_current_worker().is_cancelled and snapshot is self.netdiag.snapshot:
+            self.app.call_from_thread(
+                self.query_one("#overview", Static).update, overview_text(snapshot, findings)
+            )

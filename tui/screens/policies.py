@@ -9,11 +9,12 @@ from netdiag_tui.filtering import matches
 from netdiag_tui.screens.base import ModeScreen
 from rich.syntax import Syntax
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, Static
+from textual.worker import get_current_worker
 
 
 def policy_text(view: engine.PolicyView) -> Text:
@@ -63,7 +64,17 @@ class PoliciesScreen(ModeScreen):
         self.query_one("#policies", DataTable).focus()
 
     def sync(self, *, changed: bool) -> None:
-        self.views = engine.policies(self.netdiag.snapshot)
+        self._describe(self.netdiag.snapshot)
+
+    @work(exclusive=True, thread=True, group="policies", exit_on_error=False)
+    def _describe(self, snapshot: object) -> None:
+        # Selecting pods for every policy is O(policies x pods): off the event loop.
+        views = engine.policies(snapshot)  # type: ignore[arg-type]
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._described, views)
+
+    def _described(self, views: tuple[engine.PolicyView, ...]) -> None:
+        self.views = views
         self.fill()
 
     def scope_changed(self) -> None:
@@ -110,7 +121,8 @@ class PoliciesScreen(ModeScreen):
 
     def show_policy(self, view: engine.PolicyView) -> None:
         self.query_one("#detail", Static).update(policy_text(view))
-        self.query_one("#yaml", Static).update(Syntax(view.yaml, "yaml", theme="ansi_dark"))
+        yaml = engine.policy_yaml(view)
+        self.query_one("#yaml", Static).update(Syntax(yaml, "yaml", theme="ansi_dark"))
 
     @on(DataTable.RowHighlighted, "#pods")
     def _pod_highlighted(self, event: DataTable.RowHighlighted) -> None:
