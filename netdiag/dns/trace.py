@@ -308,31 +308,9 @@ def trace_name(
     :func:`netdiag.dns.live.send_batch`) replaces the model with real queries
     (then no advice is computed: it would send more queries).
     """
-    if send is None:
-        # The model path is pure and every input immutable: memoise whole traces
-        # (the TUI re-asks as you type, capture re-explains the same names).
-        memo = _memo(snapshot)
-        if zone is None:
-            zone = memo.get("zone")
-            if zone is None:
-                zone = memo["zone"] = default_zone(snapshot)
-        key = (
-            "trace",
-            name,
-            namespace,
-            pod,
-            resolver,
-            family,
-            rtype,
-            resolv_conf,
-            resolv_conf.text if resolv_conf else None,
-            id(zone),
-            nameservers,
-        )
-        hit = memo.get(key) if cache else None
-        if hit is not None and hit[0] is zone:
-            return hit[1]  # type: ignore[no-any-return]
-        trace = _trace(
+
+    def traced(with_zone: Zone | None) -> Trace:
+        return _trace(
             snapshot,
             name,
             namespace,
@@ -341,16 +319,22 @@ def trace_name(
             family,
             rtype,
             resolv_conf,
-            zone,
-            None,
+            with_zone,
+            send,
             nameservers,
         )
-        if len(memo) > _TRACE_MEMO_LIMIT:
-            memo.clear()
-        memo[key] = (zone, trace)
-        return trace
-    return _trace(
-        snapshot,
+
+    if send is not None:
+        return traced(None)
+    # The model path is pure and every input immutable: memoise whole traces
+    # (the TUI re-asks as you type, capture re-explains the same names).
+    memo = _memo(snapshot)
+    if zone is None:
+        zone = memo.get("zone")
+        if zone is None:
+            zone = memo["zone"] = default_zone(snapshot)
+    key = (
+        "trace",
         name,
         namespace,
         pod,
@@ -358,10 +342,18 @@ def trace_name(
         family,
         rtype,
         resolv_conf,
-        None,
-        send,
+        resolv_conf.text if resolv_conf else None,
+        id(zone),
         nameservers,
     )
+    hit = memo.get(key) if cache else None
+    if hit is not None and hit[0] is zone:
+        return hit[1]  # type: ignore[no-any-return]
+    trace = traced(zone)
+    if len(memo) > _TRACE_MEMO_LIMIT:
+        memo.clear()
+    memo[key] = (zone, trace)
+    return trace
 
 
 _TRACE_MEMO_LIMIT = 20_000
