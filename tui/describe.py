@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from netdiag_tui.engine import PolicyView
 
@@ -81,66 +81,10 @@ def _rule(rule: NetworkPolicyRule, word: str) -> str:
     return f"{word} {peers} on {ports}"
 
 
-def _selector_dict(sel: LabelSelector) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if sel.match_labels:
-        out["matchLabels"] = dict(sel.match_labels)
-    if sel.match_expressions:
-        out["matchExpressions"] = [
-            {"key": r.key, "operator": r.operator.value, "values": sorted(r.values)}
-            if r.values
-            else {"key": r.key, "operator": r.operator.value}
-            for r in sel.match_expressions
-        ]
-    return out
-
-
-def _peer_dict(peer: NetworkPolicyPeer) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if peer.pod_selector is not None:
-        out["podSelector"] = _selector_dict(peer.pod_selector)
-    if peer.namespace_selector is not None:
-        out["namespaceSelector"] = _selector_dict(peer.namespace_selector)
-    if peer.ip_block is not None:
-        block: dict[str, Any] = {"cidr": peer.ip_block.cidr}
-        if peer.ip_block.except_:
-            block["except"] = list(peer.ip_block.except_)
-        out["ipBlock"] = block
-    return out
-
-
-def _port_dict(port: NetworkPolicyPort) -> dict[str, Any]:
-    out: dict[str, Any] = {"protocol": port.protocol.value}
-    if port.port is not None:
-        out["port"] = port.port
-    if port.end_port is not None:
-        out["endPort"] = port.end_port
-    return out
-
-
-def _rule_dict(rule: NetworkPolicyRule, word: str) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if rule.peers:
-        out[word] = [_peer_dict(p) for p in rule.peers]
-    if rule.ports:
-        out["ports"] = [_port_dict(p) for p in rule.ports]
-    return out
-
-
 def policy_yaml(pol: NetworkPolicy) -> str:
+    """The policy as a manifest, exactly as ``netdiag snapshot -o yaml`` writes it."""
     import yaml
 
-    spec: dict[str, Any] = {"podSelector": _selector_dict(pol.pod_selector)}
-    if pol.policy_types:
-        spec["policyTypes"] = list(pol.policy_types)
-    if pol.ingress:
-        spec["ingress"] = [_rule_dict(r, "from") for r in pol.ingress]
-    if pol.egress:
-        spec["egress"] = [_rule_dict(r, "to") for r in pol.egress]
-    doc = {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": {"name": pol.name, "namespace": pol.namespace},
-        "spec": spec,
-    }
-    return str(yaml.safe_dump(doc, sort_keys=False))
+    from netdiag.cluster.serialize import network_policy_manifest
+
+    return str(yaml.safe_dump(network_policy_manifest(pol), sort_keys=False))
