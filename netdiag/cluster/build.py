@@ -25,11 +25,12 @@ from netdiag.cluster.model import (
     NetworkPolicy,
     Node,
     ObjectRef,
+    OwnerRef,
     Pod,
     Service,
     Workload,
 )
-from netdiag.cluster.parse import PARSERS, ConfigMap, manifest_error, parse_object
+from netdiag.cluster.parse import PARSERS, ConfigMap, Parsed, manifest_error, parse_object
 from netdiag.errors import ManifestError
 
 KEEP_GOING_HINT = "--keep-going loads the other objects and reports this one as a warning"
@@ -74,7 +75,55 @@ def flatten(obj: Mapping[str, Any], origin: str) -> Iterator[tuple[Mapping[str, 
     yield obj, origin, kind
 
 
-def _collect(objects: Iterable[tuple[Mapping[str, Any], str]], keep_going: bool) -> _Collected:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParsedSource:
+    """What one source object (or one list) parses to, before any cross-object step.
+
+    A pure function of the object and its origin (:func:`parse_source`), so a
+    caller that sees the same unchanged object again may reuse it
+    (:mod:`netdiag.cluster.incremental`).
+    """
+
+    #: Parsed values in source order, each with True when it came from a legacy
+    #: ``Endpoints`` object (used only for services that have no EndpointSlice).
+    values: tuple[tuple[Parsed, bool], ...] = ()
+    warnings: tuple[str, ...] = ()
+    #: Kinds seen but not modelled, once per object.
+    skipped: tuple[str, ...] = ()
+
+
+def parse_source(raw: Mapping[str, Any], origin: str, *, keep_going: bool) -> ParsedSource:
+    """Parse one source object or (typed) list.
+
+    Raises:
+        ManifestError: on a bad object, unless ``keep_going`` (then a warning).
+    """
+    values: list[tuple[Parsed, bool]] = []
+    warnings: list[str] = []
+    skipped: list[str] = []
+    try:
+        for obj, where, kind in flatten(raw, origin):
+            if kind not in PARSERS:
+                skipped.append(kind)
+                continue
+            try:
+                result = parse_object(obj, where, kind)
+            except ManifestError as e:
+                if not keep_going:
+                    raise ManifestError(e.message, hint=KEEP_GOING_HINT) from None
+                warnings.append(e.message)
+                continue
+            warnings.extend(result.warnings)
+            legacy = kind == "Endpoints"
+            values.extend((replace(value, origin=where), legacy) for value in result.objects)
+    except ManifestError as e:
+        if not keep_going:
+            raise
+        warnings.append(e.message)
+    return ParsedSource(values=tuple(values), warnings=tuple(warnings), skipped=tuple(skipped))
+
+
+def _collect(parsed: Iterable[ParsedSource]) -> _Collected:
     c = _Collected()
     buckets: dict[type, list[Any]] = {
         Namespace: c.namespaces,
@@ -86,30 +135,14 @@ def _collect(objects: Iterable[tuple[Mapping[str, Any], str]], keep_going: bool)
         Workload: c.workloads,
         ConfigMap: c.config_maps,
     }
-    for raw, origin in objects:
-        try:
-            for obj, where, kind in flatten(raw, origin):
-                if kind not in PARSERS:
-                    c.skipped[kind] += 1
-                    continue
-                try:
-                    result = parse_object(obj, where, kind)
-                except ManifestError as e:
-                    if not keep_going:
-                        raise ManifestError(e.message, hint=KEEP_GOING_HINT) from None
-                    c.warnings.append(e.message)
-                    continue
-                c.warnings.extend(result.warnings)
-                for value in result.objects:
-                    value = replace(value, origin=where)
-                    if kind == "Endpoints":
-                        c.legacy_slices.append(value)  # type: ignore[arg-type]
-                    else:
-                        buckets[type(value)].append(value)
-        except ManifestError as e:
-            if not keep_going:
-                raise
-            c.warnings.append(e.message)
+    for source in parsed:
+        if source.warnings:
+            c.warnings.extend(source.warnings)
+        if source.skipped:
+            c.skipped.update(source.skipped)
+        for value, legacy in source.values:
+            bucket: list[Any] = c.legacy_slices if legacy else buckets[type(value)]
+            bucket.append(value)
     return c
 
 
@@ -139,24 +172,61 @@ def _namespaces(c: _Collected) -> tuple[Namespace, ...]:
     return tuple(declared[k] for k in sorted(declared))
 
 
+class Reuse:
+    """Results of pure per-pod steps kept from one assembly to the next.
+
+    For an incremental caller (:mod:`netdiag.cluster.incremental`) that hands the
+    same :class:`Pod` objects to :func:`assemble` again: a pod whose top-level
+    owner is not its direct owner is a new object per assembly, which costs a
+    ``dataclasses.replace`` and makes every later comparison of snapshots deep.
+    A hit needs the very same pod object and an equal owner, so the result is
+    the value ``replace`` would give. Entries the latest assembly did not use
+    are dropped by :meth:`next_round`.
+    """
+
+    __slots__ = ("_new", "_old")
+
+    def __init__(self) -> None:
+        self._old: dict[int, tuple[Pod, OwnerRef | None, Pod]] = {}
+        self._new: dict[int, tuple[Pod, OwnerRef | None, Pod]] = {}
+
+    def with_owner(self, pod: Pod, owner: OwnerRef | None) -> Pod:
+        hit = self._old.get(id(pod)) or self._new.get(id(pod))
+        if hit is None or hit[0] is not pod or hit[1] != owner:
+            hit = (pod, owner, replace(pod, owner=owner))
+        self._new[id(pod)] = hit
+        return hit[2]
+
+    def next_round(self) -> None:
+        self._old, self._new = self._new, {}
+
+
 def _pods(
-    c: _Collected, workloads: list[Workload], nodes: list[Node], expand: Collection[str] | None
+    c: _Collected,
+    workloads: list[Workload],
+    nodes: list[Node],
+    expand: Collection[str] | None,
+    reuse: Reuse | None,
 ) -> list[Pod]:
     index = {(w.namespace, w.kind, w.name): w for w in workloads}
-    pods = [_with_top_owner(p, index) for p in _dedupe(c.pods, "Pod", c.warnings)]
+    pods = [_with_top_owner(p, index, reuse) for p in _dedupe(c.pods, "Pod", c.warnings)]
     names = {p.key for p in pods}
     expandable = [w for w in workloads if expand is None or w.namespace in expand]
     for extra in expand_workloads(expandable, pods, nodes):
         if extra.key not in names:
             names.add(extra.key)
             # A ReplicaSet whose Deployment is not in the input still names it.
-            pods.append(_with_top_owner(extra, index))
+            pods.append(_with_top_owner(extra, index, reuse))
     return assign_synthetic_ips(pods, nodes)
 
 
-def _with_top_owner(pod: Pod, index: dict[tuple[str, str, str], Workload]) -> Pod:
+def _with_top_owner(
+    pod: Pod, index: dict[tuple[str, str, str], Workload], reuse: Reuse | None
+) -> Pod:
     owner = top_level_owner(pod.namespace, pod.owner, index)
-    return pod if owner == pod.owner else replace(pod, owner=owner)
+    if owner == pod.owner:
+        return pod
+    return replace(pod, owner=owner) if reuse is None else reuse.with_owner(pod, owner)
 
 
 def _slices(c: _Collected, services: list[Service], pods: list[Pod]) -> list[EndpointSlice]:
@@ -192,14 +262,33 @@ def snapshot_from_objects(
     Raises:
         ManifestError: on the first bad object, unless ``keep_going`` (then warnings).
     """
-    c = _collect(objects, keep_going)
+    parsed = (parse_source(raw, origin, keep_going=keep_going) for raw, origin in objects)
+    return assemble(
+        parsed, source=source, keep_going=keep_going, expand_namespaces=expand_namespaces
+    )
+
+
+def assemble(
+    parsed: Iterable[ParsedSource],
+    *,
+    source: str,
+    keep_going: bool = False,
+    expand_namespaces: Collection[str] | None = None,
+    reuse: Reuse | None = None,
+) -> ClusterSnapshot:
+    """The snapshot of already parsed objects (see :func:`snapshot_from_objects`).
+
+    ``reuse`` carries per-pod results between assemblies of mostly the same
+    parsed objects; the snapshot is the same with or without it.
+    """
+    c = _collect(parsed)
     nodes = _dedupe(c.nodes, "Node", c.warnings)
     workloads = sorted(
         {(w.namespace, w.kind, w.name): w for w in c.workloads}.values(),
         key=lambda w: (w.namespace, w.name, w.kind),
     )
     services = _dedupe(c.services, "Service", c.warnings)
-    pods = _pods(c, workloads, nodes, expand_namespaces)
+    pods = _pods(c, workloads, nodes, expand_namespaces, reuse)
     config_maps = _dedupe(c.config_maps, "ConfigMap", c.warnings)
     try:
         dns = cluster_dns(config_maps, services, workloads)

@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from netdiag.cluster.kubeapi import (
     DAEMON_SETS,
@@ -29,6 +29,9 @@ from netdiag.cluster.kubeapi import (
     plan,
 )
 from netdiag.cluster.model import ClusterSnapshot
+
+if TYPE_CHECKING:
+    from netdiag.cluster.build import ParsedSource, Reuse
 
 Progress = Callable[[Query, int], None]
 Warn = Callable[[str], None]
@@ -131,13 +134,29 @@ def build_snapshot(
     incomplete: tuple[str, ...] = (),
 ) -> ClusterSnapshot:
     """Turn API objects (with kind/apiVersion) into the model via the foundation's builder."""
-    from netdiag.cluster.build import snapshot_from_objects
-
-    snapshot = _without_invented_pods(
-        snapshot_from_objects(
-            ((obj, _origin(obj)) for obj in objects), source=source, keep_going=True
-        )
+    return snapshot_from_parsed(
+        (parse_live(obj) for obj in objects), source=source, incomplete=incomplete
     )
+
+
+def parse_live(obj: Mapping[str, Any]) -> ParsedSource:
+    """One API object parsed as :func:`build_snapshot` does: a function of ``obj`` alone."""
+    from netdiag.cluster.build import parse_source
+
+    return parse_source(obj, _origin(obj), keep_going=True)
+
+
+def snapshot_from_parsed(
+    parsed: Iterable[ParsedSource],
+    *,
+    source: str,
+    incomplete: tuple[str, ...] = (),
+    reuse: Reuse | None = None,
+) -> ClusterSnapshot:
+    """:func:`build_snapshot` from objects already parsed by :func:`parse_live`."""
+    from netdiag.cluster.build import assemble
+
+    snapshot = _without_invented_pods(assemble(parsed, source=source, keep_going=True, reuse=reuse))
     if incomplete:
         snapshot = dataclasses.replace(snapshot, incomplete=snapshot.incomplete + incomplete)
     return snapshot
