@@ -11,7 +11,10 @@ client-go's reflector loop (tools/cache/reflector.go), one thread per query.
 
 Events are coalesced into bursts (``coalesce`` seconds of quiet, at most
 ``max_delay``); each burst that changes the model yields an :class:`Update`:
-the new :class:`ClusterSnapshot` and the object changes that caused it.
+the new :class:`ClusterSnapshot` and the object changes that caused it. Each
+snapshot is built by :class:`~netdiag.cluster.incremental.SnapshotBuilder`,
+which re-parses only the objects the burst changed; the result equals a full
+rebuild from the same objects.
 
 Made for a worker thread: pass ``stop`` (a :class:`threading.Event`) and set it
 to end the stream; closing the generator also stops every watch.
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from netdiag.cluster.changes import Change, Store, merge_changes
+from netdiag.cluster.incremental import SnapshotBuilder
 from netdiag.cluster.kubeapi import (
     PAGE_SIZE,
     Connection,
@@ -39,7 +43,6 @@ from netdiag.cluster.kubeapi import (
 )
 from netdiag.cluster.live import (
     Warn,
-    build_snapshot,
     describe_source,
     read_all,
     refusal_warning,
@@ -117,7 +120,8 @@ def watch_snapshots(
     store = Store.from_lists({k: v.items for k, v in read.listed.items()})
     incomplete = read.incomplete
     source = describe_source(conn, namespace)
-    snapshot = build_snapshot(store.objects(), source=source, incomplete=incomplete)
+    builder = SnapshotBuilder()
+    snapshot = builder.build(store.objects(), source=source, incomplete=incomplete)
 
     events: queue.Queue[_Item] = queue.Queue()
     halt = threading.Event()
@@ -137,7 +141,7 @@ def watch_snapshots(
             if refused:
                 warn("warning: the API server refused " + "; ".join(refused))
                 incomplete += refused
-            new = build_snapshot(store.objects(), source=source, incomplete=incomplete)
+            new = builder.build(store.objects(), source=source, incomplete=incomplete)
             if new != snapshot or refused:
                 snapshot = new
                 yield Update(snapshot, merge_changes(changes))
