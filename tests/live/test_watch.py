@@ -210,3 +210,33 @@ def test_watch_refused_after_a_list_is_reported_once(
         ]
     finally:
         s.close()
+
+
+def test_every_update_equals_a_fresh_full_snapshot(stream: Stream, kubeconfig: str) -> None:
+    """The watch's incremental snapshots against ``load_live`` of the same server state."""
+    from netdiag.cluster.live import load_live
+
+    def fresh() -> Any:
+        return load_live(kubeconfig=kubeconfig, progress=lambda _q, _n: None)
+
+    pod = find("Pod", "db-0")
+    pod["metadata"]["labels"]["tier"] = "data"
+    namespace = find("Namespace", "shop")
+    namespace["metadata"].setdefault("labels", {})["env"] = "staging"
+    steps = [
+        lambda: stream.server.apply(pod),
+        lambda: stream.server.apply(POLICY),
+        lambda: stream.server.apply(namespace),
+        lambda: stream.server.delete("Pod", "default", "client"),
+        lambda: stream.server.delete("NetworkPolicy", "shop", "allow-x"),
+    ]
+    assert stream.initial.snapshot == fresh()
+    for step in steps:
+        step()
+        update = stream.next()
+        full = fresh()
+        assert update.snapshot == full
+        assert update.snapshot.warnings == full.warnings
+        assert [p.origin for p in update.snapshot.pods] == [p.origin for p in full.pods]
+    assert stream.initial.snapshot.pod("default", "client") is not None
+    assert update.snapshot.pod("default", "client") is None
