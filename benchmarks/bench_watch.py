@@ -20,7 +20,7 @@ machine is shared, so wall time says more about the neighbours than about us):
    yielded (watch event decode + store + rebuild + compare; ``coalesce=0.02``).
 
     PYTHONPATH=. python benchmarks/bench_watch.py [--pods 1000 5000] [--repeat 5]
-                                                   [--profile SCENARIO]
+                                                   [--profile SCENARIO] [--matrix]
 """
 
 from __future__ import annotations
@@ -174,6 +174,21 @@ def _origins(snap: Any) -> list[str]:
     return [o.origin for g in groups for o in g]
 
 
+def matrix_cost(docs: list[Doc]) -> list[tuple[str, float, int]]:
+    """CPU s of what ``matrix --watch`` computes per update after the snapshot: the document."""
+    from netdiag.cluster.live import build_snapshot
+    from netdiag.policy.matrix import Matrix, reachability_document
+
+    snap = build_snapshot(docs, source="bench")
+    rows = []
+    for granularity in ("workload", "pod"):
+        gc.collect()
+        t0 = time.process_time()
+        doc = reachability_document(Matrix(snap, granularity=granularity))
+        rows.append((granularity, time.process_time() - t0, len(doc["edges"])))
+    return rows
+
+
 def _serve(docs: list[Doc], conn: Any) -> None:
     """Child process: serve ``docs``; apply/delete what the parent sends until ``stop``."""
     with FakeAPIServer(docs) as server:
@@ -241,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--profile", help="cProfile the builder on this scenario's last repeat")
     ap.add_argument("--no-http", action="store_true", help="only the in-process rebuild")
+    ap.add_argument("--matrix", action="store_true", help="also time matrix --watch's document")
     args = ap.parse_args(argv)
     for pods in args.pods:
         docs = with_owners(manifests(pods))
@@ -252,6 +268,9 @@ def main(argv: list[str] | None = None) -> int:
         for name, full, inc in rebuild(docs, args.repeat, args.profile):
             ratio = full / inc if inc == inc else float("nan")
             say(f"  {name:40} {full:8.3f} {inc:8.4f} {ratio:6.0f}")
+        if args.matrix:
+            for granularity, cpu, edges in matrix_cost(docs):
+                say(f"  matrix document, {granularity} granularity: {cpu:.3f} CPU s, {edges} edges")
         if args.no_http:
             continue
         initial, rows = end_to_end(docs, args.repeat)
