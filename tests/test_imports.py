@@ -27,6 +27,8 @@ ENGINE_MODULES = [
     "netdiag.cluster.parse_pod",
     "netdiag.cluster.parse_policy",
     "netdiag.cluster.build",
+    "netdiag.cluster.incremental",
+    "netdiag.cluster.changes",
     "netdiag.cluster.expand",
     "netdiag.cluster.endpoints",
     "netdiag.cluster.detect",

@@ -19,12 +19,11 @@ it keys, so an ``id`` is never reused while cached.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from netdiag.cluster.build import ParsedSource, Reuse
+from netdiag.cluster.live import parse_live, snapshot_from_parsed
 from netdiag.cluster.model import ClusterSnapshot
-
-if TYPE_CHECKING:
-    from netdiag.cluster.build import ParsedSource
 
 
 class SnapshotBuilder:
@@ -36,8 +35,6 @@ class SnapshotBuilder:
     __slots__ = ("_cache", "_reuse", "parsed_last")
 
     def __init__(self) -> None:
-        from netdiag.cluster.build import Reuse
-
         self._cache: dict[int, tuple[Mapping[str, Any], ParsedSource]] = {}
         self._reuse = Reuse()
         #: How many objects the last :meth:`build` had to parse (for tests and benchmarks).
@@ -51,8 +48,6 @@ class SnapshotBuilder:
         incomplete: tuple[str, ...] = (),
     ) -> ClusterSnapshot:
         """The snapshot of ``objects``, equal to ``build_snapshot(objects, ...)``."""
-        from netdiag.cluster.live import parse_live, snapshot_from_parsed
-
         cache: dict[int, tuple[Mapping[str, Any], ParsedSource]] = {}
         parsed: list[ParsedSource] = []
         misses = 0
