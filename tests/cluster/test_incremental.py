@@ -83,10 +83,10 @@ def _template(app: str, v: int) -> Obj:
 
 def pod(ns: str, name: str, v: int) -> Obj:
     meta: Obj = {"name": name, "namespace": ns, "labels": {"app": ("web", "db")[v % 2]}}
-    if v % 3 == 0:
-        meta["ownerReferences"] = _owner("ReplicaSet", "web-rs")
-    elif v % 3 == 1:
+    if v % 3 == 1:
         meta["ownerReferences"] = _owner("StatefulSet", "db")
+    elif v != 5:
+        meta["ownerReferences"] = _owner("ReplicaSet", "web-rs")
     spec: Obj = {"nodeName": ("n1", "n2")[v % 2], **_template("x", v)["spec"]}
     if ns == "kube-system":
         spec["containers"][0]["image"] = ("calico/node:v3", "flannel:v1")[v % 2]
@@ -272,3 +272,17 @@ def test_unchanged_pods_are_the_same_objects_between_builds() -> None:
     second = assert_same(store, builder)
     again = {p.key: p for p in second.pods}
     assert all(again[p.key] is p for p in owned if p.key != "a/p1")
+
+
+def test_a_pod_whose_top_level_owner_changes_without_the_pod_changing() -> None:
+    """The ReplicaSet moves to another Deployment: the unchanged pod's owner follows."""
+    store = Store.from_lists({q.key: [] for q in kubeapi.plan()})
+    builder = SnapshotBuilder()
+    ident: Ident = ("ReplicaSet", "a", "web-rs")
+    store, _ = store.apply(query_key("Pod", "p0"), "ADDED", make(("Pod", "a", "p0"), 0))
+    owners = []
+    for v in (1, 3, 0, 7):  # owned by web, by web2, by nobody, by web2
+        store, _ = store.apply(query_key("ReplicaSet", "web-rs"), "MODIFIED", make(ident, v))
+        (p0,) = assert_same(store, builder).pods
+        owners.append(p0.owner.name if p0.owner else "")
+    assert owners == ["web", "web2", "web-rs", "web2"]
