@@ -98,6 +98,18 @@ def list_incomplete(obj: Mapping[str, Any], origin: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _record_incomplete(
+    c: _Collected, raw: Mapping[str, Any], origin: str, keep_going: bool
+) -> None:
+    """A bad annotation on a List is that List's error; its items still load."""
+    try:
+        c.incomplete.extend(list_incomplete(raw, origin))
+    except ManifestError as e:
+        if not keep_going:
+            raise ManifestError(e.message, hint=KEEP_GOING_HINT) from None
+        c.warnings.append(e.message)
+
+
 def _collect(objects: Iterable[tuple[Mapping[str, Any], str]], keep_going: bool) -> _Collected:
     c = _Collected()
     buckets: dict[type, list[Any]] = {
@@ -111,8 +123,8 @@ def _collect(objects: Iterable[tuple[Mapping[str, Any], str]], keep_going: bool)
         ConfigMap: c.config_maps,
     }
     for raw, origin in objects:
+        _record_incomplete(c, raw, origin, keep_going)
         try:
-            c.incomplete.extend(list_incomplete(raw, origin))
             for obj, where, kind in flatten(raw, origin):
                 if kind not in PARSERS:
                     c.skipped[kind] += 1

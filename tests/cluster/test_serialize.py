@@ -129,3 +129,17 @@ def test_malformed_incomplete_annotation_names_the_field(value: object, tmp_path
         f"{path}:1 (document 1): List: "
         "metadata.annotations['netdiag.io/incomplete']: must be a JSON array of strings"
     )
+
+
+@pytest.mark.parametrize("suffix", ["yaml", "json"])
+def test_keep_going_loads_the_items_of_a_list_with_a_bad_annotation(
+    suffix: str, tmp_path: Path
+) -> None:
+    doc = snapshot_list(load_demo())
+    doc["metadata"] = {"annotations": {"netdiag.io/incomplete": "list pods"}}
+    path = tmp_path / f"bad.{suffix}"
+    path.write_text(json.dumps(doc) if suffix == "json" else yaml.safe_dump(doc))
+    snap = load_manifests([str(path)], keep_going=True)
+    assert snap == load_demo()
+    assert snap.incomplete == ()
+    assert len(snap.warnings) == 1 and "netdiag.io/incomplete" in snap.warnings[0]
