@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from benchmarks.gencluster import generate
 from netdiag.cluster.demo import load_demo
+from netdiag.cluster.endpoints import derive_slices
 from netdiag.cluster.loader import load_manifests
 from netdiag.cluster.model import (
     ClusterSnapshot,
@@ -55,14 +56,12 @@ def scanned_backend_pods(snapshot: ClusterSnapshot, service: Service) -> tuple[P
 
 
 def generated(slices: bool) -> ClusterSnapshot:
-    sys.path.insert(0, str(ROOT))
-    try:
-        from benchmarks.bench_audit import with_slices
-        from benchmarks.gencluster import generate
-    finally:
-        sys.path.remove(str(ROOT))
+    """A generated cluster; with ``slices``, the EndpointSlices a loaded dump would have."""
     snap = generate(pods=400, seed=3)
-    return with_slices(snap) if slices else snap
+    if not slices:
+        return snap
+    derived = [s for svc in snap.services for s in derive_slices(svc, snap.pods)]
+    return replace(snap, endpoint_slices=tuple(derived))
 
 
 SNAPSHOTS = {
