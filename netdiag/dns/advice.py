@@ -8,6 +8,7 @@ pod's ``dnsConfig``, the FQDN that answered) against the same backend.
 from __future__ import annotations
 
 import functools
+import operator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -15,6 +16,8 @@ from netdiag.dns.driver import Cost, Sender, TraceQuery, run
 from netdiag.dns.profiles import config_for
 from netdiag.dns.resolvconf import ResolvConf
 from netdiag.dns.search import LookupResult, start, validate_name
+
+_NAME = operator.itemgetter(0)  # TraceQuery.name
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,7 +60,7 @@ def advise(
     spent = trace_cost.queries
     # Asked of the winner in the main run: what a variant asking it first costs
     # (see _derived), counted once for every variant.
-    on_winner = sum(1 for q in queries if q.name == winner) if queries is not None else None
+    on_winner = list(map(_NAME, queries)).count(winner) if queries is not None else None
 
     def saved(lookup: str, with_conf: ResolvConf) -> int:
         n = _derived(resolver, lookup, conf, with_conf, on_winner, kw.get("nameservers"))

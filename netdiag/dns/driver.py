@@ -14,7 +14,7 @@ from typing import NamedTuple, Protocol
 from netdiag.dns.profiles import ProfileConfig
 from netdiag.dns.records import Rcode, Record, Target, ZoneAnswer
 from netdiag.dns.resolvconf import build
-from netdiag.dns.search import Batch, LookupResult, Replies, Reply, Resolution, start
+from netdiag.dns.search import Batch, LookupResult, Replies, Resolution, start
 
 #: ``(name, rtype, nameserver) -> reply``; ``None`` = no reply within the timeout.
 Backend = Callable[[str, str, str], ZoneAnswer | None]

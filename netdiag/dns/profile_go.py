@@ -61,16 +61,6 @@ class _Offset:
         self.n = 0
 
 
-def _starts(config: ProfileConfig, offset: _Offset, count: int) -> list[int]:
-    """Each qtype's first server: ``serverOffset()`` is read once per
-    ``tryOneName`` (one per qtype), advancing with ``rotate``."""
-    if not config.rotate:
-        return [0] * count
-    first = offset.n
-    offset.n += count
-    return list(range(first, first + count))
-
-
 def _try_names(
     config: ProfileConfig, offset: _Offset, fqdn: str, qtypes: tuple[str, ...], parallel: bool
 ) -> Algorithm:
@@ -78,24 +68,28 @@ def _try_names(
 
     Each qtype walks attempts x servers from its start (``tryOneName``'s
     loop) until a final reply (an answer, NXDOMAIN, NODATA); its verdict is
-    that of its last exchange.
+    that of its last exchange. ``serverOffset()`` is read once per
+    ``tryOneName``, so with ``rotate`` the n-th qtype starts n servers later.
     """
     servers = config.nameservers
     n = len(servers)
     steps = config.attempts * n
     vc = config.use_vc
-    starts = _starts(config, offset, len(qtypes))
-    verdicts = [Verdict.TIMEOUT] * len(qtypes)
-    replies: list[Reply] = [None] * len(qtypes)
-    groups = [range(len(qtypes))] if parallel else [(i,) for i in range(len(qtypes))]
-    for group in groups:
-        pending = list(group)
+    nq = len(qtypes)
+    first = rot = 0
+    if config.rotate:
+        first, rot = offset.n, 1
+        offset.n += nq
+    verdicts = [Verdict.TIMEOUT] * nq
+    replies: list[Reply] = [None] * nq
+    groups = [list(range(nq))] if parallel else [[i] for i in range(nq)]
+    for pending in groups:
         step = 0
         while pending and step < steps:
             attempt, j = divmod(step, n)
             got = yield tuple(
                 [
-                    _new(Query, (fqdn, qtypes[i], servers[(starts[i] + j) % n], attempt, vc))
+                    _new(Query, (fqdn, qtypes[i], servers[(first + i * rot + j) % n], attempt, vc))
                     for i in pending
                 ]
             )
