@@ -70,6 +70,8 @@ def _try_names(
     loop) until a final reply (an answer, NXDOMAIN, NODATA); its verdict is
     that of its last exchange. ``serverOffset()`` is read once per
     ``tryOneName``, so with ``rotate`` the n-th qtype starts n servers later.
+    One ``exchange`` is UDP, then TCP to the same server when the UDP reply
+    had TC ("see RFC 5966"); ``use-vc`` makes it TCP only.
     """
     servers = config.nameservers
     n = len(servers)
@@ -83,24 +85,26 @@ def _try_names(
     verdicts = [Verdict.TIMEOUT] * nq
     replies: list[Reply] = [None] * nq
     groups = [list(range(nq))] if parallel else [[i] for i in range(nq)]
-    for pending in groups:
-        step = 0
-        while pending and step < steps:
-            attempt, j = divmod(step, n)
-            got = yield tuple(
-                [
-                    _new(Query, (fqdn, qtypes[i], servers[(first + i * rot + j) % n], attempt, vc))
-                    for i in pending
-                ]
-            )
-            still: list[int] = []
-            for i, reply in zip(pending, got, strict=True):
+    for group in groups:
+        # (qtype index, step in attempts x servers, over TCP)
+        pending = [(i, 0, vc) for i in group]
+        while pending:
+            batch = []
+            for i, step, tcp in pending:
+                attempt, j = divmod(step, n)
+                server = servers[(first + i * rot + j) % n]
+                batch.append(_new(Query, (fqdn, qtypes[i], server, attempt, tcp)))
+            got = yield tuple(batch)
+            still: list[tuple[int, int, bool]] = []
+            for (i, step, tcp), reply in zip(pending, got, strict=True):
+                if reply is not None and reply.truncated and not tcp:
+                    still.append((i, step, True))
+                    continue
                 done, verdicts[i] = _classify(reply, qtypes[i])
                 replies[i] = reply
-                if not done:
-                    still.append(i)
+                if not done and step + 1 < steps:
+                    still.append((i, step + 1, vc))
             pending = still
-            step += 1
     records: list[Record] = []
     for verdict, reply in zip(verdicts, replies, strict=True):
         if verdict is Verdict.ANSWERED and reply is not None:
@@ -118,7 +122,11 @@ def _worst(verdicts: list[Verdict]) -> Verdict:
 
 
 def go_search(
-    config: ProfileConfig, name: str, qtypes: tuple[str, ...], single_type: bool
+    config: ProfileConfig,
+    name: str,
+    qtypes: tuple[str, ...],
+    single_type: bool,
+    family: str = "unspec",
 ) -> Algorithm:
     """Every candidate of ``nameList`` until one has an answer; any error
     (NXDOMAIN, NODATA, SERVFAIL, REFUSED, timeout) moves to the next."""

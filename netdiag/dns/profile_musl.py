@@ -93,7 +93,11 @@ def _name_from_dns(replies: tuple[Reply, ...]) -> LookupResult:
 
 
 def musl_search(
-    config: ProfileConfig, name: str, qtypes: tuple[str, ...], single_type: bool
+    config: ProfileConfig,
+    name: str,
+    qtypes: tuple[str, ...],
+    single_type: bool,
+    family: str = "unspec",
 ) -> Algorithm:
     """``name_from_dns_search``; ``res_search`` (a single ``--type``) is
     ``res_query`` in musl: the name as given, no search list at all."""
