@@ -277,6 +277,9 @@ class CorefileKubernetes:
     namespaces: tuple[str, ...] = ()
     #: ``fallthrough`` zones; ``None`` = no fallthrough, ``()`` = all zones.
     fallthrough: tuple[str, ...] | None = None
+    #: ``autopath @kubernetes`` in the same server block (plugin/autopath): the
+    #: server completes a pod's search path; it needs ``pods verified``.
+    autopath: bool = False
 
 
 #: What kubeadm writes into the ``coredns`` ConfigMap, assumed when none is given.

@@ -207,7 +207,7 @@ def run(resolution: Resolution, send: Sender) -> tuple[tuple[TraceQuery, ...], L
 
 
 class _ZoneCache:
-    """One zone's memoised answers and its model sender (built once per zone)."""
+    """One zone's memoised answers and its model sender, per asking client."""
 
     __slots__ = ("zone", "answers", "sender")
 
@@ -217,45 +217,51 @@ class _ZoneCache:
         self.sender: Sender | None = None
 
 
-_CACHES: dict[int, _ZoneCache] = {}
+_CACHES: dict[tuple[int, str | None], _ZoneCache] = {}
 
 
-def _zone_cache(zone: Zone) -> _ZoneCache:
-    entry = _CACHES.get(id(zone))
+def _zone_cache(zone: Zone, client: str | None = None) -> _ZoneCache:
+    key = (id(zone), client)
+    entry = _CACHES.get(key)
     if entry is None or entry.zone is not zone:
-        if len(_CACHES) >= 8:
+        if len(_CACHES) >= 16:
             _CACHES.pop(next(iter(_CACHES)))
-        entry = _CACHES[id(zone)] = _ZoneCache(zone)
+        entry = _CACHES[key] = _ZoneCache(zone)
     return entry
 
 
-def model_backend(zone: Zone) -> Backend:
-    """The cluster model as a backend; answers are memoised per zone (it is immutable)."""
-    cache = _zone_cache(zone).answers
+def model_backend(zone: Zone, client: str | None = None) -> Backend:
+    """The cluster model as a backend; answers are memoised per zone (it is immutable).
+
+    ``client``: the namespace of the asking pod, for a zone that answers
+    differently per client (CoreDNS ``autopath``, :mod:`netdiag.dns.autopath`).
+    """
+    cache = _zone_cache(zone, client).answers
     query = zone.query
 
     def backend(name: str, rtype: str, nameserver: str) -> ZoneAnswer | None:
         key = (name.lower(), rtype)
         answer = cache.get(key)
         if answer is None:
-            answer = cache[key] = query(name, rtype)
+            answer = query(name, rtype, client) if client else query(name, rtype)  # type: ignore[call-arg]
+            cache[key] = answer
         # A modelled fault "TIMEOUT" means the server never replies.
         return None if answer.rcode is Rcode.TIMEOUT else answer
 
     return backend
 
 
-def model_sender(zone: Zone) -> Sender:
-    """What ``per_query(model_backend(zone))`` sends, built once per zone.
+def model_sender(zone: Zone, client: str | None = None) -> Sender:
+    """What ``per_query(model_backend(zone, client))`` sends, built once per zone.
 
     Both are pure, so the reply to each (name as spelled, type) is kept per
     zone: the reply glibc and Go see, and the one musl sees (truncated replies
     lose their answers: :func:`per_query`). A lookup is then one dict hit per
     query, the hot path of every explained lookup.
     """
-    entry = _zone_cache(zone)
+    entry = _zone_cache(zone, client)
     if entry.sender is None:
-        entry.sender = _memo_sender(per_query(model_backend(zone)))
+        entry.sender = _memo_sender(per_query(model_backend(zone, client)))
     return entry.sender
 
 

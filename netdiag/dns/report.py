@@ -157,7 +157,8 @@ def _summary(trace: Trace, style: Style) -> list[str]:
     out: list[str] = []
     result = trace.result
     if result.resolved:
-        addrs = _answer_text(result.records)
+        # A/AAAA replies of one candidate may repeat the same CNAME: once here.
+        addrs = _answer_text(tuple(dict.fromkeys(result.records)))
         out.append(style("answer   ", bold=True) + f"{result.winner} -> {addrs}")
     else:
         why = f"not resolved ({result.error})"

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from netdiag.cluster.model import ClusterSnapshot, Pod
 from netdiag.dns.advice import Advice, advise
+from netdiag.dns.autopath import autopath_client
 from netdiag.dns.driver import (
     Backend,
     Cost,
@@ -371,17 +372,22 @@ def _trace(
     send: Sender | None,
     nameservers: tuple[str, ...] | None,
 ) -> Trace:
-    conf, origin, warnings, _ns = conf_for(
+    conf, origin, warnings, ns = conf_for(
         snapshot, namespace=namespace, pod=pod, resolv_conf=resolv_conf
     )
     live = send is not None
     notes: tuple[str, ...] = ()
     if send is None:
         assert zone is not None
-        send = model_sender(zone)
+        client: str | None = None
+        if getattr(zone, "autopath_configured", False):
+            host_network = pod is not None and _resolve_pod(snapshot, pod).host_network
+            client, why = autopath_client(zone, conf, ns, host_network, resolv_conf is not None)
+            notes = (why,)
+        send = model_sender(zone, client)
         assumption = getattr(zone, "assumption", "")
         if assumption:
-            notes = (f"assumed: {assumption}",)
+            notes = (*notes, f"assumed: {assumption}")
     return explain(
         snapshot,
         name,
