@@ -53,14 +53,23 @@ def _valid_ip(text: str) -> bool:
 
 
 def glibc_config(conf: ResolvConf) -> ProfileConfig:
+    rotate = conf.has("rotate")
+    notes: tuple[str, ...] = ()
+    if rotate and len(conf.nameservers) > 1:
+        # research/resolver-semantics.md §3: a random first server per process.
+        notes = (
+            "glibc 'rotate' starts at a random nameserver per process; this trace starts "
+            "at the first (the order after that is exact)",
+        )
     return ProfileConfig(
         resolver="glibc",
+        notes=notes,
         nameservers=conf.nameservers or ("127.0.0.1",),
         search=conf.search,
         ndots=conf.ndots,
         timeout=conf.timeout,
         attempts=conf.attempts,
-        rotate=conf.has("rotate"),
+        rotate=rotate,
         single_request=conf.has("single-request"),
         single_request_reopen=conf.has("single-request-reopen"),
         use_vc=conf.has("use-vc"),
