@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from netdiag.audit import cni, deadparts, dnscfg, isolation, naming, resilience
+from netdiag.audit import cni, coredns, deadparts, dnscfg, isolation, naming, resilience
 from netdiag.audit.context import AuditContext
 from netdiag.audit.findings import Check, Finding, Severity
 from netdiag.cluster.model import ClusterSnapshot
@@ -18,6 +18,7 @@ MODULES: tuple[tuple[tuple[Check, ...], Runner], ...] = (
     (deadparts.CHECKS, deadparts.run),
     (naming.CHECKS, naming.run),
     (dnscfg.CHECKS, dnscfg.run),
+    (coredns.CHECKS, coredns.run),
     (resilience.CHECKS, resilience.run),
 )
 

@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from netdiag.cluster import fields as f
 from netdiag.cluster.corefile import CorefileError
 from netdiag.cluster.detect import cluster_dns, cni_info
 from netdiag.cluster.endpoints import derive_slices
@@ -51,6 +52,7 @@ class _Collected:
     config_maps: list[ConfigMap] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
+    incomplete: list[str] = field(default_factory=list)
 
 
 def flatten(obj: Mapping[str, Any], origin: str) -> Iterator[tuple[Mapping[str, Any], str, str]]:
@@ -75,6 +77,41 @@ def flatten(obj: Mapping[str, Any], origin: str) -> Iterator[tuple[Mapping[str, 
     yield obj, origin, kind
 
 
+def list_incomplete(obj: Mapping[str, Any], origin: str) -> tuple[str, ...]:
+    """``ClusterSnapshot.incomplete`` as recorded on a List by :mod:`netdiag.cluster.serialize`."""
+    kind = obj.get("kind")
+    meta = obj.get("metadata")
+    if not (isinstance(kind, str) and kind.endswith(_LIST_SUFFIX) and isinstance(meta, Mapping)):
+        return ()
+    annotations = meta.get("annotations")
+    if not isinstance(annotations, Mapping) or f.INCOMPLETE_ANNOTATION not in annotations:
+        return ()
+    import json
+
+    text = annotations[f.INCOMPLETE_ANNOTATION]
+    try:
+        value = json.loads(text) if isinstance(text, str) else None
+    except json.JSONDecodeError:
+        value = None
+    if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        where = f"metadata.annotations[{f.INCOMPLETE_ANNOTATION!r}]"
+        raise ManifestError(f"{origin}: {kind}: {where}: must be a JSON array of strings")
+    return tuple(value)
+
+
+def _incomplete(
+    raw: Mapping[str, Any], origin: str, keep_going: bool, warnings: list[str]
+) -> tuple[str, ...]:
+    """A bad annotation on a List is that List's error; its items still load."""
+    try:
+        return list_incomplete(raw, origin)
+    except ManifestError as e:
+        if not keep_going:
+            raise ManifestError(e.message, hint=KEEP_GOING_HINT) from None
+        warnings.append(e.message)
+        return ()
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ParsedSource:
     """What one source object (or one list) parses to, before any cross-object step.
@@ -90,6 +127,8 @@ class ParsedSource:
     warnings: tuple[str, ...] = ()
     #: Kinds seen but not modelled, once per object.
     skipped: tuple[str, ...] = ()
+    #: Refusals recorded on a List (:func:`list_incomplete`).
+    incomplete: tuple[str, ...] = ()
 
 
 def parse_source(raw: Mapping[str, Any], origin: str, *, keep_going: bool) -> ParsedSource:
@@ -101,6 +140,7 @@ def parse_source(raw: Mapping[str, Any], origin: str, *, keep_going: bool) -> Pa
     values: list[tuple[Parsed, bool]] = []
     warnings: list[str] = []
     skipped: list[str] = []
+    incomplete = _incomplete(raw, origin, keep_going, warnings)
     try:
         for obj, where, kind in flatten(raw, origin):
             if kind not in PARSERS:
@@ -120,7 +160,12 @@ def parse_source(raw: Mapping[str, Any], origin: str, *, keep_going: bool) -> Pa
         if not keep_going:
             raise
         warnings.append(e.message)
-    return ParsedSource(values=tuple(values), warnings=tuple(warnings), skipped=tuple(skipped))
+    return ParsedSource(
+        values=tuple(values),
+        warnings=tuple(warnings),
+        skipped=tuple(skipped),
+        incomplete=incomplete,
+    )
 
 
 def _collect(parsed: Iterable[ParsedSource]) -> _Collected:
@@ -140,6 +185,8 @@ def _collect(parsed: Iterable[ParsedSource]) -> _Collected:
             c.warnings.extend(source.warnings)
         if source.skipped:
             c.skipped.update(source.skipped)
+        if source.incomplete:
+            c.incomplete.extend(source.incomplete)
         for value, legacy in source.values:
             bucket: list[Any] = c.legacy_slices if legacy else buckets[type(value)]
             bucket.append(value)
@@ -313,4 +360,6 @@ def assemble(
         source=source,
         warnings=tuple(c.warnings),
         skipped_kinds=tuple(sorted(c.skipped.items())),
+        # Several dumps of one cluster may record the same refusal: keep it once.
+        incomplete=tuple(dict.fromkeys(c.incomplete)),
     )

@@ -5,7 +5,8 @@ holding one directive per line; ``#`` starts a comment; a directive may carry a
 ``{ ... }`` block. The ``kubernetes`` directive is ``kubernetes [ZONES...] { ... }``
 where absent zones mean the server block's zones (plugin/kubernetes/setup.go).
 Only the options netdiag models are read: ``pods``, ``ttl``, ``endpoint_pod_names``,
-``ignore empty_service``, ``namespaces``, ``fallthrough [ZONES...]``.
+``ignore empty_service``, ``namespaces``, ``fallthrough [ZONES...]``, and an
+``autopath @kubernetes`` directive in the same server block.
 """
 
 from __future__ import annotations
@@ -71,33 +72,44 @@ def _normalise_zone(zone: str) -> str:
 
 
 def parse_corefile(text: str) -> CorefileKubernetes | None:
-    """The first ``kubernetes`` block in ``text``, or ``None`` when there is none.
+    """The first ``kubernetes`` block in ``text``, or ``None`` when there is none,
+    with ``autopath`` set when its server block also has ``autopath @kubernetes``.
 
     Raises:
         CorefileError: unbalanced braces or a bad value for a modelled option.
     """
     depth = 0
     server_zones: tuple[str, ...] = ()
+    found: CorefileKubernetes | None = None
+    autopath = False
     lines = _lines(_tokens(text))
-    i = 0
-    while i < len(lines):
-        line = lines[i]
+    for i, line in enumerate(lines):
         words = [t.text for t in line]
         if words == ["}"]:
             depth -= 1
             if depth < 0:
                 raise CorefileError("unexpected '}'", line[0].line)
+            if depth == 0 and found is not None:
+                break  # the end of the server block holding the kubernetes plugin
         elif depth == 0 and words[-1] == "{":
             server_zones = tuple(_normalise_zone(w) for w in words[:-1])
-            depth = 1
-        elif depth == 1 and words[0] == "kubernetes":
-            return _kubernetes_block(lines, i, server_zones)
+            depth, autopath = 1, False
+        elif depth == 1 and words[0] == "kubernetes" and found is None:
+            found = _kubernetes_block(lines, i, server_zones)
+            depth += words[-1] == "{"
+        elif depth == 1 and words[0] == "autopath":
+            # ``autopath [ZONE...] RESOLV-CONF``: only ``@kubernetes`` makes the
+            # search path per client (plugin/autopath/setup.go); a file gives
+            # one path for everyone, which netdiag does not model.
+            autopath = words[-1] == "@kubernetes"
         elif words[-1] == "{":
             depth += 1
-        i += 1
-    if depth != 0:
-        raise CorefileError("unbalanced '{'", lines[-1][0].line if lines else 1)
-    return None
+    else:
+        if depth != 0:
+            raise CorefileError("unbalanced '{'", lines[-1][0].line if lines else 1)
+    if found is not None and autopath:
+        return _apply(found, {"autopath": True})
+    return found
 
 
 def _kubernetes_block(

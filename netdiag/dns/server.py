@@ -318,7 +318,7 @@ class DnsServer:
         return True
 
     def _answer_udp(self, sock: socket.socket, data: bytes, addr: Any) -> None:
-        handled = self.responder.handle(data, 512)
+        handled = self.responder.handle(data, 512, str(addr[0]))
         if handled.reply is not None:
             try:
                 sock.sendto(handled.reply, addr)
@@ -335,7 +335,7 @@ class DnsServer:
                 data = await asyncio.wait_for(
                     reader.readexactly(int.from_bytes(head, "big")), _TCP_IDLE
                 )
-                handled = self.responder.handle(data, None)
+                handled = self.responder.handle(data, None, str(peer[0]))
                 if handled.reply is not None:
                     writer.write(len(handled.reply).to_bytes(2, "big") + handled.reply)
                     await writer.drain()

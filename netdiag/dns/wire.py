@@ -113,8 +113,12 @@ class Responder:
         self.cache_enabled = cache and zone.forwarder is None
         self._cache: dict[tuple[Any, ...], tuple[bytes, str, str, str]] = {}
 
-    def handle(self, data: bytes, limit: int | None) -> Handled:
-        """Answer ``data``; ``limit`` is None over TCP, else the UDP path (512 default)."""
+    def handle(self, data: bytes, limit: int | None, client: str | None = None) -> Handled:
+        """Answer ``data``; ``limit`` is None over TCP, else the UDP path (512 default).
+
+        ``client`` is the source IP: with CoreDNS ``autopath`` a pod's questions
+        are answered for its namespace (:mod:`netdiag.dns.autopath`).
+        """
         if len(data) < 12:
             return Handled(None)
         qid, flags = struct.unpack_from(">HH", data)
@@ -126,7 +130,8 @@ class Responder:
                 question = self._parse_slow(data)
             if question is None:
                 return Handled(_header_only(qid, flags, 1), rcode="FORMERR")
-            return self._answer(question, limit)
+            ns = self.zone.namespace_of(client) if client and self.zone.autopath else None
+            return self._answer(question, limit, ns)
         except Exception:  # never let one packet take the server down
             return Handled(_header_only(qid, flags, 2), rcode="SERVFAIL")
 
@@ -147,32 +152,32 @@ class Responder:
         labels = tuple(q.name.labels[:-1])
         return _Question(msg.id, msg.flags, labels, q.rdtype, q.rdclass, edns, b"")
 
-    def _answer(self, q: _Question, limit: int | None) -> Handled:
+    def _answer(self, q: _Question, limit: int | None, ns: str | None = None) -> Handled:
         opcode = (q.flags >> 11) & 0xF
         if opcode != 0:
             return Handled(_header_only(q.qid, q.flags, 4), q.name, _type_text(q.qtype), "NOTIMP")
         size = TCP_LIMIT if limit is None else limit
         if q.edns is not None and limit is not None:
             size = min(max(512, q.edns[0]), TCP_LIMIT)
-        key = (q.key_bytes, q.flags & (_RD | _CD), q.edns, size) if q.key_bytes else None
+        key = (q.key_bytes, q.flags & (_RD | _CD), q.edns, size, ns) if q.key_bytes else None
         if key is not None and self.cache_enabled:
             hit = self._cache.get(key)
             if hit is not None:
                 return Handled(struct.pack(">H", q.qid) + hit[0], hit[1], hit[2], hit[3])
-        reply, type_text, rcode = self._render(q, size)
+        reply, type_text, rcode = self._render(q, size, ns)
         if reply is not None and key is not None and self.cache_enabled:
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
             self._cache[key] = (reply[2:], q.name, type_text, rcode)
         return Handled(reply, q.name, type_text, rcode)
 
-    def _render(self, q: _Question, size: int) -> tuple[bytes | None, str, str]:
+    def _render(self, q: _Question, size: int, ns: str | None) -> tuple[bytes | None, str, str]:
         type_text = _type_text(q.qtype)
         if q.edns is not None and q.edns[1] > 0:
             return _badvers(q), type_text, "BADVERS"
         if q.qclass != 1:
             return self._message(q, ZoneAnswer(rcode=Rcode.REFUSED), size), type_text, "REFUSED"
-        answer = self.zone.query(q.name, type_text)
+        answer = self.zone.query(q.name, type_text, ns)
         if answer.rcode is Rcode.TIMEOUT:
             return None, type_text, "TIMEOUT"  # a fault that stands for no reply at all
         return self._message(q, answer, size), type_text, answer.rcode.value

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from netdiag.cluster.model import ClusterSnapshot
+from netdiag.dns.autopath import complete
 from netdiag.dns.kubeindex import NO_PORT, KubeIndex, SvcEntry, canonical_ip
 from netdiag.dns.records import Rcode, Record, Target, ZoneAnswer
 from netdiag.dns.upstream import UpstreamZone
@@ -74,6 +75,21 @@ class ClusterZone:
         self.ttl = k8s.ttl
         self.pods_mode = k8s.pods
         self.ignore_empty_service = k8s.ignore_empty_service
+        self.autopath_configured = k8s.autopath
+        self.nodelocal_ip = snapshot.dns.nodelocal_ip
+        # ``podWithIP``: the Running pod with the packet's source IP names the
+        # client's namespace (hostNetwork pods share the node's IP: left out).
+        self.client_namespaces = (
+            {
+                ip: pod.namespace
+                for pod in snapshot.pods
+                if pod.phase == "Running" and not pod.host_network
+                for ip in map(canonical_ip, pod.ips)
+                if ip
+            }
+            if self.autopath_configured
+            else {}
+        )
         fall = k8s.fallthrough
         self.fallthrough = None if fall is None else tuple(map(absolute, fall))
         self.upstream = upstream
@@ -111,8 +127,28 @@ class ClusterZone:
 
     # -- entry point ---------------------------------------------------------
 
-    def query(self, name: str, rtype: str) -> ZoneAnswer:
-        """The answer CoreDNS (then its upstream) would give to ``name``/``rtype``."""
+    @property
+    def autopath(self) -> bool:
+        """``autopath @kubernetes`` is configured and can work (``pods verified``)."""
+        return self.autopath_configured and self.pods_mode == "verified"
+
+    def namespace_of(self, client_ip: str) -> str | None:
+        """The namespace autopath completes for a packet from ``client_ip``, if any."""
+        if not self.autopath:
+            return None
+        ip = canonical_ip(client_ip)
+        return self.client_namespaces.get(ip) if ip else None
+
+    def query(self, name: str, rtype: str, client: str | None = None) -> ZoneAnswer:
+        """The answer CoreDNS (then its upstream) would give to ``name``/``rtype``;
+        ``client`` is the namespace of the asking pod, for ``autopath``."""
+        if client is not None and self.autopath:
+            qname = absolute(name)
+            zone = self.zone_of(qname)
+            if zone is not None:
+                done = complete(qname, rtype.upper(), client.lower(), zone, self.query)
+                if done is not None:
+                    return done
         key = (absolute(name), rtype.upper())
         hit = self._memo.get(key)
         if hit is not None:

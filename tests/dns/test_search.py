@@ -190,3 +190,13 @@ def test_invalid_names(name: str, message: str) -> None:
 def test_unknown_resolver_is_an_input_error() -> None:
     with pytest.raises(InputError, match="unknown resolver"):
         start("bionic", "x", parse(""))
+
+
+def test_glibc_rotate_says_where_the_trace_starts() -> None:
+    """glibc picks the first server at random per process: the trace says which it assumed."""
+    from netdiag.dns.profiles import config_for
+
+    two = parse("nameserver 10.0.0.1\nnameserver 10.0.0.2\noptions rotate\n")
+    assert any("random nameserver" in n for n in config_for("glibc", two).notes)
+    one = parse("nameserver 10.0.0.1\noptions rotate\n")
+    assert not config_for("glibc", one).notes
