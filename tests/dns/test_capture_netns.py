@@ -5,7 +5,8 @@ ahosts``), the static musl and pure-Go clients of tests/dns/clients — with a
 resolv.conf bind-mounted in ``unshare -m``, against ``netdiag dns serve`` in
 the server namespace, while ``netdiag dns capture -i`` listens on the client's
 veth. The chains captured must be what ``netdiag resolve --resolver R``
-predicts for the same resolv.conf and names.
+predicts for the same resolv.conf and names; what ``-w FILE`` saved must read
+back — through our reader, scapy and tcpdump — to that same report.
 """
 
 from __future__ import annotations
@@ -129,10 +130,15 @@ def test_captured_chains_equal_the_prediction(
         argv = lambda name: clients.command(resolver, name, "unspec")  # noqa: E731
     resolv = tmp_path / "resolv.conf"
     resolv.write_text(f"nameserver {netns.SERVER_IP}\nsearch {SEARCH}\noptions ndots:5\n")
+    # Two runs also save what they capture: tcpdump's default format, and pcapng.
+    saved = {"glibc": tmp_path / "live.pcap", "go": tmp_path / "live.pcapng"}.get(resolver)
+    args = ["-o", "json", "--resolv-conf", str(resolv)]
     server = _start_server(pair)
     try:
-        capture = _start_capture(pair, "-o", "json", "--resolv-conf", str(resolv))
+        capture = _start_capture(pair, *args, *(["-w", str(saved)] if saved else []))
         codes = [_lookup(pair, resolv, argv(name)) for name in NAMES]
+        # Flushed as they arrive: readable in full while the capture still runs.
+        mid = _read_settled(saved, args) if saved else None
         out, err = _stop(capture)
     finally:
         server.terminate()
@@ -140,6 +146,8 @@ def test_captured_chains_equal_the_prediction(
     assert [c == 0 for c in codes] == [True, True, False], codes
     assert capture.returncode == 0, err
     report = json.loads(out)
+    if saved:
+        _assert_saved(saved, report, mid, _read_back(saved, args))
     chains = report["chains"]
     assert [(c["client"], c["name"]) for c in chains] == [
         (netns.CLIENT_IP, name) for name in NAMES
@@ -150,6 +158,55 @@ def test_captured_chains_equal_the_prediction(
     if resolver == "go":
         assert {c["profile"] for c in chains} == {"go"}
     assert report["packets"]["malformed"] == 0
+
+
+def _read_back(path: Path, args: list[str]) -> dict[str, Any]:
+    result = run_cli(["dns", "capture", "-r", str(path), *args])
+    assert result.exit_code == 0, result.stderr
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
+
+
+def _read_settled(path: Path, args: list[str]) -> dict[str, Any]:
+    """The file's report once it stops growing (libpcap hands frames over in blocks)."""
+    report, deadline = _read_back(path, args), time.monotonic() + 20
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        again = _read_back(path, args)
+        if again == report:
+            break
+        report = again
+    return report
+
+
+def _assert_saved(
+    path: Path, live: dict[str, Any], mid: dict[str, Any] | None, after: dict[str, Any]
+) -> None:
+    """The file holds every packet of the live report, and nothing else."""
+    from scapy.utils import rdpcap
+
+    written = live["source"].pop("written")
+    assert written == {
+        "file": str(path),
+        "format": path.suffix[1:],
+        "packets": live["packets"]["total"],
+    }
+    assert after["source"].pop("file") == str(path)
+    del live["source"]["interface"], live["source"]["ports"]
+    assert after == live  # same chains, marks, timings, profiles, counters
+    assert mid is not None
+    mid["source"].pop("file")
+    assert mid == live
+    assert len(rdpcap(str(path))) == live["packets"]["total"]
+    tcpdump = require_tool("tcpdump")
+    shown = subprocess.run([tcpdump, "-nn", "-r", str(path)], capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert len(lines) == live["packets"]["total"], shown.stdout
+    questions = [ln.split("? ")[1].split()[0] for ln in lines if " A? " in ln or " AAAA? " in ln]
+    assert len(questions) == sum(c["wire_queries"] for c in live["chains"])
+    sent = {q["name"] for c in live["chains"] for q in c["queries"]}
+    assert set(questions) == sent
 
 
 def test_count_duration_and_sigterm_stop_with_a_summary(pair: netns.Pair, tmp_path: Path) -> None:
@@ -165,13 +222,39 @@ def test_count_duration_and_sigterm_stop_with_a_summary(pair: netns.Pair, tmp_pa
         timed = _start_capture(pair, "--duration", "1", "-o", "json")
         out, err = timed.communicate(timeout=60)
         assert timed.returncode == 0 and json.loads(out)["chains"] == [], err
-        termed = _start_capture(pair)
+        termed = _start_capture(pair, "-w", str(tmp_path / "termed.pcap"))
         assert _lookup(pair, resolv, ["getent", "ahosts", "baidu.com"]) == 0
         time.sleep(0.3)
         termed.terminate()
         out, err = termed.communicate(timeout=60)
         assert termed.returncode == 0, err
         assert "FQDN ADVICE" in out and "baidu.com." in out
+        assert "note: wrote 16 packets to" in err  # 8 queries, 8 answers
+        [chain] = _read_back(tmp_path / "termed.pcap", ["-o", "json"])["chains"]
+        assert chain["name"] == "baidu.com" and chain["wire_queries"] == 8
     finally:
         server.terminate()
         server.communicate(timeout=30)
+
+
+def test_written_file_survives_sigkill(pair: netns.Pair, tmp_path: Path) -> None:
+    """Every packet is flushed as it arrives: a killed capture leaves a whole file."""
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text(f"nameserver {netns.SERVER_IP}\nsearch {SEARCH}\noptions ndots:5\n")
+    saved = tmp_path / "killed.pcapng"
+    server = _start_server(pair)
+    try:
+        capture = _start_capture(pair, "-w", str(saved))
+        assert _lookup(pair, resolv, ["getent", "ahosts", "tke-six-six-six"]) == 0
+        _read_settled(saved, ["-o", "json"])
+        capture.kill()
+        capture.communicate(timeout=60)
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+    report = _read_back(saved, ["-o", "json", "--resolv-conf", str(resolv)])
+    assert report["packets"] == {**report["packets"], "total": 4, "dns": 4, "malformed": 0}
+    assert [c["name"] for c in report["chains"]] == ["tke-six-six-six"]
+    shown = subprocess.run([require_tool("tcpdump"), "-nn", "-r", str(saved)],
+                           capture_output=True, text=True)  # fmt: skip
+    assert shown.returncode == 0 and len(shown.stdout.splitlines()) == 4, shown.stderr
