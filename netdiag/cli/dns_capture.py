@@ -8,6 +8,7 @@ file; live (``-i IFACE``, optionally saved with ``-w FILE``) is
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -180,6 +181,7 @@ def _detect_all(
 ) -> list[Detection]:
     """Detect each chain's resolver; the search list comes from --resolv-conf,
     the pod's kubelet resolv.conf, or the client's longest observed walk."""
+    from netdiag.dns.chainexplain import explain
     from netdiag.dns.chainpredict import predict
 
     inferred = infer_search(chains)
@@ -189,6 +191,7 @@ def _detect_all(
         search = known.search if known else inferred.get(chain.client)
         ndots = known.ndots if known else None
         found = detect(chain, search=search, ndots=ndots, predict=predict)
+        why = explain(chain, found, search=search, ndots=ndots, predict=predict)
         chain.asked = found.base
-        out.append(found)
+        out.append(replace(found, explanation=why))
     return out

@@ -19,8 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from netdiag.dns.chains import PARALLEL_GAP, Chain
+
+if TYPE_CHECKING:
+    from netdiag.dns.chainexplain import Explanation
 
 PROFILES = ("glibc", "musl", "go")
 
@@ -38,6 +42,9 @@ class Detection:
     profile: str | None  # a single profile, or None when undecided
     consistent: tuple[str, ...]  # every profile the evidence allows
     reasons: tuple[str, ...]
+    #: Why the consistent profiles look alike here and what would part them
+    #: (:mod:`netdiag.dns.chainexplain`); None until explained or without a search list.
+    explanation: Explanation | None = None
 
 
 def _transport(chain: Chain, allowed: set[str], reasons: list[str]) -> None:
