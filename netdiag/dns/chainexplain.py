@@ -26,6 +26,7 @@ placeholder: every lookup of that shape shares one set of replays.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -340,21 +341,24 @@ _CHANGE = {
 }
 
 
-def _names(profiles: Sequence[str]) -> str:
-    return ", ".join(profiles[:-1]) + f" and {profiles[-1]}" if len(profiles) > 1 else profiles[0]
+def _names(items: Sequence[str], word: str = "and") -> str:
+    return ", ".join(items[:-1]) + f" {word} {items[-1]}" if len(items) > 1 else items[0]
 
 
+@functools.lru_cache(maxsize=4096)  # the same lookups repeat in a capture
 def why_text(e: Explanation) -> str | None:
     """Why the consistent profiles cannot be told apart (None when one or none is)."""
     if len(e.indistinguishable) < 2:
         return None
     search = " ".join(e.search) or "none"
     return (
-        f"{_names(e.indistinguishable)} send the same {e.queries} queries for {e.base} "
+        f"{_names(e.indistinguishable)} send the same {e.queries} "
+        f"{'query' if e.queries == 1 else 'queries'} for {e.base} "
         f"(search {search}, {e.ndots}) given the answers captured"
     )
 
 
+@functools.lru_cache(maxsize=4096)  # the same lookups repeat in a capture
 def divergence_text(d: Divergence) -> str:
     """How the captured walk ruled ``d.profile`` out."""
     if d.after is None:
@@ -364,10 +368,11 @@ def divergence_text(d: Divergence) -> str:
     return f"after {d.after_verdict} for {d.after} {d.profile} would {would}; the capture {went}"
 
 
+@functools.lru_cache(maxsize=4096)  # the same lookups repeat in a capture
 def separator_text(s: Separator) -> str:
     """A change that would tell the profiles apart, and what each would send then."""
     if s.kind == "answer":
-        change = f"{' or '.join(_CHANGE[o] for o in s.outcomes)} for {s.name}"
+        change = f"{_names([_CHANGE[o] for o in s.outcomes], 'or')} for {s.name}"
     elif s.kind == "ndots":
         change = f"options ndots:{s.ndots}"
     else:

@@ -104,6 +104,12 @@ def test_a_lookup_that_fails_everywhere_is_told_apart_by_ndots(tmp_path: Path) -
     # ndots:0: both try "nope." first; then glibc still searches, musl gives up.
     assert (ndots.ndots, ndots.index) == (0, 1)
     assert dict(ndots.next) == {"glibc": "nope.default.svc.cluster.local.", "musl": None}
+    # After the last search domain even a timeout sends glibc on to the absolute name.
+    last = [s for s in e.separators if s.name == "nope.cluster.local."]
+    assert [separator_text(s) for s in last] == [
+        "NODATA, SERVFAIL or no answer (timeout) for nope.cluster.local. "
+        "(glibc then asks nope.; musl stops)"
+    ]
 
 
 def test_unknown_ndots_is_stated_as_the_class_that_fits(tmp_path: Path) -> None:
