@@ -31,7 +31,8 @@ from tests.helpers import require_root, require_tool, run_cli
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 SEARCH = "default.svc.cluster.local svc.cluster.local cluster.local"
-NAMES = ("tke-six-six-six", "baidu.com", "doesnotexist")
+# kube-system.svc.cluster.local. is a namespace: NODATA, where musl stops searching.
+NAMES = ("tke-six-six-six", "baidu.com", "doesnotexist", "kube-system")
 
 pytestmark = pytest.mark.system
 
@@ -143,7 +144,7 @@ def test_captured_chains_equal_the_prediction(
     finally:
         server.terminate()
         server.communicate(timeout=30)
-    assert [c == 0 for c in codes] == [True, True, False], codes
+    assert [c == 0 for c in codes] == [True, True, False, False], codes
     assert capture.returncode == 0, err
     report = json.loads(out)
     if saved:
@@ -158,6 +159,27 @@ def test_captured_chains_equal_the_prediction(
     if resolver == "go":
         assert {c["profile"] for c in chains} == {"go"}
     assert report["packets"]["malformed"] == 0
+    _assert_explained(resolver, chains)
+
+
+def _assert_explained(resolver: str, chains: list[dict[str, Any]]) -> None:
+    """Real resolvers' walks, explained: alike for three names, told apart at a NODATA."""
+    *alike, parted = (c["profile_explanation"] for c in chains)
+    for e in alike:  # the walk alone never decides these (transport may)
+        assert e["decided_by"] == [], e
+        if resolver != "go":
+            assert e["indistinguishable"] == ["glibc", "musl"] and e["why"], e
+            assert e["would_separate"][0]["next"]["musl"] is None  # musl stops there
+    nodata = "kube-system.svc.cluster.local."
+    if resolver == "musl":
+        assert {d["profile"] for d in parted["decided_by"]} == {"glibc", "go"}
+        assert {(d["after"], d["after_verdict"], d["captured"], d["predicted"])
+                for d in parted["decided_by"]} == {
+            (nodata, "NODATA", None, "kube-system.cluster.local.")}  # fmt: skip
+    else:
+        [musl] = parted["decided_by"]
+        assert (musl["profile"], musl["after"], musl["after_verdict"]) == ("musl", nodata, "NODATA")
+        assert (musl["captured"], musl["predicted"]) == ("kube-system.cluster.local.", None)
 
 
 def _read_back(path: Path, args: list[str]) -> dict[str, Any]:
