@@ -64,7 +64,7 @@ def explanation_json(e: Explanation | None) -> dict[str, Any] | None:
     if e is None:
         return None
     return {
-        "indistinguishable": list(e.indistinguishable),
+        "same_walk": list(e.same_walk),
         "why": why_text(e),
         "search": list(e.search),
         "ndots": e.ndots,

@@ -79,7 +79,7 @@ class Explanation:
     search: tuple[str, ...]
     ndots: str  # "ndots:5", or the class when unknown: "ndots ≥ 2" / "ndots ≤ 1"
     queries: int  # distinct questions of the captured walk
-    indistinguishable: tuple[str, ...]  # consistent profiles whose replay is the walk
+    same_walk: tuple[str, ...]  # consistent profiles whose replay is the walk
     decided_by: tuple[Divergence, ...]
     separators: tuple[Separator, ...]
 
@@ -200,7 +200,7 @@ class _Replays:
             search=self.search,
             ndots=self._ndots_text(n_used),
             queries=sum(len(t) for _, t in self.observed),
-            indistinguishable=consistent,
+            same_walk=consistent,
             decided_by=tuple(d for d in decided if d is not None),
             separators=self._separators(n_for) if len(consistent) > 1 else (),
         )
@@ -304,7 +304,7 @@ def _renamed(shape: Explanation, canon: str, base: str) -> Explanation:
         search=shape.search,
         ndots=shape.ndots,
         queries=shape.queries,
-        indistinguishable=shape.indistinguishable,
+        same_walk=shape.same_walk,
         decided_by=tuple(
             Divergence(
                 profile=d.profile,
@@ -348,11 +348,11 @@ def _names(items: Sequence[str], word: str = "and") -> str:
 @functools.lru_cache(maxsize=4096)  # the same lookups repeat in a capture
 def why_text(e: Explanation) -> str | None:
     """Why the consistent profiles cannot be told apart (None when one or none is)."""
-    if len(e.indistinguishable) < 2:
+    if len(e.same_walk) < 2:
         return None
     search = " ".join(e.search) or "none"
     return (
-        f"{_names(e.indistinguishable)} send the same {e.queries} "
+        f"{_names(e.same_walk)} send the same {e.queries} "
         f"{'query' if e.queries == 1 else 'queries'} for {e.base} "
         f"(search {search}, {e.ndots}) given the answers captured"
     )

@@ -168,7 +168,7 @@ def _assert_explained(resolver: str, chains: list[dict[str, Any]]) -> None:
     for e in alike:  # the walk alone never decides these (transport may)
         assert e["decided_by"] == [], e
         if resolver != "go":
-            assert e["indistinguishable"] == ["glibc", "musl"] and e["why"], e
+            assert e["same_walk"] == ["glibc", "musl"] and e["why"], e
             assert e["would_separate"][0]["next"]["musl"] is None  # musl stops there
     nodata = "kube-system.svc.cluster.local."
     if resolver == "musl":

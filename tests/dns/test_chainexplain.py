@@ -48,7 +48,7 @@ def _external(tmp_path: Path, name: str = "baidu.com") -> Chain:
 
 def test_undecided_chain_says_why_and_what_would_separate(tmp_path: Path) -> None:
     e = _explain(_external(tmp_path))
-    assert e.indistinguishable == ("glibc", "musl")  # no EDNS0 already ruled Go out
+    assert e.same_walk == ("glibc", "musl")  # no EDNS0 already ruled Go out
     assert why_text(e) == (
         "glibc and musl send the same 8 queries for baidu.com (search default.svc.cluster.local "
         "svc.cluster.local cluster.local, ndots:5) given the answers captured"
@@ -82,7 +82,7 @@ def test_decided_chain_says_which_candidate_ruled_musl_out(tmp_path: Path) -> No
     pkts += _pair(1.006, "six.", 0, 7, answers=("198.18.0.6",))
     [chain] = _chains(tmp_path, pkts)
     e = _explain(chain)
-    assert e.indistinguishable == ("glibc",) and why_text(e) is None and e.separators == ()
+    assert e.same_walk == ("glibc",) and why_text(e) is None and e.separators == ()
     [musl] = e.decided_by
     assert (musl.profile, musl.index, musl.after, musl.after_verdict) == (
         "musl", 2, "six.svc.cluster.local.", "NODATA")  # fmt: skip
@@ -99,7 +99,7 @@ def test_a_lookup_that_fails_everywhere_is_told_apart_by_ndots(tmp_path: Path) -
         pkts += _pair(1.0 + i * 0.002, cand, 3, 1 + 2 * i)
     [chain] = _chains(tmp_path, pkts)
     e = _explain(chain)
-    assert e.indistinguishable == ("glibc", "musl")
+    assert e.same_walk == ("glibc", "musl")
     [ndots] = [s for s in e.separators if s.kind == "ndots"]
     # ndots:0: both try "nope." first; then glibc still searches, musl gives up.
     assert (ndots.ndots, ndots.index) == (0, 1)
@@ -151,7 +151,7 @@ def test_capture_report_carries_the_explanation(tmp_path: Path, output: str) -> 
         return
     [chain] = json.loads(result.stdout)["chains"]
     e = chain["profile_explanation"]
-    assert chain["consistent_profiles"] == e["indistinguishable"] == ["glibc", "musl"]
+    assert chain["consistent_profiles"] == e["same_walk"] == ["glibc", "musl"]
     assert e["ndots"] == "ndots:5" and e["search"] == list(SEARCH) and e["decided_by"] == []
     assert e["would_separate"][0] == {
         "kind": "answer",
