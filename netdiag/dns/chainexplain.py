@@ -101,27 +101,11 @@ def explain(
     if search is None:
         return None
     base = base_name(chain, search)
-    observed = tuple(observed_walk(chain))
-    if not by_shape or any(not _under(name, base) for name, _ in observed):
-        canon = base  # not one name's walk: replay it verbatim
-    else:
-        canon = "".join("." if ch == "." else "a" for ch in base)
-    seen: Table = {}
-    for e in chain.exchanges:
-        seen[(_rename(e.qname, base, canon), e.qtype)] = (e.rcode, ("x",) if e.answers else ())
-    verdicts = tuple(c.verdict for c in chain.candidates)
-    key = (
-        detection.consistent,
-        canon,
-        tuple(search),
-        ndots,
-        tuple(sorted(seen.items())),
-        tuple((_rename(n, base, canon), t) for n, t in observed),
-        verdicts,
-    )
+    canon, key = _shape_key(chain, detection, base, tuple(search), ndots, by_shape)
     memo = _MEMO.get(key) if by_shape else None
     if memo is None:
-        replays = _Replays(predict, canon, tuple(search), ndots, seen, key[5], verdicts)
+        _, _, _, _, seen, observed, verdicts = key
+        replays = _Replays(predict, canon, tuple(search), ndots, dict(seen), observed, verdicts)
         memo = (replays.explain(detection.consistent), {})
         if by_shape:
             if len(_MEMO) > 4096:
@@ -135,6 +119,45 @@ def explain(
             spelled.clear()
         spelled[base] = _renamed(shape, canon, base)
     return spelled[base]
+
+
+ShapeKey = tuple[
+    tuple[str, ...],  # consistent profiles
+    str,  # the name, or its shape ("aaaaa.aaa")
+    tuple[str, ...],  # search
+    int | None,  # ndots
+    tuple[tuple[tuple[str, str], tuple[str, tuple[str, ...]]], ...],  # answers seen
+    Walk,  # the captured walk
+    tuple[str, ...],  # each candidate's verdict
+]
+
+
+def _shape_key(
+    chain: Chain,
+    detection: Detection,
+    base: str,
+    search: tuple[str, ...],
+    ndots: int | None,
+    by_shape: bool,
+) -> tuple[str, ShapeKey]:
+    """The name replays use (``base`` or its shape), and everything a replay depends on."""
+    observed = tuple(observed_walk(chain))
+    if not by_shape or any(not _under(name, base) for name, _ in observed):
+        canon = base  # not one name's walk: replay it verbatim
+    else:
+        canon = "".join("." if ch == "." else "a" for ch in base)
+    seen: Table = {}
+    for e in chain.exchanges:
+        seen[(_rename(e.qname, base, canon), e.qtype)] = (e.rcode, ("x",) if e.answers else ())
+    return canon, (
+        detection.consistent,
+        canon,
+        search,
+        ndots,
+        tuple(sorted(seen.items())),
+        tuple((_rename(n, base, canon), t) for n, t in observed),
+        tuple(c.verdict for c in chain.candidates),
+    )
 
 
 #: shape key -> (explanation in the shape's spelling, {real name: explanation}).
