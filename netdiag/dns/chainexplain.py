@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 
 from netdiag.dns.chainprofile import PROFILES, Detection, Predict, base_name, observed_walk
 from netdiag.dns.chains import Chain
+from netdiag.errors import InputError
 
 #: Other answers tried for a candidate, in the order they are reported.
 OUTCOMES = ("NODATA", "SERVFAIL", "TIMEOUT", "answer", "NXDOMAIN")
@@ -106,7 +107,10 @@ def explain(
     if memo is None:
         _, _, _, _, seen, observed, verdicts = key
         replays = _Replays(predict, canon, tuple(search), ndots, dict(seen), observed, verdicts)
-        memo = (replays.explain(detection.consistent), {})
+        try:
+            memo = (replays.explain(detection.consistent), {})
+        except InputError:  # not a name a resolver searches (the root): nothing to replay
+            return None
         if by_shape:
             if len(_MEMO) > 4096:
                 _MEMO.clear()

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from netdiag.dns.chains import PARALLEL_GAP, Chain
+from netdiag.errors import InputError
 
 if TYPE_CHECKING:
     from netdiag.dns.chainexplain import Explanation
@@ -106,7 +107,13 @@ def detect(
     _transport(chain, allowed, reasons)
     _walk(chain, allowed, reasons)
     if predict is not None and search is not None and allowed:
-        _compare(chain, allowed, reasons, search, ndots, predict)
+        kept, said = set(allowed), list(reasons)
+        try:
+            _compare(chain, kept, said, search, ndots, predict)
+        except InputError as e:  # a name no stub resolver looks up: the root, "a..b"
+            reasons.append(f"search walk not replayed: {e.message}")
+        else:
+            allowed, reasons = kept, said
     consistent = tuple(p for p in PROFILES if p in allowed)
     return Detection(
         base=base_name(chain, search),

@@ -197,3 +197,20 @@ def test_replay_by_shape_equals_replaying_the_name_itself(
     explain(chain, found, **args)  # memoised under its shape…
     by_shape = explain(chain, found, **args)  # …and served from there
     assert by_shape == explain(chain, found, by_shape=False, **args)
+
+
+def test_a_root_query_is_reported_not_replayed(tmp_path: Path) -> None:
+    """``dig . NS`` in a capture: no stub resolver searches the root, so no replay."""
+    pkts = [gen.query(1.0, ".", "NS", qid=1), gen.response(1.001, ".", "NS", qid=1)]
+    pkts += _pair(2.0, "web.default.svc.cluster.local.", 0, 5, ("10.0.0.1",))
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text("nameserver 10.96.0.10\nsearch " + " ".join(SEARCH) + "\noptions ndots:5\n")
+    path = gen.write(tmp_path / "root.pcap", pkts)
+    result = run_cli(
+        ["dns", "capture", "-r", str(path), "--resolv-conf", str(resolv), "-o", "json"]
+    )
+    assert result.exit_code == 0, result.stderr
+    root, web = json.loads(result.stdout)["chains"]
+    assert root["profile_explanation"] is None
+    assert root["profile_reasons"][-1] == "search walk not replayed: invalid name '': empty name"
+    assert web["profile_explanation"]["same_walk"] == ["glibc", "musl"]
