@@ -78,27 +78,12 @@ def capture(
     all_ports = frozenset((53, *ports))
     stats = Stats()
     builder = ChainBuilder(ports=all_ports)
-    error: InputError | None = None
     if read_file is not None:
-        source: dict[str, Any] = {"file": read_file}
-        try:
-            for pkt in read_dns(read_file, all_ports, stats):
-                builder.feed(pkt)
-        except InputError as e:
-            error = e  # report what was complete, then the error
+        source, error = _feed_file(builder, read_file, all_ports, stats)
     else:
-        from netdiag.cli.dns_capture_live import Output, live_packets
-        from netdiag.dns.pcapwrite import format_for
-
         assert iface is not None
-        source = {"interface": iface, "ports": sorted(all_ports)}
-        out = Output(write_file, format_for(write_file, write_format)) if write_file else None
-        for pkt in live_packets(iface, all_ports, duration, count, stats, out):
-            builder.feed(pkt)
-        if out is not None:
-            source["written"] = {"file": out.path, "format": out.fmt, "packets": out.packets}
-            click.echo(f"note: wrote {out.packets} packets to {out.path} ({out.fmt})", err=True)
-            error = out.error_or_none()
+        live = (duration, count, write_file, write_format)
+        source, error = _feed_live(builder, iface, all_ports, stats, live)
     chains = builder.finish()
     report = build_report(
         chains,
@@ -113,6 +98,42 @@ def capture(
         click.echo(render_text(report), nl=False)
     if error is not None:
         raise error
+
+
+Fed = tuple[dict[str, Any], InputError | None]
+
+
+def _feed_file(builder: ChainBuilder, path: str, ports: frozenset[int], stats: Stats) -> Fed:
+    """Chains from a file; a damaged file reports what was complete, then the error."""
+    try:
+        for pkt in read_dns(path, ports, stats):
+            builder.feed(pkt)
+    except InputError as e:
+        return {"file": path}, e
+    return {"file": path}, None
+
+
+def _feed_live(
+    builder: ChainBuilder,
+    iface: str,
+    ports: frozenset[int],
+    stats: Stats,
+    live: tuple[float | None, int | None, str | None, str | None],
+) -> Fed:
+    """Chains from a live capture (saved to -w FILE as it arrives)."""
+    from netdiag.cli.dns_capture_live import Output, live_packets
+    from netdiag.dns.pcapwrite import format_for
+
+    duration, count, write_file, write_format = live
+    source: dict[str, Any] = {"interface": iface, "ports": sorted(ports)}
+    out = Output(write_file, format_for(write_file, write_format)) if write_file else None
+    for pkt in live_packets(iface, ports, duration, count, stats, out):
+        builder.feed(pkt)
+    if out is None:
+        return source, None
+    source["written"] = {"file": out.path, "format": out.fmt, "packets": out.packets}
+    click.echo(f"note: wrote {out.packets} packets to {out.path} ({out.fmt})", err=True)
+    return source, out.error_or_none()
 
 
 def _check_usage(
