@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from netdiag.dns.pcap import read_frames
 from tests.dns import netns
 from tests.helpers import require_root, require_tool, run_cli
 
@@ -69,8 +70,11 @@ def _start_server(pair: netns.Pair) -> subprocess.Popen[str]:
     raise AssertionError("DNS server in the server namespace never answered")
 
 
-def _start_capture(pair: netns.Pair, *extra: str) -> subprocess.Popen[str]:
-    cmd = [sys.executable, "-m", "netdiag", "dns", "capture", "-i", pair.client_if, *extra]
+def _start_capture(
+    pair: netns.Pair, *extra: str, iface: str | None = None
+) -> subprocess.Popen[str]:
+    iface = iface or pair.client_if
+    cmd = [sys.executable, "-m", "netdiag", "dns", "capture", "-i", iface, *extra]
     proc = subprocess.Popen(pair.exec_args(pair.client_ns, *cmd), env=ENV, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     assert proc.stderr is not None
@@ -280,3 +284,29 @@ def test_written_file_survives_sigkill(pair: netns.Pair, tmp_path: Path) -> None
     shown = subprocess.run([require_tool("tcpdump"), "-nn", "-r", str(saved)],
                            capture_output=True, text=True)  # fmt: skip
     assert shown.returncode == 0 and len(shown.stdout.splitlines()) == 4, shown.stderr
+
+
+def test_any_interface_is_saved_with_its_cooked_link_type(pair: netns.Pair, tmp_path: Path) -> None:
+    """``-i any`` hands over Linux cooked frames: the file says so, and reads back the same."""
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text(f"nameserver {netns.SERVER_IP}\nsearch {SEARCH}\noptions ndots:5\n")
+    saved = tmp_path / "any.pcapng"
+    args = ["-o", "json", "--resolv-conf", str(resolv)]
+    server = _start_server(pair)
+    try:
+        capture = _start_capture(pair, *args, "-w", str(saved), iface="any")
+        assert _lookup(pair, resolv, ["getent", "ahosts", "baidu.com"]) == 0
+        out, err = _stop(capture)
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+    assert capture.returncode == 0, err
+    live, after = json.loads(out), _read_back(saved, args)
+    assert live["source"]["interface"] == "any"
+    del live["source"], after["source"]
+    assert after == live and [c["name"] for c in live["chains"]] == ["baidu.com"]
+    with open(saved, "rb") as fh:
+        assert {lt for _, lt, _ in read_frames(str(saved), fh)} == {113}  # LINKTYPE_LINUX_SLL
+    shown = subprocess.run([require_tool("tcpdump"), "-nn", "-r", str(saved)],
+                           capture_output=True, text=True)  # fmt: skip
+    assert "Linux cooked" in shown.stderr and len(shown.stdout.splitlines()) == 16
