@@ -21,6 +21,8 @@ HEAVY = ("kubernetes", "scapy", "textual", "networkx", "dns", "yaml")
 #: Engines named in DESIGN.md; the policy package and the pure DNS modules are globbed.
 ENGINE_MODULES = [
     "netdiag.cluster.model",
+    "netdiag.cluster.meta",
+    "netdiag.cluster.networkpolicy",
     "netdiag.cluster.selectors",
     "netdiag.cluster.fields",
     "netdiag.cluster.parse",

@@ -154,6 +154,4 @@ def resolve(**params: Any) -> int:
 
 
 def _with_origin(trace: Any, origin: str) -> Any:
-    from dataclasses import replace
-
-    return replace(trace, origin=origin)
+    return trace._replace(origin=origin)

@@ -29,7 +29,8 @@ def snapshot(output: str, **kwargs: Any) -> None:
     With -o yaml|json, write the normalised snapshot back out as a Kubernetes
     List; loading that output again gives the same snapshot (an offline backup of
     a cluster's network-relevant objects). Pods and IPs netdiag invented carry the
-    annotations netdiag.io/synthetic and netdiag.io/synthetic-ip.
+    annotations netdiag.io/synthetic and netdiag.io/synthetic-ip; reads the API
+    server refused are kept in the List's netdiag.io/incomplete annotation.
     """
     snap = load_snapshot(source_from(kwargs))
     if output == "table":

@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from netdiag.cluster import fields as f
 from netdiag.cluster.corefile import CorefileError
 from netdiag.cluster.detect import cluster_dns, cni_info
 from netdiag.cluster.endpoints import derive_slices
@@ -50,6 +51,7 @@ class _Collected:
     config_maps: list[ConfigMap] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
+    incomplete: list[str] = field(default_factory=list)
 
 
 def flatten(obj: Mapping[str, Any], origin: str) -> Iterator[tuple[Mapping[str, Any], str, str]]:
@@ -74,6 +76,40 @@ def flatten(obj: Mapping[str, Any], origin: str) -> Iterator[tuple[Mapping[str, 
     yield obj, origin, kind
 
 
+def list_incomplete(obj: Mapping[str, Any], origin: str) -> tuple[str, ...]:
+    """``ClusterSnapshot.incomplete`` as recorded on a List by :mod:`netdiag.cluster.serialize`."""
+    kind = obj.get("kind")
+    meta = obj.get("metadata")
+    if not (isinstance(kind, str) and kind.endswith(_LIST_SUFFIX) and isinstance(meta, Mapping)):
+        return ()
+    annotations = meta.get("annotations")
+    if not isinstance(annotations, Mapping) or f.INCOMPLETE_ANNOTATION not in annotations:
+        return ()
+    import json
+
+    text = annotations[f.INCOMPLETE_ANNOTATION]
+    try:
+        value = json.loads(text) if isinstance(text, str) else None
+    except json.JSONDecodeError:
+        value = None
+    if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        where = f"metadata.annotations[{f.INCOMPLETE_ANNOTATION!r}]"
+        raise ManifestError(f"{origin}: {kind}: {where}: must be a JSON array of strings")
+    return tuple(value)
+
+
+def _record_incomplete(
+    c: _Collected, raw: Mapping[str, Any], origin: str, keep_going: bool
+) -> None:
+    """A bad annotation on a List is that List's error; its items still load."""
+    try:
+        c.incomplete.extend(list_incomplete(raw, origin))
+    except ManifestError as e:
+        if not keep_going:
+            raise ManifestError(e.message, hint=KEEP_GOING_HINT) from None
+        c.warnings.append(e.message)
+
+
 def _collect(objects: Iterable[tuple[Mapping[str, Any], str]], keep_going: bool) -> _Collected:
     c = _Collected()
     buckets: dict[type, list[Any]] = {
@@ -87,6 +123,7 @@ def _collect(objects: Iterable[tuple[Mapping[str, Any], str]], keep_going: bool)
         ConfigMap: c.config_maps,
     }
     for raw, origin in objects:
+        _record_incomplete(c, raw, origin, keep_going)
         try:
             for obj, where, kind in flatten(raw, origin):
                 if kind not in PARSERS:
@@ -224,4 +261,6 @@ def snapshot_from_objects(
         source=source,
         warnings=tuple(c.warnings),
         skipped_kinds=tuple(sorted(c.skipped.items())),
+        # Several dumps of one cluster may record the same refusal: keep it once.
+        incomplete=tuple(dict.fromkeys(c.incomplete)),
     )

@@ -24,6 +24,8 @@ SYNTHETIC_ANNOTATION = "netdiag.io/synthetic"
 SYNTHETIC_IP_ANNOTATION = "netdiag.io/synthetic-ip"
 DERIVED_ANNOTATION = "netdiag.io/derived"
 DECLARED_ANNOTATION = "netdiag.io/declared"
+#: On the ``kind: List`` itself: ``ClusterSnapshot.incomplete`` as a JSON array of strings.
+INCOMPLETE_ANNOTATION = "netdiag.io/incomplete"
 
 
 class FieldError(ValueError):

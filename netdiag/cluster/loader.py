@@ -121,6 +121,11 @@ def _split_list(
         yield data, origin
         return
     item_kind = kind[: -len("List")]
+    meta = data.get("metadata")
+    if isinstance(meta, Mapping) and meta.get("annotations"):
+        # The List's own annotations (netdiag.io/incomplete) would be lost with
+        # the split: hand them to the builder as the same List without items.
+        yield {"kind": kind, "metadata": meta, "items": []}, origin
     for i, (item, line) in enumerate(zip(items, doc.item_lines, strict=True)):
         item_origin = f"{label}:{line} (document {index}, items[{i}])"
         if isinstance(item, Mapping) and not item.get("kind") and item_kind:

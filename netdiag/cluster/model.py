@@ -7,94 +7,54 @@ names follow the API verbatim (``pod_selector``, ``policy_types``, ``end_port``)
 
 from __future__ import annotations
 
-import enum
-from collections.abc import ItemsView, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar, overload
 
+# Labels, Protocol, ObjectRef and the NetworkPolicy types live in their own
+# modules (module size) and are re-exported: ``from netdiag.cluster.model import
+# X`` keeps working for every model name.
+from netdiag.cluster.meta import EMPTY_LABELS, NAMESPACE_NAME_LABEL, Labels, ObjectRef, Protocol
+from netdiag.cluster.networkpolicy import (
+    IPBlock,
+    NetworkPolicy,
+    NetworkPolicyPeer,
+    NetworkPolicyPort,
+    NetworkPolicyRule,
+)
 from netdiag.cluster.selectors import LabelSelector
 
-#: The label the API server puts on every Namespace (Kubernetes >= 1.21).
-NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
-
-_T = TypeVar("_T")
-
-
-class Labels(Mapping[str, str]):
-    """An immutable, hashable ``str -> str`` mapping (labels, selectors, annotations)."""
-
-    __slots__ = ("_data", "_hash")
-
-    def __init__(self, data: Mapping[str, str] | None = None) -> None:
-        self._data: dict[str, str] = dict(sorted((data or {}).items()))
-        self._hash: int | None = None
-
-    def __getitem__(self, key: str) -> str:
-        return self._data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    # Fast paths: selectors call these for every pod x selector pair; the
-    # Mapping mixins would go through __iter__/__getitem__ one key at a time.
-    @overload
-    def get(self, key: str, /) -> str | None: ...
-    @overload
-    def get(self, key: str, default: str | _T, /) -> str | _T: ...
-    def get(self, key: str, default: object = None, /) -> object:
-        return self._data.get(key, default)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._data
-
-    def items(self) -> ItemsView[str, str]:
-        return self._data.items()
-
-    def __hash__(self) -> int:
-        if self._hash is None:
-            self._hash = hash(frozenset(self._data.items()))
-        return self._hash
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Labels):
-            return self._data == other._data
-        if isinstance(other, Mapping):
-            return self._data == dict(other)
-        return NotImplemented
-
-    def __repr__(self) -> str:
-        return f"Labels({self._data!r})"
-
-    def __str__(self) -> str:
-        return ",".join(f"{k}={v}" for k, v in self._data.items())
-
-
-EMPTY_LABELS = Labels()
-
-
-class Protocol(enum.Enum):
-    """Transport protocols NetworkPolicy and Services know; TCP is the API default."""
-
-    TCP = "TCP"
-    UDP = "UDP"
-    SCTP = "SCTP"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ObjectRef:
-    """A reference to an object for messages and outputs: ``Kind ns/name``."""
-
-    kind: str
-    namespace: str
-    name: str
-
-    def __str__(self) -> str:
-        if self.namespace:
-            return f"{self.kind} {self.namespace}/{self.name}"
-        return f"{self.kind} {self.name}"
+__all__ = [
+    "EMPTY_LABELS",
+    "KUBEADM_COREFILE",
+    "NAMESPACE_NAME_LABEL",
+    "ClusterDNS",
+    "ClusterSnapshot",
+    "CNIInfo",
+    "Container",
+    "ContainerPort",
+    "CorefileKubernetes",
+    "Endpoint",
+    "EndpointPort",
+    "EndpointSlice",
+    "IPBlock",
+    "Labels",
+    "Namespace",
+    "NetworkPolicy",
+    "NetworkPolicyPeer",
+    "NetworkPolicyPort",
+    "NetworkPolicyRule",
+    "Node",
+    "ObjectRef",
+    "OwnerRef",
+    "Pod",
+    "PodDNSConfig",
+    "Protocol",
+    "Service",
+    "ServicePort",
+    "Taint",
+    "Toleration",
+    "Workload",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -262,74 +222,6 @@ class EndpointSlice:
     #: True when netdiag derived it from pods and the service selector.
     derived: bool = False
     origin: str = field(default="", compare=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class IPBlock:
-    cidr: str
-    #: ``except``: CIDRs carved out of this peer only.
-    except_: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NetworkPolicyPeer:
-    pod_selector: LabelSelector | None = None
-    namespace_selector: LabelSelector | None = None
-    ip_block: IPBlock | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NetworkPolicyPort:
-    protocol: Protocol = Protocol.TCP
-    #: A number, a named port, or ``None`` (every port of the protocol).
-    port: int | str | None = None
-    #: Inclusive upper bound; only with a numeric ``port``.
-    end_port: int | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NetworkPolicyRule:
-    """An ingress rule (``from``) or an egress rule (``to``).
-
-    Empty ``ports`` means every port; empty ``peers`` means every peer.
-    """
-
-    ports: tuple[NetworkPolicyPort, ...] = ()
-    peers: tuple[NetworkPolicyPeer, ...] = ()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NetworkPolicy:
-    namespace: str
-    name: str
-    pod_selector: LabelSelector
-    #: ``spec.policyTypes`` exactly as written (may be empty); see
-    #: :attr:`effective_policy_types`.
-    policy_types: tuple[str, ...] = ()
-    ingress: tuple[NetworkPolicyRule, ...] = ()
-    egress: tuple[NetworkPolicyRule, ...] = ()
-    labels: Labels = EMPTY_LABELS
-    origin: str = field(default="", compare=False)
-
-    @property
-    def ref(self) -> ObjectRef:
-        return ObjectRef(kind="NetworkPolicy", namespace=self.namespace, name=self.name)
-
-    @property
-    def key(self) -> str:
-        return f"{self.namespace}/{self.name}"
-
-    @property
-    def effective_policy_types(self) -> frozenset[str]:
-        """The directions this policy isolates.
-
-        networking.k8s.io/v1 NetworkPolicySpec.policyTypes: when unspecified,
-        ``Ingress`` is always set, and ``Egress`` only if the policy has any
-        egress rules — so ``egress: []`` does *not* isolate egress.
-        """
-        if self.policy_types:
-            return frozenset(self.policy_types)
-        return frozenset({"Ingress", "Egress"} if self.egress else {"Ingress"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -5,6 +5,8 @@ with annotations so it survives the round trip: ``netdiag.io/synthetic`` (a pod
 expanded from a workload template), ``netdiag.io/synthetic-ip`` (an invented
 address), ``netdiag.io/derived`` (an EndpointSlice derived from pods) and
 ``netdiag.io/declared: "false"`` (a namespace only referenced by other objects).
+What qualifies the whole snapshot goes on the List itself: ``netdiag.io/incomplete``
+(the reads a live load was refused, see :func:`list_metadata`).
 """
 
 from __future__ import annotations
@@ -343,7 +345,30 @@ def snapshot_manifests(snap: ClusterSnapshot) -> list[Obj]:
 
 def snapshot_list(snap: ClusterSnapshot) -> Obj:
     """The snapshot as a ``kind: List`` (what ``kubectl get -o yaml`` prints)."""
-    return {"apiVersion": "v1", "kind": "List", "metadata": {}, "items": snapshot_manifests(snap)}
+    return {
+        "apiVersion": "v1",
+        "kind": "List",
+        "metadata": list_metadata(snap),
+        "items": snapshot_manifests(snap),
+    }
+
+
+def list_metadata(snap: ClusterSnapshot) -> Obj:
+    """What describes the snapshot as a whole: ``incomplete`` (RBAC refusals of a live load).
+
+    It goes on the List's own metadata rather than into a document of its own:
+    ``kubectl apply -f`` flattens a List client-side and sends only its items
+    (cli-runtime ``resource.FlattenListVisitor``), so the List's metadata never
+    reaches the API server, whereas a netdiag-owned ConfigMap would be created in
+    the cluster (and read back by the next live load as if it were current) and a
+    custom kind would make ``kubectl apply`` fail with "no matches for kind".
+    A JSON array keeps entries that contain commas or semicolons intact.
+    """
+    if not snap.incomplete:
+        return {}
+    import json
+
+    return {"annotations": {f.INCOMPLETE_ANNOTATION: json.dumps(list(snap.incomplete))}}
 
 
 def dump_json(snap: ClusterSnapshot) -> str:

@@ -8,6 +8,7 @@ pod's ``dnsConfig``, the FQDN that answered) against the same backend.
 from __future__ import annotations
 
 import functools
+import operator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -15,6 +16,8 @@ from netdiag.dns.driver import Cost, Sender, TraceQuery, run
 from netdiag.dns.profiles import config_for
 from netdiag.dns.resolvconf import ResolvConf
 from netdiag.dns.search import LookupResult, start, validate_name
+
+_NAME = operator.itemgetter(0)  # TraceQuery.name
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,9 +58,12 @@ def advise(
     if len(result.candidates) == 1:
         return ()
     spent = trace_cost.queries
+    # Asked of the winner in the main run: what a variant asking it first costs
+    # (see _derived), counted once for every variant.
+    on_winner = list(map(_NAME, queries)).count(winner) if queries is not None else None
 
     def saved(lookup: str, with_conf: ResolvConf) -> int:
-        n = _derived(resolver, lookup, conf, with_conf, winner, queries, kw)
+        n = _derived(resolver, lookup, conf, with_conf, on_winner, kw.get("nameservers"))
         if n is None:
             n = _count(resolver, lookup, with_conf, backend, **kw)
         return spent - n if 0 <= n < spent else 0
@@ -93,11 +99,11 @@ def _derived(
     lookup: str,
     conf: ResolvConf,
     with_conf: ResolvConf,
-    winner: str,
-    queries: tuple[TraceQuery, ...] | None,
-    kw: dict[str, Any],
+    on_winner: int | None,
+    nameservers: tuple[str, ...] | None,
 ) -> int | None:
-    """The re-run's query count read off the main run, or ``None`` to re-run.
+    """The re-run's query count read off the main run (``on_winner``: the
+    queries it sent for the winner), or ``None`` to re-run.
 
     Every variant advised here asks the winning candidate first and alone
     (``lookup`` is the winner with its dot, or the name under an ``ndots`` it
@@ -111,14 +117,14 @@ def _derived(
     answers again. The settings must be equal apart from ``ndots``, which must
     make the name absolute-first; otherwise the profile is re-run.
     """
-    if queries is None:
+    if on_winner is None:
         return None
     validate_name(lookup)  # what start() would check (and raise) on a re-run
     if with_conf is not conf and not _same_but_ndots(
-        resolver, conf, conf.text, with_conf, with_conf.text, lookup.count("."), kw["nameservers"]
+        resolver, conf, conf.text, with_conf, with_conf.text, lookup.count("."), nameservers
     ):
         return None
-    return sum(1 for q in queries if q.name == winner)
+    return on_winner
 
 
 @functools.lru_cache(maxsize=256)

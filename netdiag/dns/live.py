@@ -5,8 +5,9 @@ Edge module (sockets, clocks); dnspython is imported inside the functions so
 queries a library sends together: glibc's A/AAAA pair on one socket, musl's
 copies to every nameserver) goes out back to back on one UDP socket, in
 order, and replies are collected until each is answered or the timeout
-passes. TCP is used for ``use-vc`` and, except for musl 1.2.3 (no fallback),
-to repeat a query whose UDP reply had TC set.
+passes. TCP is used for the queries the profile marks ``tcp``: ``use-vc``, or
+a query repeated because its UDP reply had TC set (glibc, Go; musl 1.2.3 has
+no fallback).
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ def _to_answer(message: Any) -> ZoneAnswer:
         answers=records(message.answer),
         authority=records(message.authority),
         authoritative=bool(message.flags & dns.flags.AA),
+        truncated=bool(message.flags & dns.flags.TC),
     )
 
 
@@ -115,23 +117,36 @@ def batch_timeout(batch: Batch, config: ProfileConfig) -> float:
 
 
 def send_batch(batch: Batch, config: ProfileConfig) -> Replies:
-    """Send ``batch`` as the library would and return one reply (or ``None``) per query."""
-    import dns.exception
-    import dns.message
-    import dns.query
+    """Send ``batch`` as the library would and return one reply (or ``None``) per query.
 
+    Queries marked ``tcp`` (``use-vc``, or the profile repeating a truncated
+    reply) go over TCP, the others back to back on one UDP socket. A UDP
+    reply with TC comes back ``truncated``: the profile decides what follows.
+    """
     messages = [_make(q, config) for q in batch]
     addrs = [parse_nameserver(q.nameserver) for q in batch]
-    if config.use_vc:
-        wait = batch_timeout(batch, config)
-        return tuple(_tcp(m, a, wait) for m, a in zip(messages, addrs, strict=True))
+    wait = batch_timeout(batch, config)
+    udp = [i for i, q in enumerate(batch) if not q.tcp]
+    got = _udp([messages[i] for i in udp], [addrs[i] for i in udp], wait) if udp else []
+    by_index = dict(zip(udp, got, strict=True))
+    return tuple(
+        by_index[i] if i in by_index else _tcp(m, a, wait)
+        for i, (m, a) in enumerate(zip(messages, addrs, strict=True))
+    )
+
+
+def _udp(messages: list[Any], addrs: list[tuple[str, int]], wait: float) -> list[ZoneAnswer | None]:
+    """Send every message on one UDP socket, collect replies until ``wait`` passes."""
+    import dns.exception
+    import dns.message
+
     family = socket.AF_INET6 if ":" in addrs[0][0] else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_DGRAM)
+    got: dict[int, Any] = {}
     try:
         for m, a in zip(messages, addrs, strict=True):
             sock.sendto(m.to_wire(), a)
-        got: dict[int, Any] = {}
-        deadline = time.monotonic() + batch_timeout(batch, config)
+        deadline = time.monotonic() + wait
         while len(got) < len(messages):
             left = deadline - time.monotonic()
             if left <= 0:
@@ -151,22 +166,7 @@ def send_batch(batch: Batch, config: ProfileConfig) -> Replies:
                     break
     finally:
         sock.close()
-    return tuple(
-        _finish(got.get(i), m, a, config)
-        for i, (m, a) in enumerate(zip(messages, addrs, strict=True))
-    )
-
-
-def _finish(
-    reply: Any, message: Any, addr: tuple[str, int], config: ProfileConfig
-) -> ZoneAnswer | None:
-    import dns.flags
-
-    if reply is None:
-        return None
-    if reply.flags & dns.flags.TC and config.resolver != "musl":
-        return _tcp(message, addr, config.timeout)
-    return _to_answer(reply)
+    return [None if got.get(i) is None else _to_answer(got[i]) for i in range(len(messages))]
 
 
 def _tcp(message: Any, addr: tuple[str, int], timeout: float) -> ZoneAnswer | None:

@@ -9,7 +9,7 @@ on separate sockets, so their order on the wire is random; we emit A first.
 from __future__ import annotations
 
 from netdiag.dns.profiles import ProfileConfig
-from netdiag.dns.records import Rcode
+from netdiag.dns.records import Rcode, Record
 from netdiag.dns.search import (
     MAX_NAME,
     Algorithm,
@@ -19,6 +19,9 @@ from netdiag.dns.search import (
     Verdict,
     join,
 )
+
+#: ``tuple.__new__``: builds a Query without the NamedTuple's keyword handling.
+_new = tuple.__new__
 
 
 def name_list(config: ProfileConfig, name: str) -> tuple[str, ...]:
@@ -38,14 +41,16 @@ def _classify(reply: Reply, qtype: str) -> tuple[bool, Verdict]:
     """(final, verdict) of one exchange as ``tryOneName`` sees it."""
     if reply is None:
         return False, Verdict.TIMEOUT
-    if reply.rcode is Rcode.NXDOMAIN:
+    rcode = reply.rcode
+    if rcode is Rcode.NXDOMAIN:
         return True, Verdict.NXDOMAIN  # "trying another server won't help"
-    if reply.rcode is Rcode.SERVFAIL:
+    if rcode is Rcode.SERVFAIL:
         return False, Verdict.SERVFAIL  # errServerTemporarilyMisbehaving
-    if reply.rcode is not Rcode.NOERROR:
-        return False, Verdict.REFUSED if reply.rcode is Rcode.REFUSED else Verdict.FAILED
-    if any(r.type == qtype for r in reply.answers):  # skipToAnswer
-        return True, Verdict.ANSWERED
+    if rcode is not Rcode.NOERROR:
+        return False, Verdict.REFUSED if rcode is Rcode.REFUSED else Verdict.FAILED
+    for record in reply.answers:
+        if record.type == qtype:  # skipToAnswer
+            return True, Verdict.ANSWERED
     return True, Verdict.NODATA
 
 
@@ -56,55 +61,60 @@ class _Offset:
         self.n = 0
 
 
-def _plan(config: ProfileConfig, offset: _Offset) -> list[tuple[int, str]]:
-    """``tryOneName``'s loop: attempts x servers from ``serverOffset()``."""
-    start = 0
-    if config.rotate:
-        start, offset.n = offset.n, offset.n + 1
-    servers = config.nameservers
-    return [
-        (i, servers[(start + j) % len(servers)])
-        for i in range(config.attempts)
-        for j in range(len(servers))
-    ]
-
-
 def _try_names(
     config: ProfileConfig, offset: _Offset, fqdn: str, qtypes: tuple[str, ...], parallel: bool
 ) -> Algorithm:
-    """One ``tryOneName`` per qtype, in parallel rounds or one after the other."""
-    plans = {t: _plan(config, offset) for t in qtypes}
-    final: dict[str, tuple[Verdict, Reply]] = {}
-    last: dict[str, tuple[Verdict, Reply]] = {}
-    groups = [qtypes] if parallel else [(t,) for t in qtypes]
+    """One ``tryOneName`` per qtype, in parallel rounds or one after the other.
+
+    Each qtype walks attempts x servers from its start (``tryOneName``'s
+    loop) until a final reply (an answer, NXDOMAIN, NODATA); its verdict is
+    that of its last exchange. ``serverOffset()`` is read once per
+    ``tryOneName``, so with ``rotate`` the n-th qtype starts n servers later.
+    One ``exchange`` is UDP, then TCP to the same server when the UDP reply
+    had TC ("see RFC 5966"); ``use-vc`` makes it TCP only.
+    """
+    servers = config.nameservers
+    n = len(servers)
+    steps = config.attempts * n
+    vc = config.use_vc
+    nq = len(qtypes)
+    first = rot = 0
+    if config.rotate:
+        first, rot = offset.n, 1
+        offset.n += nq
+    verdicts = [Verdict.TIMEOUT] * nq
+    replies: list[Reply] = [None] * nq
+    groups = [list(range(nq))] if parallel else [[i] for i in range(nq)]
     for group in groups:
-        step = 0
-        while True:
-            live = [t for t in group if t not in final and step < len(plans[t])]
-            if not live:
-                break
-            batch = tuple(
-                Query(fqdn, t, plans[t][step][1], plans[t][step][0], config.use_vc) for t in live
-            )
-            replies = yield batch
-            for t, reply in zip(live, replies, strict=True):
-                done, verdict = _classify(reply, t)
-                (final if done else last)[t] = (verdict, reply)
-            step += 1
-    outcome = {t: final.get(t) or last.get(t) or (Verdict.TIMEOUT, None) for t in qtypes}
-    records = tuple(
-        r
-        for t in qtypes
-        if outcome[t][0] is Verdict.ANSWERED and outcome[t][1] is not None
-        for r in outcome[t][1].answers  # type: ignore[union-attr]
-    )
-    verdicts = tuple(outcome[t][0] for t in qtypes)
+        # (qtype index, step in attempts x servers, over TCP)
+        pending = [(i, 0, vc) for i in group]
+        while pending:
+            batch = []
+            for i, step, tcp in pending:
+                attempt, j = divmod(step, n)
+                server = servers[(first + i * rot + j) % n]
+                batch.append(_new(Query, (fqdn, qtypes[i], server, attempt, tcp)))
+            got = yield tuple(batch)
+            still: list[tuple[int, int, bool]] = []
+            for (i, step, tcp), reply in zip(pending, got, strict=True):
+                if reply is not None and reply.truncated and not tcp:
+                    still.append((i, step, True))
+                    continue
+                done, verdicts[i] = _classify(reply, qtypes[i])
+                replies[i] = reply
+                if not done and step + 1 < steps:
+                    still.append((i, step + 1, vc))
+            pending = still
+    records: list[Record] = []
+    for verdict, reply in zip(verdicts, replies, strict=True):
+        if verdict is Verdict.ANSWERED and reply is not None:
+            records.extend(reply.answers)
     resolved = Verdict.ANSWERED in verdicts
     verdict = Verdict.ANSWERED if resolved else _worst(verdicts)
-    return LookupResult(resolved=resolved, records=records, candidates=((fqdn, verdict),))
+    return LookupResult(resolved=resolved, records=tuple(records), candidates=((fqdn, verdict),))
 
 
-def _worst(verdicts: tuple[Verdict, ...]) -> Verdict:
+def _worst(verdicts: list[Verdict]) -> Verdict:
     for v in (Verdict.TIMEOUT, Verdict.SERVFAIL, Verdict.REFUSED, Verdict.FAILED, Verdict.NODATA):
         if v in verdicts:
             return v
@@ -112,7 +122,11 @@ def _worst(verdicts: tuple[Verdict, ...]) -> Verdict:
 
 
 def go_search(
-    config: ProfileConfig, name: str, qtypes: tuple[str, ...], single_type: bool
+    config: ProfileConfig,
+    name: str,
+    qtypes: tuple[str, ...],
+    single_type: bool,
+    family: str = "unspec",
 ) -> Algorithm:
     """Every candidate of ``nameList`` until one has an answer; any error
     (NXDOMAIN, NODATA, SERVFAIL, REFUSED, timeout) moves to the next."""

@@ -20,6 +20,9 @@ from netdiag.dns.search import (
     records_of,
 )
 
+#: ``tuple.__new__``: builds a Query without the NamedTuple's keyword handling.
+_new = tuple.__new__
+
 #: res_msend accepts only NOERROR and NXDOMAIN replies; SERVFAIL is resent
 #: at once (at most 2 x nq times), every other rcode is ignored (waits on).
 _ACCEPTED = (Rcode.NOERROR, Rcode.NXDOMAIN)
@@ -28,55 +31,61 @@ _ACCEPTED = (Rcode.NOERROR, Rcode.NXDOMAIN)
 def msend(config: ProfileConfig, name: str, qtypes: tuple[str, ...]) -> Algorithm:
     """``__res_msend_rc``: every query to every nameserver at once, resent to the
     unanswered ones each ``timeout/attempts`` seconds until ``timeout``."""
+    nq = len(qtypes)
+    servers = config.nameservers
     answers: dict[int, Reply] = {}
+    #: Times each (query index, server) was sent: the next one's ``attempt``.
     sent: dict[tuple[int, str], int] = {}
-
-    def query(i: int, server: str) -> Query:
-        n = sent.get((i, server), 0)
-        sent[(i, server)] = n + 1
-        return Query(name, qtypes[i], server, n)
-
     # One retransmit round per retry interval; the first round is the initial send.
     for _round in range(config.attempts):
         # Each retransmit round re-arms the budget ("servfail_retry = 2*nqueries").
-        servfail_retry = 2 * len(qtypes)
-        batch = tuple(
-            query(i, s) for i in range(len(qtypes)) if i not in answers for s in config.nameservers
-        )
-        while batch:
-            replies = yield batch
-            resend: list[Query] = []
-            for q, reply in zip(batch, replies, strict=True):
-                i = qtypes.index(q.rtype)
-                if i in answers or reply is None:
+        servfail_retry = 2 * nq
+        pending = [(i, s) for i in range(nq) if i not in answers for s in servers]
+        while pending:
+            batch: list[Query] = []
+            for i, s in pending:
+                n = sent.get((i, s), 0)
+                sent[(i, s)] = n + 1
+                batch.append(_new(Query, (name, qtypes[i], s, n, False)))
+            replies = yield tuple(batch)
+            resend: list[tuple[int, str]] = []
+            for (i, s), reply in zip(pending, replies, strict=True):
+                if reply is None or i in answers:
                     continue
                 if reply.rcode in _ACCEPTED:
                     answers[i] = reply
                 elif reply.rcode is Rcode.SERVFAIL and servfail_retry:
                     servfail_retry -= 1
-                    resend.append(query(i, q.nameserver))
-            batch = tuple(q for q in resend if qtypes.index(q.rtype) not in answers)
-        if len(answers) == len(qtypes):
+                    resend.append((i, s))
+            pending = [p for p in resend if p[0] not in answers]
+        if len(answers) == nq:
             break
-    return _name_from_dns(tuple(answers.get(i) for i in range(len(qtypes))))
+    return _name_from_dns(tuple([answers.get(i) for i in range(nq)]))
+
+
+#: ``name_from_dns``'s failures, one shared value each (LookupResults are immutable).
+_AGAIN = LookupResult(resolved=False, error="EAI_AGAIN", candidates=(("", Verdict.TIMEOUT),))
+_NXDOMAIN = LookupResult(resolved=False, candidates=(("", Verdict.NXDOMAIN),))
+_FAIL = LookupResult(resolved=False, error="EAI_FAIL", candidates=(("", Verdict.FAILED),))
 
 
 def _name_from_dns(replies: tuple[Reply, ...]) -> LookupResult:
     """The verdict loop of ``name_from_dns``: replies checked in query order."""
     for reply in replies:
-        if reply is None or reply.rcode is Rcode.SERVFAIL:
-            return LookupResult(
-                resolved=False, error="EAI_AGAIN", candidates=(("", Verdict.TIMEOUT),)
-            )
-        if reply.rcode is Rcode.NXDOMAIN:
-            return LookupResult(resolved=False, candidates=(("", Verdict.NXDOMAIN),))
-        if reply.rcode is not Rcode.NOERROR:
-            return LookupResult(
-                resolved=False, error="EAI_FAIL", candidates=(("", Verdict.FAILED),)
-            )
+        if reply is None:
+            return _AGAIN
+        rcode = reply.rcode
+        if rcode is Rcode.NOERROR:
+            continue
+        if rcode is Rcode.SERVFAIL:
+            return _AGAIN
+        if rcode is Rcode.NXDOMAIN:
+            return _NXDOMAIN
+        return _FAIL
     records = records_of(replies)
-    if any(r.type in ("A", "AAAA") for r in records):
-        return LookupResult(resolved=True, records=records)
+    for record in records:
+        if record.type in ("A", "AAAA"):
+            return LookupResult(resolved=True, records=records)
     # 1.2.3 returns EAI_NONAME here (EAI_NODATA from 1.2.4, commit 85050ac5): a stop.
     return LookupResult(
         resolved=False, error="EAI_NONAME", records=records, candidates=(("", Verdict.NODATA),)
@@ -84,7 +93,11 @@ def _name_from_dns(replies: tuple[Reply, ...]) -> LookupResult:
 
 
 def musl_search(
-    config: ProfileConfig, name: str, qtypes: tuple[str, ...], single_type: bool
+    config: ProfileConfig,
+    name: str,
+    qtypes: tuple[str, ...],
+    single_type: bool,
+    family: str = "unspec",
 ) -> Algorithm:
     """``name_from_dns_search``; ``res_search`` (a single ``--type``) is
     ``res_query`` in musl: the name as given, no search list at all."""

@@ -185,9 +185,24 @@ def config_for(
     """The settings ``resolver`` reads from ``conf``; ``nameservers`` overrides its servers.
 
     Memoised: values are immutable, and ``text`` is part of the key because
-    musl and Go re-read it (it is not part of ``ResolvConf`` equality).
+    musl and Go re-read it (it is not part of ``ResolvConf`` equality). The
+    same ``conf`` object asked again (every lookup from one pod) is found by
+    identity, without hashing the whole ResolvConf.
     """
-    config = _config(resolver, conf, conf.text)
+    key = (resolver, id(conf))
+    hit = _BY_ID.get(key)
+    if hit is not None and hit[0] is conf:
+        config = hit[1]
+    else:
+        config = _config(resolver, conf, conf.text)
+        if len(_BY_ID) >= _BY_ID_LIMIT:
+            _BY_ID.clear()
+        _BY_ID[key] = (conf, config)
     if nameservers:
         config = replace(config, nameservers=nameservers)
     return config
+
+
+#: (resolver, id(conf)) -> (conf, its config); the conf is kept so the id stays its own.
+_BY_ID: dict[tuple[str, int], tuple[ResolvConf, ProfileConfig]] = {}
+_BY_ID_LIMIT = 256

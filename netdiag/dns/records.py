@@ -59,6 +59,9 @@ class ZoneAnswer:
     additional: tuple[Record, ...] = ()
     authoritative: bool = True
     target: Target | None = None
+    #: TC set: the reply did not fit the client's UDP limit and came back with
+    #: empty sections (RFC 2181 §9); glibc and Go repeat the query over TCP.
+    truncated: bool = False
 
     @property
     def is_nodata(self) -> bool:

@@ -59,6 +59,8 @@ def to_json(trace: Trace) -> dict[str, Any]:
                 "nameserver": q.nameserver,
                 "attempt": q.attempt,
                 "round": q.round,
+                "transport": "tcp" if q.tcp else "udp",
+                "truncated": q.truncated,
             }
             for q in trace.queries
         ],
@@ -139,8 +141,10 @@ def render_text(trace: Trace, style: Style = _plain) -> str:
         glyph = "✓" if won else ("✗" if q.rcode is not Rcode.NOERROR else "·")
         via = f" @{q.nameserver}" + (f" try {q.attempt + 1}" if q.attempt else "")
         detail = _answer_text(q.answers) or ("NODATA" if q.rcode is Rcode.NOERROR else "")
+        if q.truncated:
+            detail = "TC (too big for UDP; empty)"
         row = f"{glyph} {i:>3}  {q.name:<{width}}  {q.type:<5} {q.rcode.value:<8} {detail}"
-        row = row.rstrip() + style(via, dim=True)
+        row = row.rstrip() + style(via + (" tcp" if q.tcp else ""), dim=True)
         lines.append(style(row, fg="green", bold=True) if won else row)
     if not trace.queries:
         lines.append("  (no query sent)")

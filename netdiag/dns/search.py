@@ -192,11 +192,12 @@ def start(
     config = config_for(resolver, conf, nameservers=nameservers)
     qtypes = qtypes_for(family, rtype, config)
     return Resolution(
-        algorithm=_algorithm(resolver)(config, name, qtypes, rtype is not None), config=config
+        algorithm=_algorithm(resolver)(config, name, qtypes, rtype is not None, family),
+        config=config,
     )
 
 
-AlgorithmFactory = Callable[[ProfileConfig, str, tuple[str, ...], bool], Algorithm]
+AlgorithmFactory = Callable[[ProfileConfig, str, tuple[str, ...], bool, str], Algorithm]
 
 
 _ALGORITHMS: dict[str, AlgorithmFactory] = {}

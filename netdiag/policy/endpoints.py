@@ -8,11 +8,13 @@ on each backend's container ports).
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from netdiag.cluster.model import (
     NAMESPACE_NAME_LABEL,
     ClusterSnapshot,
+    EndpointSlice,
     Labels,
     Pod,
     Protocol,
@@ -21,6 +23,7 @@ from netdiag.cluster.model import (
 )
 from netdiag.errors import InputError
 from netdiag.policy.compile import Network, parse_network
+from netdiag.policy.memo import SnapshotMemo
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -164,17 +167,65 @@ def target_port(pod: Pod, sp: ServicePort) -> int | None:
     return number or sp.port
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BackendIndex:
+    """What finding a Service's backends looks up, indexed once per snapshot.
+
+    Lookups answer exactly as the linear scans they replace: the first pod of a
+    ``ns/name`` (:meth:`ClusterSnapshot.pod`), the last pod listing an IP in a
+    namespace, slices and pods in snapshot order.
+    """
+
+    #: Pods per namespace, in snapshot order.
+    pods: Mapping[str, tuple[Pod, ...]]
+    #: ``(namespace, name)`` -> pod.
+    by_name: Mapping[tuple[str, str], Pod]
+    #: namespace -> IP -> pod.
+    by_ip: Mapping[str, Mapping[str, Pod]]
+    #: ``(namespace, service name)`` -> its EndpointSlices, in snapshot order.
+    slices: Mapping[tuple[str, str], tuple[EndpointSlice, ...]]
+
+
+def build_backend_index(snapshot: ClusterSnapshot) -> BackendIndex:
+    pods: dict[str, list[Pod]] = {}
+    by_name: dict[tuple[str, str], Pod] = {}
+    by_ip: dict[str, dict[str, Pod]] = {}
+    for pod in snapshot.pods:
+        pods.setdefault(pod.namespace, []).append(pod)
+        by_name.setdefault((pod.namespace, pod.name), pod)
+        ips = by_ip.setdefault(pod.namespace, {})
+        for ip in pod.ips:
+            ips[ip] = pod
+    slices: dict[tuple[str, str], list[EndpointSlice]] = {}
+    for sl in snapshot.endpoint_slices:
+        slices.setdefault((sl.namespace, sl.service_name), []).append(sl)
+    return BackendIndex(
+        pods={ns: tuple(group) for ns, group in pods.items()},
+        by_name=by_name,
+        by_ip=by_ip,
+        slices={key: tuple(group) for key, group in slices.items()},
+    )
+
+
+#: The audit asks for the backends of every sensitive Service, and each answer
+#: needs the namespace's pods by IP: index them once per snapshot, not per call.
+backend_index = SnapshotMemo(build_backend_index)
+
+
 def backend_pods(snapshot: ClusterSnapshot, service: Service) -> tuple[Pod, ...]:
     """Ready backends from the EndpointSlices, else from the selector."""
-    slices = snapshot.slices_for(service)
+    index = backend_index(snapshot)
+    slices = index.slices.get((service.namespace, service.name), ())
     if slices:
-        by_ip = {ip: p for p in snapshot.pods if p.namespace == service.namespace for ip in p.ips}
+        by_ip = index.by_ip.get(service.namespace, {})
         found: dict[str, Pod] = {}
         for sl in slices:
             for ep in sl.endpoints:
                 if not (ep.ready or service.publish_not_ready_addresses):
                     continue
-                pod = snapshot.pod(service.namespace, ep.target_pod) if ep.target_pod else None
+                pod = (
+                    index.by_name.get((service.namespace, ep.target_pod)) if ep.target_pod else None
+                )
                 pod = pod or next((by_ip[a] for a in ep.addresses if a in by_ip), None)
                 if pod is not None:
                     found[pod.key] = pod
@@ -186,9 +237,8 @@ def backend_pods(snapshot: ClusterSnapshot, service: Service) -> tuple[Pod, ...]
         sorted(
             (
                 p
-                for p in snapshot.pods
-                if p.namespace == service.namespace
-                and all(p.labels.get(k) == v for k, v in selector.items())
+                for p in index.pods.get(service.namespace, ())
+                if all(p.labels.get(k) == v for k, v in selector.items())
                 and (p.ready or service.publish_not_ready_addresses)
             ),
             key=lambda p: p.key,

@@ -286,6 +286,7 @@ def reachability_document(matrix: Matrix) -> dict[str, object]:
     return {
         "schema": SCHEMA,
         "granularity": matrix.granularity,
+        "notes": list(matrix.notes),
         "nodes": [_node_json(n) for n in matrix.rows],
         "edges": list(iter_edge_documents(matrix)),
     }
@@ -298,6 +299,7 @@ def iter_reachability_json(matrix: Matrix) -> Iterator[str]:
     yield "{"
     yield f'  "schema": {json.dumps(SCHEMA)},'
     yield f'  "granularity": {json.dumps(matrix.granularity)},'
+    yield f'  "notes": {json.dumps(list(matrix.notes))},'
     yield '  "nodes": ['
     last = len(matrix.rows) - 1
     for k, n in enumerate(matrix.rows):

@@ -99,7 +99,7 @@ class QueryLog:
         with self.lock:
             return len(self.entries)
 
-    def since(self, mark: int, expect: int = 0) -> list[tuple[str, str]]:
+    def since(self, mark: int, expect: int = 0) -> list[tuple[str, str, str]]:
         """Entries after ``mark``, once the server has logged the last replies.
 
         The server records after answering and the box may be loaded, so a fast
@@ -118,7 +118,7 @@ class QueryLog:
             quiet = quiet + 1 if now == count else 0
             count = now
         with self.lock:
-            return [(e["name"].lower(), e["type"]) for e in self.entries[mark:]]
+            return [(e["name"].lower(), e["type"], e["proto"]) for e in self.entries[mark:]]
 
 
 def run_in_namespace(resolv_conf: Path, argv: list[str], timeout: float = 30) -> str:

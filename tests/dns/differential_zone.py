@@ -34,6 +34,19 @@ RECORDS = [
     Record(name="a.b.example.test.", type="A", ttl=60, data="198.18.2.2"),
     # 40 A records: over 512 bytes, so a UDP reply without EDNS is truncated (TC).
     *(Record(name="big.ok.test.", type="A", ttl=60, data=f"198.18.9.{i}") for i in range(1, 41)),
+    # 90 A records (1,469 bytes): over Go's 1,232-byte EDNS payload too.
+    *(Record(name="huge.ok.test.", type="A", ttl=60, data=f"198.18.10.{i}") for i in range(1, 91)),
+    # 30 A records (509 bytes): fits 512, but many addresses for getaddrinfo.
+    *(Record(name="mid.ok.test.", type="A", ttl=60, data=f"198.18.11.{i}") for i in range(1, 31)),
+    # 25 and 26 A records: the most and one more than fit getaddrinfo's first
+    # 1,024-byte buffer (40-byte gaih_addrtuple each, the name after the first).
+    *(Record(name="a25.ok.test.", type="A", ttl=60, data=f"198.18.13.{i}") for i in range(1, 26)),
+    *(Record(name="a26.ok.test.", type="A", ttl=60, data=f"198.18.14.{i}") for i in range(1, 27)),
+    # 20 AAAA records (592 bytes): truncated without EDNS, few addresses.
+    *(
+        Record(name="v6many.ok.test.", type="AAAA", ttl=60, data=f"2001:db8::12:{i:x}")
+        for i in range(1, 21)
+    ),
 ]
 FAULTS = {
     "www.sf.test.": Rcode.SERVFAIL,

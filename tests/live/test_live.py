@@ -121,6 +121,27 @@ def test_cli_forbidden_warns_once_on_stderr(apiserver: FakeAPIServer, kubeconfig
     json.loads(result.stdout)
 
 
+@pytest.mark.parametrize("fmt", ["json", "yaml"])
+def test_cli_dump_of_an_incomplete_snapshot_stays_incomplete(
+    apiserver: FakeAPIServer, kubeconfig: str, tmp_path: Path, fmt: str
+) -> None:
+    """An offline backup of a restricted read still says what could not be read."""
+    apiserver.forbid("networkpolicies")
+    refused = "list networkpolicies.networking.k8s.io in all namespaces (forbidden)"
+    dump = run_cli(["snapshot", "--kubeconfig", kubeconfig, "-o", fmt])
+    assert dump.exit_code == 0, dump.stderr
+    saved = tmp_path / f"backup.{fmt}"
+    saved.write_text(dump.stdout)
+    live = run_cli(["matrix", "--kubeconfig", kubeconfig])
+    offline = run_cli(["matrix", "--cluster", str(saved)])
+    assert offline.exit_code == live.exit_code == 0, offline.stderr
+    note = f"note: the snapshot is incomplete ({refused}): verdicts may change"
+    assert note in offline.stdout
+    assert offline.stdout == live.stdout
+    summary = run_cli(["snapshot", "--cluster", str(saved)])
+    assert f"incomplete: {refused}" in summary.stdout
+
+
 def test_cli_wrong_context_exit_3_one_line(kubeconfig: str) -> None:
     result = run_cli(["snapshot", "--kubeconfig", kubeconfig, "--context", "prod"])
     assert result.exit_code == 3

@@ -308,6 +308,20 @@ def test_an_incomplete_snapshot_qualifies_every_verdict_and_the_matrix() -> None
     assert any(refused in n for n in Matrix(snap).notes)
 
 
+def test_matrix_json_carries_the_snapshot_notes() -> None:
+    """Machine consumers see what qualifies the verdicts, not just the text output."""
+    import json
+
+    from netdiag.policy.matrix import Matrix, iter_reachability_json, reachability_document
+
+    refused = "list networkpolicies.networking.k8s.io in all namespaces (forbidden)"
+    m = Matrix(replace(e2e_cluster([]), incomplete=(refused,)))
+    streamed = json.loads("\n".join(iter_reachability_json(m)))
+    assert streamed == reachability_document(m)
+    assert any(refused in n for n in streamed["notes"])
+    assert json.loads("\n".join(iter_reachability_json(Matrix(e2e_cluster([])))))["notes"] == []
+
+
 # -- explanations and bad input -----------------------------------------------------------
 
 
