@@ -41,7 +41,8 @@ def _chain_lines(chain: dict[str, Any]) -> list[str]:
     marks = f"  [{', '.join(chain['marks'])}]" if chain["marks"] else ""
     lines = [
         f"{_who(chain)}  {chain['name']}  {chain['outcome']}  "
-        f"{chain['wire_queries']} queries  {chain['duration_ms']:.1f} ms  resolver: {profile}"
+        f"{chain['wire_queries']} quer{'y' if chain['wire_queries'] == 1 else 'ies'}  "
+        f"{chain['duration_ms']:.1f} ms  resolver: {profile}"
         + marks
     ]
     lines += _explanation_lines(chain)
