@@ -42,8 +42,7 @@ def _chain_lines(chain: dict[str, Any]) -> list[str]:
     lines = [
         f"{_who(chain)}  {chain['name']}  {chain['outcome']}  "
         f"{chain['wire_queries']} quer{'y' if chain['wire_queries'] == 1 else 'ies'}  "
-        f"{chain['duration_ms']:.1f} ms  resolver: {profile}"
-        + marks
+        f"{chain['duration_ms']:.1f} ms  resolver: {profile}" + marks
     ]
     lines += _explanation_lines(chain)
     for q in chain["queries"]:
