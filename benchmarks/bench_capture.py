@@ -9,7 +9,8 @@
    (10.253.0.0/30, explicit MACs — nothing leaves them); a responder in one,
    a paced query sender in the other, ``netdiag dns capture -i`` on the client
    veth. Reports packets sent vs captured per rate. Target: no loss at ≥ 500
-   packets/s.
+   packets/s. ``--write`` also saves the capture with ``-w`` (flushed per
+   packet) and checks the file holds every captured packet.
 """
 
 from __future__ import annotations
@@ -174,8 +175,10 @@ def _wait_line(proc: subprocess.Popen[str], needle: str, timeout: float = 30) ->
         raise RuntimeError(f"timed out waiting for {needle!r}: {seen}")
 
 
-def live(rate: float, seconds: float) -> dict[str, float]:
+def live(rate: float, seconds: float, write: bool = False) -> dict[str, float]:
     from tests.dns import netns
+
+    saved = Path(tempfile.mkdtemp()) / "live.pcap"
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     pair = netns.Pair.create("b")
@@ -201,6 +204,7 @@ def live(rate: float, seconds: float) -> dict[str, float]:
                 pair.client_if,
                 "-o",
                 "json",
+                *(["-w", str(saved)] if write else []),
             ),
             env=env,
             text=True,
@@ -232,7 +236,15 @@ def live(rate: float, seconds: float) -> dict[str, float]:
         pair.close()
     on_wire = queries + answers
     captured = report["packets"]["dns"]
+    in_file = -1
+    if write:
+        stats = Stats()
+        sum(1 for _ in read_dns(str(saved), stats=stats))
+        in_file = stats.dns
+        saved.unlink()
+    saved.parent.rmdir()
     return {
+        "in_file": in_file,
         "rate_pps": on_wire / elapsed,
         "sent_queries": queries,
         "answers": answers,
@@ -247,6 +259,7 @@ def main() -> None:
     parser.add_argument("--packets", type=int, default=1_000_000)
     parser.add_argument("--live-rates", default="250,500,1000", help="query rates (q/s)")
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--write", action="store_true", help="live capture with -w FILE too")
     args = parser.parse_args()
     off = offline(args.packets)
     print(f"offline: {off['packets']:,} packets ({off['file_mb']:.0f} MB)")
@@ -260,11 +273,13 @@ def main() -> None:
         print("live: skipped (needs root for network namespaces, and --live-rates)")
         return
     for rate in (float(r) for r in args.live_rates.split(",")):
-        r = live(rate, args.seconds)
-        print(
-            f"live: {rate:.0f} q/s -> {r['rate_pps']:.0f} packets/s on the wire, "
-            f"{r['on_wire']} sent, {r['captured']} captured, loss {r['loss_pct']:.2f} %"
-        )
+        for write in (False, True) if args.write else (False,):
+            r = live(rate, args.seconds, write)
+            print(
+                f"live{' -w' if write else ''}: {rate:.0f} q/s -> {r['rate_pps']:.0f} packets/s "
+                f"on the wire, {r['on_wire']} sent, {r['captured']} captured, "
+                f"loss {r['loss_pct']:.2f} %" + (f", {r['in_file']} in the file" if write else "")
+            )
 
 
 if __name__ == "__main__":

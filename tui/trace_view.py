@@ -21,6 +21,10 @@ class QueryRow:
     answers: tuple[str, ...] = ()
     nameserver: str = ""
     winner: bool = False
+    #: Sent over TCP (``use-vc``, or repeating a truncated UDP reply).
+    tcp: bool = False
+    #: The UDP reply had TC set: empty, too big for the library's UDP limit.
+    truncated: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,6 +48,8 @@ class TraceView:
     cost: str = ""
     advice: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    #: What the model did besides the search walk (autopath, getaddrinfo re-runs, …).
+    notes: tuple[str, ...] = ()
     error: str = ""
 
 
@@ -125,6 +131,8 @@ def trace_view(data: dict[str, Any], *, name: str, resolver: str, family: str) -
                 answers=answers,
                 nameserver=str(q.get("nameserver") or ""),
                 winner=is_winner,
+                tcp=q.get("transport") == "tcp",
+                truncated=bool(q.get("truncated")),
             )
         )
     target = data.get("target") or None
@@ -164,5 +172,8 @@ def trace_view(data: dict[str, Any], *, name: str, resolver: str, family: str) -
             for a in data.get("advice") or ()
         ),
         warnings=tuple(str(w) for w in data.get("warnings") or ()),
+        # The model's standing assumption about the upstream is the same for every
+        # name: the screen leaves it to `netdiag resolve`.
+        notes=tuple(str(n) for n in data.get("notes") or () if not str(n).startswith("assumed:")),
         error=str(data.get("error") or "") if not data.get("resolved", True) else "",
     )

@@ -1,19 +1,14 @@
 """``netdiag dns capture``: search chains, cost and failures from real DNS traffic.
 
 Offline (``-r FILE``) the lean reader in :mod:`netdiag.dns.pcap` streams the
-file; live (``-i IFACE``) scapy captures through libpcap with a BPF filter on
-the DNS ports and only copies raw frames — parsing happens after the capture
-stops (research/dns-ecosystem.md §5.3). scapy is imported only here, inside
-the function, and never ``scapy.all``.
+file; live (``-i IFACE``, optionally saved with ``-w FILE``) is
+:mod:`netdiag.cli.dns_capture_live`.
 """
 
 from __future__ import annotations
 
 import json
-import signal
-import threading
-import time
-from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -23,7 +18,7 @@ from netdiag.cli.options import load_snapshot, snapshot_options, source_from
 from netdiag.dns.capture_report import build_report
 from netdiag.dns.chainprofile import Detection, detect, infer_search
 from netdiag.dns.chains import Chain, ChainBuilder
-from netdiag.dns.pcap import DnsExtractor, DnsPacket, Stats, read_dns
+from netdiag.dns.pcap import Stats, read_dns
 from netdiag.errors import InputError, UsageError
 
 if TYPE_CHECKING:
@@ -44,6 +39,18 @@ if TYPE_CHECKING:
     metavar="FILE",
     help="The clients' resolv.conf (search list, ndots) for resolver detection.",
 )
+@click.option(
+    "-w",
+    "--write",
+    "write_file",
+    metavar="FILE",
+    help="With -i: also save the captured packets to FILE as they arrive (tcpdump -w).",
+)
+@click.option(
+    "--write-format",
+    type=click.Choice(["pcap", "pcapng"]),
+    help="Format of -w FILE [default: pcapng for *.pcapng, else pcap, as tcpdump -w].",
+)
 @click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text")
 @snapshot_options
 def capture(
@@ -53,36 +60,30 @@ def capture(
     duration: float | None,
     count: int | None,
     resolv_conf: str | None,
+    write_file: str | None,
+    write_format: str | None,
     output: str,
     **snapshot: Any,
 ) -> None:
     """Group captured DNS queries into search chains per client and show their cost.
 
     Reads a capture (-r, tcpdump -w or Wireshark) or listens live (-i, needs root
-    or CAP_NET_RAW) until Ctrl-C, --duration or --count. With --cluster/--context
-    client IPs are shown as ns/pod.
+    or CAP_NET_RAW) until Ctrl-C, --duration or --count; -w FILE saves what -i
+    captured. With --cluster/--context client IPs are shown as ns/pod.
     """
-    if (read_file is None) == (iface is None):
-        raise UsageError("give exactly one of -r FILE or -i IFACE")
+    _check_usage(read_file, iface, write_file, write_format)
     conf = _read_resolv_conf(resolv_conf) if resolv_conf else None
     # The snapshot first: a bad manifest must not throw away a live capture.
     pods, confs = _pod_map(snapshot) if _has_source(snapshot) else ({}, {})
     all_ports = frozenset((53, *ports))
     stats = Stats()
     builder = ChainBuilder(ports=all_ports)
-    error: InputError | None = None
     if read_file is not None:
-        source: dict[str, Any] = {"file": read_file}
-        try:
-            for pkt in read_dns(read_file, all_ports, stats):
-                builder.feed(pkt)
-        except InputError as e:
-            error = e  # report what was complete, then the error
+        source, error = _feed_file(builder, read_file, all_ports, stats)
     else:
         assert iface is not None
-        source = {"interface": iface, "ports": sorted(all_ports)}
-        for pkt in _live(iface, all_ports, duration, count, stats):
-            builder.feed(pkt)
+        live = (duration, count, write_file, write_format)
+        source, error = _feed_live(builder, iface, all_ports, stats, live)
     chains = builder.finish()
     report = build_report(
         chains,
@@ -97,6 +98,56 @@ def capture(
         click.echo(render_text(report), nl=False)
     if error is not None:
         raise error
+
+
+Fed = tuple[dict[str, Any], InputError | None]
+
+
+def _feed_file(builder: ChainBuilder, path: str, ports: frozenset[int], stats: Stats) -> Fed:
+    """Chains from a file; a damaged file reports what was complete, then the error."""
+    try:
+        for pkt in read_dns(path, ports, stats):
+            builder.feed(pkt)
+    except InputError as e:
+        return {"file": path}, e
+    return {"file": path}, None
+
+
+def _feed_live(
+    builder: ChainBuilder,
+    iface: str,
+    ports: frozenset[int],
+    stats: Stats,
+    live: tuple[float | None, int | None, str | None, str | None],
+) -> Fed:
+    """Chains from a live capture (saved to -w FILE as it arrives)."""
+    from netdiag.cli.dns_capture_live import Output, live_packets
+    from netdiag.dns.pcapwrite import format_for
+
+    duration, count, write_file, write_format = live
+    source: dict[str, Any] = {"interface": iface, "ports": sorted(ports)}
+    out = Output(write_file, format_for(write_file, write_format)) if write_file else None
+    for pkt in live_packets(iface, ports, duration, count, stats, out):
+        builder.feed(pkt)
+    if out is None:
+        return source, None
+    source["written"] = {"file": out.path, "format": out.fmt, "packets": out.packets}
+    click.echo(f"note: wrote {out.packets} packets to {out.path} ({out.fmt})", err=True)
+    return source, out.error_or_none()
+
+
+def _check_usage(
+    read_file: str | None, iface: str | None, write_file: str | None, write_format: str | None
+) -> None:
+    if (read_file is None) == (iface is None):
+        raise UsageError("give exactly one of -r FILE or -i IFACE")
+    if write_file is not None and iface is None:
+        raise UsageError(
+            "-w FILE saves a live capture: it needs -i IFACE",
+            hint="to keep only the DNS packets of a file: tcpdump -r IN -w OUT port 53",
+        )
+    if write_format is not None and write_file is None:
+        raise UsageError("--write-format needs -w FILE")
 
 
 def _counters(stats: Stats, builder: ChainBuilder) -> dict[str, int]:
@@ -151,6 +202,7 @@ def _detect_all(
 ) -> list[Detection]:
     """Detect each chain's resolver; the search list comes from --resolv-conf,
     the pod's kubelet resolv.conf, or the client's longest observed walk."""
+    from netdiag.dns.chainexplain import explain
     from netdiag.dns.chainpredict import predict
 
     inferred = infer_search(chains)
@@ -160,116 +212,7 @@ def _detect_all(
         search = known.search if known else inferred.get(chain.client)
         ndots = known.ndots if known else None
         found = detect(chain, search=search, ndots=ndots, predict=predict)
+        why = explain(chain, found, search=search, ndots=ndots, predict=predict)
         chain.asked = found.base
-        out.append(found)
+        out.append(replace(found, explanation=why))
     return out
-
-
-def _live(
-    iface: str, ports: frozenset[int], duration: float | None, count: int | None, stats: Stats
-) -> Iterator[DnsPacket]:
-    """Capture raw frames until Ctrl-C/--duration/--count, then decode them."""
-    frames = _sniff(iface, ports, duration, count)
-    extractor = DnsExtractor(ports=ports, stats=stats)
-    for ts, linktype, data in frames:
-        yield from extractor.feed(ts, linktype, data)
-
-
-def _sniff(
-    iface: str, ports: frozenset[int], duration: float | None, count: int | None
-) -> list[tuple[float, int, bytes]]:
-    from scapy.sendrecv import AsyncSniffer
-
-    bpf = " or ".join(f"port {p}" for p in sorted(ports))
-    sock = _open_socket(iface, bpf)
-    frames: list[tuple[float, int, bytes]] = []
-
-    def keep(pkt: Any) -> None:
-        frames.append((float(pkt.time), _linktype(pkt), bytes(pkt)))
-
-    # scapy ≥ 2.6 refuses ``timeout`` on AsyncSniffer, and a Ctrl-C that
-    # interrupts Thread.join() leaves CPython ≤ 3.11 believing the thread ended
-    # while it still reads from libpcap (closing the socket then crashed the
-    # process): so the main thread only ever sleeps, and joins after stop().
-    started = threading.Event()
-    sniffer = AsyncSniffer(
-        opened_socket=sock, prn=keep, store=False, count=count or 0, started_callback=started.set
-    )
-    # Threads inherit the signal mask: the capture thread never takes SIGINT.
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
-        sniffer.start()
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
-    started.wait(10)
-    try:
-        _wait(iface, bpf, sniffer, duration)
-    finally:
-        if sniffer.running:
-            sniffer.stop()
-        else:
-            sniffer.join()
-        drops = _kernel_drops(sock)
-        sock.close()
-    if drops:
-        click.echo(f"warning: the kernel dropped {drops} packets: the report is a sample", err=True)
-    return frames
-
-
-def _kernel_drops(sock: Any) -> int:
-    """libpcap's ``ps_drop`` + ``ps_ifdrop`` for the capture socket (0 if unknown)."""
-    try:
-        from ctypes import byref
-
-        from scapy.libs.winpcapy import pcap_stat, pcap_stats
-
-        stat = pcap_stat()
-        if pcap_stats(sock.pcap_fd.pcap, byref(stat)) != 0:
-            return 0
-        return int(stat.ps_drop) + int(stat.ps_ifdrop)
-    except (AttributeError, ImportError, OSError):
-        return 0
-
-
-def _open_socket(iface: str, bpf: str) -> Any:
-    import scapy.layers.l2  # noqa: F401 - registers Ether/cooked link types; IP and DNS
-    from scapy.config import conf  # stay undissected (Raw): cheaper per packet
-    from scapy.error import Scapy_Exception
-
-    conf.use_pcap = True  # libpcap drops loopback duplicates (scapy#1702)
-    try:
-        return conf.L2listen(iface=iface, filter=bpf)
-    except (OSError, ValueError, Scapy_Exception) as e:
-        text = str(e).splitlines()[0] if str(e) else type(e).__name__
-        if isinstance(e, PermissionError) or "permission" in str(e).lower():
-            raise UsageError(
-                f"capturing on {iface} needs root or CAP_NET_RAW",
-                hint="run with sudo, or read a file written by tcpdump -w with -r FILE",
-            ) from e
-        raise UsageError(f"cannot capture on interface {iface!r}: {text}") from e
-
-
-def _wait(iface: str, bpf: str, sniffer: Any, duration: float | None) -> None:
-    """Sleep until Ctrl-C, SIGTERM, --duration, or the sniffer's --count."""
-    # Also when started with SIGINT ignored (a background job inherits SIG_IGN).
-    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
-    click.echo(f"listening on {iface} ({bpf}); Ctrl-C to stop", err=True)
-    deadline = time.monotonic() + duration if duration else float("inf")
-    try:
-        while sniffer.running and time.monotonic() < deadline:
-            time.sleep(0.05)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
-def _linktype(pkt: Any) -> int:
-    """The pcap link type of the layer scapy dissected the frame as."""
-    name = type(pkt).__name__
-    return {"CookedLinux": 113, "CookedLinuxV2": 276, "IP": 228, "IPv6": 229}.get(name, 1)

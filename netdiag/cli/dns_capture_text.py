@@ -18,14 +18,33 @@ def _who(item: dict[str, Any]) -> str:
     return f"{item['pod']} ({item['client']})" if item.get("pod") else str(item["client"])
 
 
+def _explanation_lines(chain: dict[str, Any]) -> list[str]:
+    """Why the resolver is undecided, or what the walk ruled out (netdiag.dns.chainexplain)."""
+    e = chain.get("profile_explanation")
+    if not e:
+        return []
+    lines = [f"  decided: {d['text']}" for d in e["decided_by"]]
+    if e["why"]:
+        lines.append(f"  undecided: {e['why']}")
+        seps = [s["text"] for s in e["would_separate"]]
+        for i, text in enumerate(seps[:2]):
+            lines.append(f"  {'would tell apart:' if i == 0 else ' ' * 17} {text}")
+        if len(seps) > 2:
+            lines.append(f"  {' ' * 17} … {len(seps) - 2} more with -o json")
+        if not seps:
+            lines.append("  would tell apart: no single change of answer, trailing dot or ndots")
+    return lines
+
+
 def _chain_lines(chain: dict[str, Any]) -> list[str]:
     profile = chain["profile"] or "/".join(chain["consistent_profiles"]) or "unknown"
     marks = f"  [{', '.join(chain['marks'])}]" if chain["marks"] else ""
     lines = [
         f"{_who(chain)}  {chain['name']}  {chain['outcome']}  "
-        f"{chain['wire_queries']} queries  {chain['duration_ms']:.1f} ms  resolver: {profile}"
-        + marks
+        f"{chain['wire_queries']} quer{'y' if chain['wire_queries'] == 1 else 'ies'}  "
+        f"{chain['duration_ms']:.1f} ms  resolver: {profile}" + marks
     ]
+    lines += _explanation_lines(chain)
     for q in chain["queries"]:
         shown = q["answers"][:3]
         more = len(q["answers"]) - len(shown)

@@ -14,6 +14,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from netdiag.dns.chainexplain import (
+    Explanation,
+    divergence_text,
+    separator_text,
+    why_text,
+)
 from netdiag.dns.chainprofile import Detection
 from netdiag.dns.chains import Chain
 
@@ -34,6 +40,7 @@ def chain_json(chain: Chain, detection: Detection, pod: str | None) -> dict[str,
         "profile": detection.profile,
         "consistent_profiles": list(detection.consistent),
         "profile_reasons": list(detection.reasons),
+        "profile_explanation": explanation_json(detection.explanation),
         "wire_queries": chain.queries,
         "ports": list(chain.ports),
         "marks": list(chain.marks),
@@ -48,6 +55,42 @@ def chain_json(chain: Chain, detection: Detection, pod: str | None) -> dict[str,
                 "marks": list(e.marks),
             }
             for e in ordered
+        ],
+    }
+
+
+def explanation_json(e: Explanation | None) -> dict[str, Any] | None:
+    """Why the consistent profiles look alike, what ruled the others out, what would part them."""
+    if e is None:
+        return None
+    return {
+        "same_walk": list(e.same_walk),
+        "why": why_text(e),
+        "search": list(e.search),
+        "ndots": e.ndots,
+        "decided_by": [
+            {
+                "profile": d.profile,
+                "index": d.index,
+                "captured": d.captured,
+                "predicted": d.predicted,
+                "after": d.after,
+                "after_verdict": d.after_verdict,
+                "text": divergence_text(d),
+            }
+            for d in e.decided_by
+        ],
+        "would_separate": [
+            {
+                "kind": s.kind,
+                "name": s.name,
+                "outcomes": list(s.outcomes),
+                "ndots": s.ndots,
+                "index": s.index,
+                "next": dict(s.next),
+                "text": separator_text(s),
+            }
+            for s in e.separators
         ],
     }
 

@@ -19,8 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from netdiag.dns.chains import PARALLEL_GAP, Chain
+from netdiag.errors import InputError
+
+if TYPE_CHECKING:
+    from netdiag.dns.chainexplain import Explanation
 
 PROFILES = ("glibc", "musl", "go")
 
@@ -38,6 +43,9 @@ class Detection:
     profile: str | None  # a single profile, or None when undecided
     consistent: tuple[str, ...]  # every profile the evidence allows
     reasons: tuple[str, ...]
+    #: Why the consistent profiles look alike here and what would part them
+    #: (:mod:`netdiag.dns.chainexplain`); None until explained or without a search list.
+    explanation: Explanation | None = None
 
 
 def _transport(chain: Chain, allowed: set[str], reasons: list[str]) -> None:
@@ -99,7 +107,13 @@ def detect(
     _transport(chain, allowed, reasons)
     _walk(chain, allowed, reasons)
     if predict is not None and search is not None and allowed:
-        _compare(chain, allowed, reasons, search, ndots, predict)
+        kept, said = set(allowed), list(reasons)
+        try:
+            _compare(chain, kept, said, search, ndots, predict)
+        except InputError as e:  # a name no stub resolver looks up: the root, "a..b"
+            reasons.append(f"search walk not replayed: {e.message}")
+        else:
+            allowed, reasons = kept, said
     consistent = tuple(p for p in PROFILES if p in allowed)
     return Detection(
         base=base_name(chain, search),

@@ -8,6 +8,9 @@ share a source port, as glibc and musl do, except for Go, which opens a socket
 per question (research/resolver-semantics.md §1). A timed-out query has no
 response and the next round starts ``timeout`` seconds later. The file opens in
 Wireshark and reads back through ``netdiag dns capture -r``.
+
+:class:`PcapWriter` is the one place that writes capture files: this module's
+simulated traces and ``netdiag dns capture -w`` (live frames as they arrive).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import ipaddress
 import struct
 from collections.abc import Sequence
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 CLIENT_MAC = bytes.fromhex("020000000001")
 SERVER_MAC = bytes.fromhex("020000000002")
@@ -160,9 +163,108 @@ def write_queries(
         waited = any(q.rcode.value == "TIMEOUT" for q in batch)
         t += timeout if waited else 2e-3
     with open(path, "wb") as fh:
-        fh.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        writer = PcapWriter(fh)
         for ts, frame in sorted(records, key=lambda r: r[0]):
-            sec = int(ts)
-            usec = round((ts - sec) * 1e6)
-            fh.write(struct.pack("<IIII", sec, usec, len(frame), len(frame)) + frame)
+            writer.write(ts, frame)
     return len(records)
+
+
+#: What ``netdiag dns capture -w`` can write. ``pcap`` is what ``tcpdump -w``
+#: writes whatever the file is called, and what every reader opens; ``pcapng``
+#: is what Wireshark's dumpcap writes by default.
+FORMATS = ("pcap", "pcapng")
+SNAPLEN = 65535  # scapy's libpcap capture length (MTU), and write_queries' frames
+_PCAP_MAGIC_US = 0xA1B2C3D4  # classic pcap, microsecond timestamps
+_PCAPNG_BOM = 0x1A2B3C4D
+# libpcap's dlt_to_linktype(): DLT_RAW is 12 (14 on OpenBSD) in memory but
+# LINKTYPE_RAW (101) in files (https://www.tcpdump.org/linktypes.html).
+_DLT_TO_LINKTYPE = {12: 101, 14: 101}
+
+
+def format_for(path: str, requested: str | None = None) -> str:
+    """``requested``, else ``pcapng`` for a ``.pcapng`` name, else classic ``pcap``."""
+    if requested is not None:
+        return requested
+    return "pcapng" if path.lower().endswith(".pcapng") else "pcap"
+
+
+def linktype_for(dlt: int) -> int:
+    """The LINKTYPE_ value a file records for libpcap's in-memory DLT_ value."""
+    return _DLT_TO_LINKTYPE.get(dlt, dlt)
+
+
+def pcap_time(ts: float) -> tuple[int, int]:
+    """``ts`` as whole seconds and microseconds (the resolution both formats keep)."""
+    sec = int(ts)
+    usec = round((ts - sec) * 1e6)
+    if usec >= 1_000_000:  # 0.9999996 rounds up into the next second
+        sec, usec = sec + 1, usec - 1_000_000
+    return sec, usec
+
+
+def _option(order: str, code: int, value: bytes) -> bytes:
+    pad = b"\0" * (-len(value) % 4)
+    return struct.pack(order + "HH", code, len(value)) + value + pad
+
+
+def _block(order: str, block_type: int, body: bytes) -> bytes:
+    length = 12 + len(body)
+    return struct.pack(order + "II", block_type, length) + body + struct.pack(order + "I", length)
+
+
+class PcapWriter:
+    """Stream frames into a pcap or pcapng file, one complete record per ``write``.
+
+    The file header is written at once. With ``packet_buffered`` every record
+    is flushed to the OS as it is written (``tcpdump -U``), so a capture that is
+    interrupted — or killed — leaves a file that ends on a whole packet. One
+    interface, one link type; microsecond timestamps in both formats (pcapng's
+    default ``if_tsresol``), so the two read back to the same times.
+    """
+
+    def __init__(
+        self,
+        fh: BinaryIO,
+        *,
+        fmt: str = "pcap",
+        linktype: int = 1,
+        interface: str | None = None,
+        packet_buffered: bool = False,
+    ) -> None:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown capture format {fmt!r}")
+        self._fh, self._ng, self._flush = fh, fmt == "pcapng", packet_buffered
+        self.packets = 0
+        fh.write(self._header(linktype, interface))
+        if packet_buffered:
+            fh.flush()
+
+    def _header(self, linktype: int, interface: str | None) -> bytes:
+        if not self._ng:
+            return struct.pack("<IHHiIII", _PCAP_MAGIC_US, 2, 4, 0, 0, SNAPLEN, linktype)
+        shb = struct.pack("<IHHq", _PCAPNG_BOM, 1, 0, -1)  # section length unknown
+        shb += _option("<", 4, b"netdiag") + _option("<", 0, b"")  # shb_userappl
+        idb = struct.pack("<HHI", linktype, 0, SNAPLEN)
+        if interface:
+            idb += _option("<", 2, interface.encode()) + _option("<", 0, b"")  # if_name
+        return _block("<", 0x0A0D0D0A, shb) + _block("<", 1, idb)
+
+    def write(self, ts: float, frame: bytes) -> None:
+        """Append one frame captured at ``ts`` (seconds since the epoch)."""
+        sec, usec = pcap_time(ts)
+        if self._ng:
+            units = sec * 1_000_000 + usec
+            pad = b"\0" * (-len(frame) % 4)
+            body = struct.pack("<IIIII", 0, units >> 32, units & 0xFFFFFFFF, len(frame), len(frame))
+            record = _block("<", 6, body + frame + pad)  # Enhanced Packet Block
+        else:
+            record = struct.pack("<IIII", sec, usec, len(frame), len(frame)) + frame
+        self._fh.write(record)
+        self.packets += 1
+        if self._flush:
+            self._fh.flush()
+
+    def read_back_time(self, ts: float) -> float:
+        """The timestamp :func:`netdiag.dns.pcap.read_frames` will read for ``ts``."""
+        sec, usec = pcap_time(ts)
+        return (sec * 1_000_000 + usec) * 1e-6 if self._ng else sec + usec * 1e-6

@@ -195,7 +195,15 @@ def glibc_search(
     state = _State()
     result = yield from _search(config, state, name, qtypes)
     buffer, runs = GAI_BUFFER, 1
-    while not single_type and result.resolved and result.winner is not None:
+    # Fewer records than this always fit the first buffer: for ``unspec`` each
+    # costs at most 48 bytes plus one name (<= 254), else a CNAME may cost 262.
+    fits = 15 if family == "unspec" else 2
+    while (
+        not single_type
+        and result.resolved
+        and result.winner is not None
+        and len(result.records) > fits
+    ):
         need = gai_buffer_need(family, result.records, result.winner)
         if need <= buffer:
             break

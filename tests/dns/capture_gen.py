@@ -205,3 +205,42 @@ def glibc_lookup(
         if hit:
             break
     return pkts, t
+
+
+def incidents(path: Path) -> Path:
+    """The capture of docs/capture.md: a conntrack race, a long search walk, TC → TCP.
+
+    Clients are demo-cluster pods (``default/toolbox`` 10.244.1.30, ``shop/api-…``
+    10.244.1.40), so ``--cluster netdiag/cluster/demo`` names them; plus one
+    non-DNS payload on port 53.
+    """
+    six = "tke-six-six-six.default.svc.cluster.local."
+    toolbox = {"client": "10.244.1.30", "sport": 41111}
+    pkts = [
+        query(10.0, six, "A", qid=11, **toolbox),
+        query(10.00005, six, "AAAA", qid=12, **toolbox),  # lost to the conntrack race
+        response(10.0008, six, "A", qid=11, answers=("10.96.66.6",), **toolbox),
+        query(15.00005, six, "AAAA", qid=12, **toolbox),
+        response(15.001, six, "AAAA", qid=12, **toolbox),
+    ]
+    search = ("shop.svc.cluster.local", "svc.cluster.local", "cluster.local", "localdomain")
+    walk, t = glibc_lookup(
+        20.0,
+        "api.github.com",
+        answer_at="api.github.com.",
+        addresses=("140.82.121.6",),
+        search=search,
+        client="10.244.1.40",
+        sport=42000,
+        step=0.0022,
+    )
+    big = "big.shop.svc.cluster.local."
+    api = {"client": "10.244.1.40", "sport": 42001}
+    many = tuple(f"10.244.3.{i}" for i in range(1, 40))
+    pkts += walk + [
+        query(t + 0.5, big, "A", qid=31, **api),
+        response(t + 0.5005, big, "A", qid=31, tc=True, **api),
+    ]
+    pkts += tcp_exchange(t + 0.501, big, "A", answers=many, qid=31, client="10.244.1.40")
+    pkts.append(raw_udp(t + 1.0, b"\x00\x01not a DNS message at all"))
+    return write(path, pkts, pcapng=True)

@@ -164,3 +164,23 @@ def test_resolv_conf_option(tmp_path: Path) -> None:
     resolv.write_text("this is not resolv.conf\n")
     bad = run_cli(args)
     assert bad.exit_code == 2 and str(resolv) in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_documented_incidents_capture(tmp_path: Path) -> None:
+    """docs/capture.md's example: marks, pod names and the resolver explanations."""
+    path = gen.incidents(tmp_path / "incidents.pcapng")
+    demo = str(ROOT / "netdiag" / "cluster" / "demo")
+    result = run_cli(["dns", "capture", "-r", str(path), "--cluster", demo, "-o", "json"])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["packets"]["total"] == 34 and report["packets"]["not_dns"] == 1
+    race, walk, big = report["chains"]
+    assert race["pod"] == "default/toolbox" and race["profile"] == "glibc"
+    assert race["marks"] == ["conntrack-race", "retransmit"]
+    assert race["profile_explanation"]["decided_by"] == []  # the 5 s retry decided, not the walk
+    assert walk["name"] == "api.github.com" and walk["consistent_profiles"] == ["glibc", "musl"]
+    assert walk["profile_explanation"]["why"].startswith(
+        "glibc and musl send the same 10 queries for api.github.com (search shop.svc.cluster.local"
+    )
+    assert set(big["marks"]) == {"truncated", "tcp-retry"}
+    assert "send the same 1 query for big" in big["profile_explanation"]["why"]

@@ -5,7 +5,8 @@ ahosts``), the static musl and pure-Go clients of tests/dns/clients — with a
 resolv.conf bind-mounted in ``unshare -m``, against ``netdiag dns serve`` in
 the server namespace, while ``netdiag dns capture -i`` listens on the client's
 veth. The chains captured must be what ``netdiag resolve --resolver R``
-predicts for the same resolv.conf and names.
+predicts for the same resolv.conf and names; what ``-w FILE`` saved must read
+back — through our reader, scapy and tcpdump — to that same report.
 """
 
 from __future__ import annotations
@@ -24,13 +25,15 @@ from typing import Any
 
 import pytest
 
+from netdiag.dns.pcap import read_frames
 from tests.dns import netns
 from tests.helpers import require_root, require_tool, run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 SEARCH = "default.svc.cluster.local svc.cluster.local cluster.local"
-NAMES = ("tke-six-six-six", "baidu.com", "doesnotexist")
+# kube-system.svc.cluster.local. is a namespace: NODATA, where musl stops searching.
+NAMES = ("tke-six-six-six", "baidu.com", "doesnotexist", "kube-system")
 
 pytestmark = pytest.mark.system
 
@@ -67,8 +70,11 @@ def _start_server(pair: netns.Pair) -> subprocess.Popen[str]:
     raise AssertionError("DNS server in the server namespace never answered")
 
 
-def _start_capture(pair: netns.Pair, *extra: str) -> subprocess.Popen[str]:
-    cmd = [sys.executable, "-m", "netdiag", "dns", "capture", "-i", pair.client_if, *extra]
+def _start_capture(
+    pair: netns.Pair, *extra: str, iface: str | None = None
+) -> subprocess.Popen[str]:
+    iface = iface or pair.client_if
+    cmd = [sys.executable, "-m", "netdiag", "dns", "capture", "-i", iface, *extra]
     proc = subprocess.Popen(pair.exec_args(pair.client_ns, *cmd), env=ENV, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     assert proc.stderr is not None
@@ -129,17 +135,24 @@ def test_captured_chains_equal_the_prediction(
         argv = lambda name: clients.command(resolver, name, "unspec")  # noqa: E731
     resolv = tmp_path / "resolv.conf"
     resolv.write_text(f"nameserver {netns.SERVER_IP}\nsearch {SEARCH}\noptions ndots:5\n")
+    # Two runs also save what they capture: tcpdump's default format, and pcapng.
+    saved = {"glibc": tmp_path / "live.pcap", "go": tmp_path / "live.pcapng"}.get(resolver)
+    args = ["-o", "json", "--resolv-conf", str(resolv)]
     server = _start_server(pair)
     try:
-        capture = _start_capture(pair, "-o", "json", "--resolv-conf", str(resolv))
+        capture = _start_capture(pair, *args, *(["-w", str(saved)] if saved else []))
         codes = [_lookup(pair, resolv, argv(name)) for name in NAMES]
+        # Flushed as they arrive: readable in full while the capture still runs.
+        mid = _read_settled(saved, args) if saved else None
         out, err = _stop(capture)
     finally:
         server.terminate()
         server.communicate(timeout=30)
-    assert [c == 0 for c in codes] == [True, True, False], codes
+    assert [c == 0 for c in codes] == [True, True, False, False], codes
     assert capture.returncode == 0, err
     report = json.loads(out)
+    if saved:
+        _assert_saved(saved, report, mid, _read_back(saved, args))
     chains = report["chains"]
     assert [(c["client"], c["name"]) for c in chains] == [
         (netns.CLIENT_IP, name) for name in NAMES
@@ -150,6 +163,76 @@ def test_captured_chains_equal_the_prediction(
     if resolver == "go":
         assert {c["profile"] for c in chains} == {"go"}
     assert report["packets"]["malformed"] == 0
+    _assert_explained(resolver, chains)
+
+
+def _assert_explained(resolver: str, chains: list[dict[str, Any]]) -> None:
+    """Real resolvers' walks, explained: alike for three names, told apart at a NODATA."""
+    *alike, parted = (c["profile_explanation"] for c in chains)
+    for e in alike:  # the walk alone never decides these (transport may)
+        assert e["decided_by"] == [], e
+        if resolver != "go":
+            assert e["same_walk"] == ["glibc", "musl"] and e["why"], e
+            assert e["would_separate"][0]["next"]["musl"] is None  # musl stops there
+    nodata = "kube-system.svc.cluster.local."
+    if resolver == "musl":
+        assert {d["profile"] for d in parted["decided_by"]} == {"glibc", "go"}
+        assert {(d["after"], d["after_verdict"], d["captured"], d["predicted"])
+                for d in parted["decided_by"]} == {
+            (nodata, "NODATA", None, "kube-system.cluster.local.")}  # fmt: skip
+    else:
+        [musl] = parted["decided_by"]
+        assert (musl["profile"], musl["after"], musl["after_verdict"]) == ("musl", nodata, "NODATA")
+        assert (musl["captured"], musl["predicted"]) == ("kube-system.cluster.local.", None)
+
+
+def _read_back(path: Path, args: list[str]) -> dict[str, Any]:
+    result = run_cli(["dns", "capture", "-r", str(path), *args])
+    assert result.exit_code == 0, result.stderr
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
+
+
+def _read_settled(path: Path, args: list[str]) -> dict[str, Any]:
+    """The file's report once it stops growing (libpcap hands frames over in blocks)."""
+    report, deadline = _read_back(path, args), time.monotonic() + 20
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        again = _read_back(path, args)
+        if again == report:
+            break
+        report = again
+    return report
+
+
+def _assert_saved(
+    path: Path, live: dict[str, Any], mid: dict[str, Any] | None, after: dict[str, Any]
+) -> None:
+    """The file holds every packet of the live report, and nothing else."""
+    from scapy.utils import rdpcap
+
+    written = live["source"].pop("written")
+    assert written == {
+        "file": str(path),
+        "format": path.suffix[1:],
+        "packets": live["packets"]["total"],
+    }
+    assert after["source"].pop("file") == str(path)
+    del live["source"]["interface"], live["source"]["ports"]
+    assert after == live  # same chains, marks, timings, profiles, counters
+    assert mid is not None
+    mid["source"].pop("file")
+    assert mid == live
+    assert len(rdpcap(str(path))) == live["packets"]["total"]
+    tcpdump = require_tool("tcpdump")
+    shown = subprocess.run([tcpdump, "-nn", "-r", str(path)], capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert len(lines) == live["packets"]["total"], shown.stdout
+    questions = [ln.split("? ")[1].split()[0] for ln in lines if " A? " in ln or " AAAA? " in ln]
+    assert len(questions) == sum(c["wire_queries"] for c in live["chains"])
+    sent = {q["name"] for c in live["chains"] for q in c["queries"]}
+    assert set(questions) == sent
 
 
 def test_count_duration_and_sigterm_stop_with_a_summary(pair: netns.Pair, tmp_path: Path) -> None:
@@ -165,13 +248,65 @@ def test_count_duration_and_sigterm_stop_with_a_summary(pair: netns.Pair, tmp_pa
         timed = _start_capture(pair, "--duration", "1", "-o", "json")
         out, err = timed.communicate(timeout=60)
         assert timed.returncode == 0 and json.loads(out)["chains"] == [], err
-        termed = _start_capture(pair)
+        termed = _start_capture(pair, "-w", str(tmp_path / "termed.pcap"))
         assert _lookup(pair, resolv, ["getent", "ahosts", "baidu.com"]) == 0
         time.sleep(0.3)
         termed.terminate()
         out, err = termed.communicate(timeout=60)
         assert termed.returncode == 0, err
         assert "FQDN ADVICE" in out and "baidu.com." in out
+        assert "note: wrote 16 packets to" in err  # 8 queries, 8 answers
+        [chain] = _read_back(tmp_path / "termed.pcap", ["-o", "json"])["chains"]
+        assert chain["name"] == "baidu.com" and chain["wire_queries"] == 8
     finally:
         server.terminate()
         server.communicate(timeout=30)
+
+
+def test_written_file_survives_sigkill(pair: netns.Pair, tmp_path: Path) -> None:
+    """Every packet is flushed as it arrives: a killed capture leaves a whole file."""
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text(f"nameserver {netns.SERVER_IP}\nsearch {SEARCH}\noptions ndots:5\n")
+    saved = tmp_path / "killed.pcapng"
+    server = _start_server(pair)
+    try:
+        capture = _start_capture(pair, "-w", str(saved))
+        assert _lookup(pair, resolv, ["getent", "ahosts", "tke-six-six-six"]) == 0
+        _read_settled(saved, ["-o", "json"])
+        capture.kill()
+        capture.communicate(timeout=60)
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+    report = _read_back(saved, ["-o", "json", "--resolv-conf", str(resolv)])
+    assert report["packets"] == {**report["packets"], "total": 4, "dns": 4, "malformed": 0}
+    assert [c["name"] for c in report["chains"]] == ["tke-six-six-six"]
+    shown = subprocess.run([require_tool("tcpdump"), "-nn", "-r", str(saved)],
+                           capture_output=True, text=True)  # fmt: skip
+    assert shown.returncode == 0 and len(shown.stdout.splitlines()) == 4, shown.stderr
+
+
+def test_any_interface_is_saved_with_its_cooked_link_type(pair: netns.Pair, tmp_path: Path) -> None:
+    """``-i any`` hands over Linux cooked frames: the file says so, and reads back the same."""
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text(f"nameserver {netns.SERVER_IP}\nsearch {SEARCH}\noptions ndots:5\n")
+    saved = tmp_path / "any.pcapng"
+    args = ["-o", "json", "--resolv-conf", str(resolv)]
+    server = _start_server(pair)
+    try:
+        capture = _start_capture(pair, *args, "-w", str(saved), iface="any")
+        assert _lookup(pair, resolv, ["getent", "ahosts", "baidu.com"]) == 0
+        out, err = _stop(capture)
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+    assert capture.returncode == 0, err
+    live, after = json.loads(out), _read_back(saved, args)
+    assert live["source"]["interface"] == "any"
+    del live["source"], after["source"]
+    assert after == live and [c["name"] for c in live["chains"]] == ["baidu.com"]
+    with open(saved, "rb") as fh:
+        assert {lt for _, lt, _ in read_frames(str(saved), fh)} == {113}  # LINKTYPE_LINUX_SLL
+    shown = subprocess.run([require_tool("tcpdump"), "-nn", "-r", str(saved)],
+                           capture_output=True, text=True)  # fmt: skip
+    assert "Linux cooked" in shown.stderr and len(shown.stdout.splitlines()) == 16

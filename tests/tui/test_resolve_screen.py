@@ -80,3 +80,38 @@ async def test_a_name_that_fails_says_so(tmp_path: Path) -> None:
         assert trace is not None and not trace.resolved
         assert all(q.rcode == "NXDOMAIN" for q in trace.queries)
         assert "no-such-service does not resolve" in screen_text(app)
+
+
+def test_trace_view_keeps_transport_truncation_and_notes() -> None:
+    """What `resolve` says about TC, TCP and autopath reaches the screen's rows and summary."""
+    from netdiag_tui.trace_view import trace_view
+    from netdiag_tui.widgets.trace_panel import summary_text
+
+    doc = {
+        "resolv_conf": {"nameservers": ["10.96.0.10"], "search": [], "options": []},
+        "queries": [
+            {
+                "name": "big.",
+                "type": "A",
+                "rcode": "NOERROR",
+                "answers": [],
+                "transport": "udp",
+                "truncated": True,
+            },
+            {
+                "name": "big.",
+                "type": "A",
+                "rcode": "NOERROR",
+                "answers": [{"type": "A", "data": "198.18.0.1"}],
+                "transport": "tcp",
+                "truncated": False,
+            },
+        ],
+        "resolved": True,
+        "answer": {"name": "big.", "records": [{"type": "A", "data": "198.18.0.1"}]},
+        "notes": ["CoreDNS autopath: the server completes the search path", "assumed: upstream"],
+    }
+    view = trace_view(doc, name="big.", resolver="glibc", family="unspec")
+    assert [(q.tcp, q.truncated) for q in view.queries] == [(False, True), (True, False)]
+    assert view.notes == ("CoreDNS autopath: the server completes the search path",)
+    assert "note: CoreDNS autopath" in summary_text(view).plain

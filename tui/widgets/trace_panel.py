@@ -44,6 +44,8 @@ def summary_text(t: TraceView) -> Text:
         text.append(f"advice: {advice}\n", style="italic")
     for warning in t.warnings:
         text.append(f"! {warning}\n", style="yellow")
+    for note in t.notes:
+        text.append(f"note: {note}\n", style="dim")
     ctx = f"resolver {t.resolver}, family {t.family}"
     if t.origin:
         ctx += f"; resolv.conf of {t.origin}"
@@ -83,6 +85,10 @@ class TracePanel(Vertical):
         for n, q in enumerate(t.queries, 1):
             rcode = Text(q.rcode, style=RCODE_STYLE.get(q.rcode, ""))
             answers = Text(", ".join(q.answers))
+            if q.truncated:
+                then = "taken empty" if t.resolver == "musl" else "repeated over TCP"
+                answers = Text(f"TC: too big for UDP, {then}", style="yellow")
             if q.winner:
                 answers.append("  ◀ winner", style="bold green")
-            table.add_row(str(n), q.name, q.type, rcode, answers)
+            qtype = f"{q.type} tcp" if q.tcp else q.type
+            table.add_row(str(n), q.name, qtype, rcode, answers)
