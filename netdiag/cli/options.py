@@ -81,7 +81,26 @@ def source_from(params: dict[str, Any], namespace: str | None = None) -> Snapsho
 
 
 def load_snapshot(source: SnapshotSource) -> ClusterSnapshot:
-    """Load the snapshot a command asked for; notes go to stderr, never stdout."""
+    """Load the snapshot a command asked for; notes go to stderr, never stdout.
+
+    The cyclic garbage collector is paused while loading: parsing allocates
+    millions of containers that all stay alive until the snapshot is built, so
+    each collection only re-walks them (measured at 5,000 pods: 10-30 % of a
+    YAML load, about half of a live list's CPU). Reference counting still frees
+    everything that dies; the collector resumes before the command's work.
+    """
+    import gc
+
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(source)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _load(source: SnapshotSource) -> ClusterSnapshot:
     if source.cluster:
         from netdiag.cluster.loader import load_manifests
 
