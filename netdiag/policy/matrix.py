@@ -68,9 +68,13 @@ class Matrix:
         self._table: CellTable = compute_cells(classes, self.evaluator.policies, ports or ALL)
         self.rows: tuple[Node, ...] = _nodes(self.members, granularity, self.evaluator.ns_labels)
         self.cols = self.rows
-        self._group: list[array[int]] | None = None
+        #: Group granularities: each node's group class (its set of member classes),
+        #: the group-class x group-class codes (i != j), and each node's own cell.
+        self._gcls: list[int] | None = None
+        self._gcodes: list[array[int]] = []
+        self._diag: array[int] = array("I")
         if granularity != "pod":
-            self._group = self._aggregate()
+            self._aggregate()
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -83,43 +87,64 @@ class Matrix:
         return self._table.cell(self._coarse[a], self._coarse[b])
 
     def cell(self, i: int, j: int) -> Cell:
-        if self._group is not None:
-            return self._table.cells[self._group[i][j]]
+        if self._gcls is not None:
+            if i == j:
+                return self._table.cells[self._diag[i]]
+            return self._table.cells[self._gcodes[self._gcls[i]][self._gcls[j]]]
         return self._member_cell(self.rows[i].members[0], self.cols[j].members[0])
 
     def is_external_pair(self, i: int, j: int) -> bool:
         return self.rows[i].kind == "cidr" and self.cols[j].kind == "cidr"
 
-    def _aggregate(self) -> list[array[int]]:
-        """Group cells: union of the member pairs' allowed ports (a pod to itself excluded)."""
+    def node_classes(self) -> tuple[list[int], list[array[int]], list[Cell]]:
+        """``(cls, codes, cells)``: for rows ``i != j``, ``cell(i, j)`` is
+        ``cells[codes[cls[i]][cls[j]]]`` — the class view a diff can walk instead of pairs."""
+        if self._gcls is not None:
+            return self._gcls, self._gcodes, self._table.cells
+        cls = [self._coarse[r.members[0]] for r in self.rows]
+        return cls, self._table.codes, self._table.cells
+
+    def _aggregate(self) -> None:
+        """Group cells: union of the member pairs' allowed ports (a pod to itself excluded).
+
+        Between two different nodes every member pair counts, so the cell depends only
+        on the two sets of member classes: it is computed once per pair of such sets.
+        """
         groups = []
         for node in self.rows:
             counts: dict[int, int] = {}
             for m in node.members:
                 counts[self._coarse[m]] = counts.get(self._coarse[m], 0) + 1
             groups.append(counts)
-        keys = [frozenset(g) for g in groups]
-        # A group of one class: its cell with another group is that class pair's cell.
-        single = [next(iter(g)) if len(g) == 1 else -1 for g in groups]
+        sig_of: dict[frozenset[int], int] = {}
+        reps: list[dict[int, int]] = []
+        gcls = []
+        for g in groups:
+            s = sig_of.setdefault(frozenset(g), len(reps))
+            if s == len(reps):
+                reps.append(g)
+            gcls.append(s)
+        query = self.query or ALL
         codes = self._table.codes
-        memo: dict[tuple[frozenset[int], frozenset[int], bool], int] = {}
-        out = []
-        for gi, a in enumerate(groups):
+        # A group of one class: its cell with another group is that class pair's cell.
+        single = [next(iter(g)) if len(g) == 1 else -1 for g in reps]
+        for a, si in zip(reps, single, strict=True):
             row = array("I")
-            si = single[gi]
-            for gj, b in enumerate(groups):
-                sj = single[gj]
-                if gi != gj and si >= 0 and sj >= 0:
+            for b, sj in zip(reps, single, strict=True):
+                if si >= 0 and sj >= 0:
                     row.append(codes[si][sj])
-                    continue
-                key = (keys[gi], keys[gj], gi == gj)
-                code = memo.get(key)
-                if code is None:
-                    pairs = _pairs(a, b, gi == gj)
-                    code = memo[key] = self._table.aggregate(pairs, self.query or ALL)
-                row.append(code)
-            out.append(row)
-        return out
+                else:
+                    row.append(self._table.aggregate(_pairs(a, b, False), query))
+            self._gcodes.append(row)
+        # A node with itself: only pairs of different pods (which counts tell apart).
+        memo: dict[frozenset[tuple[int, int]], int] = {}
+        for g in groups:
+            key = frozenset(g.items())
+            code = memo.get(key)
+            if code is None:
+                code = memo[key] = self._table.aggregate(_pairs(g, g, True), query)
+            self._diag.append(code)
+        self._gcls = gcls
 
     def explain(self, i: int, j: int) -> ConnectionVerdict:
         """Why cell (i, j) is what it is: a member pair with the cell's verdict, in full."""
@@ -130,7 +155,7 @@ class Matrix:
         src, dst = self.rows[i].members, self.cols[j].members
         pairs = ((a, b) for a in src for b in dst if a != b)
         first = next(pairs, (src[0], dst[0]))
-        if self._group is None:
+        if self._gcls is None:
             return first
         want = self.cell(i, j).verdict
         if self._member_cell(*first).verdict is want:
@@ -150,14 +175,8 @@ class Matrix:
     def iter_edges(self) -> Iterator[tuple[int, int, Cell]]:
         """Allowed (and implementation-defined) pairs, self and CIDR↔CIDR omitted, in order."""
         n = len(self.rows)
-        cells = self._table.cells
         ext = [r.kind == "cidr" for r in self.rows]
-        if self._group is not None:
-            rows = self._group
-            cls = list(range(n))
-        else:
-            rows = self._table.codes
-            cls = [self._coarse[r.members[0]] for r in self.rows]
+        cls, rows, cells = self.node_classes()
         edge = [c.verdict is not Verdict.DENIED and bool(c.ports) for c in cells]
         for i in range(n):
             codes = rows[cls[i]]

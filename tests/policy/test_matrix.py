@@ -277,3 +277,26 @@ def test_group_cells_aggregate_the_pod_cells(snap: ClusterSnapshot, granularity:
             ]
             cell = m.cell(i, j)
             assert (cell.verdict, cell.ports) == _aggregate(members, ALL)
+
+
+def test_a_group_with_itself_counts_its_own_pods_not_another_groups() -> None:
+    """Two workloads whose pods share one class: a one-pod workload reaches itself (a pod
+    can always reach itself); a two-pod one is denied (its pods are isolated from each
+    other). Both have the same set of member classes, so the cell of one must not be
+    reused for the other (it was, depending on which came first)."""
+    owner = {"a": "solo", "b": "pair", "c": "pair"}
+    pods = [
+        replace(
+            p, labels=Labels({"app": "same"}), owner=OwnerRef(kind="Deployment", name=owner[p.name])
+        )
+        for p in e2e_cluster().pods
+        if p.namespace == "x"
+    ]
+    deny = policy("x", "deny", selector=sel(), types=["Ingress"])
+    for order in (pods, pods[::-1]):
+        m = Matrix(e2e_cluster([deny], pods=order), granularity="workload", policy_cidrs=False)
+        ids = [n.id for n in m.rows]
+        solo, pair = ids.index("x/solo"), ids.index("x/pair")
+        assert m.cell(solo, solo).verdict is Verdict.ALLOWED
+        assert m.cell(pair, pair).verdict is Verdict.DENIED
+        assert m.cell(solo, pair).verdict is Verdict.DENIED
