@@ -146,20 +146,17 @@ def matrix(**kwargs: Any) -> None:
     source = source_from(kwargs, namespace=namespaces[0] if namespaces else None)
     if kwargs.get("watch"):
         from netdiag.cli.watch_matrix import watch_matrix
-        from netdiag.policy.matrix import reachability_document
 
-        def document(snapshot: Any) -> Any:
-            return reachability_document(
-                Matrix(
-                    snapshot,
-                    granularity=kwargs["granularity"],
-                    namespaces=namespaces,
-                    externals=kwargs["externals"],
-                    ports=query,
-                )
+        def build(snapshot: Any) -> Matrix:
+            return Matrix(
+                snapshot,
+                granularity=kwargs["granularity"],
+                namespaces=namespaces,
+                externals=kwargs["externals"],
+                ports=query,
             )
 
-        watch_matrix(source, document, output=kwargs["output"])
+        watch_matrix(source, build, output=kwargs["output"])
         return
     snap = load_snapshot(source)
     if namespaces and not any(p.namespace == namespaces[0] for p in snap.pods):

@@ -11,6 +11,7 @@ import threading
 from typing import Any
 
 from netdiag.cli.watch_matrix import diff_documents
+from netdiag.cluster.changes import Change
 from tests.live.apiserver import FakeAPIServer
 from tests.live.conftest import ROOT
 
@@ -100,20 +101,26 @@ def test_matrix_watch_prints_edges_with_the_object_change_that_caused_them(
 
 def test_json_lines_name_objects_and_edges() -> None:
     import json
+    from dataclasses import replace
 
     from netdiag.cli.watch_matrix import CHANGE_SCHEMA, _report
-    from netdiag.cluster.changes import Change
-    from netdiag.cluster.model import ClusterSnapshot
+    from netdiag.cluster.model import ClusterSnapshot, Labels, NetworkPolicy, Pod
+    from netdiag.cluster.selectors import LabelSelector
+    from netdiag.policy.matrix import Matrix, reachability_document
 
-    first, second = ClusterSnapshot(source="a"), ClusterSnapshot(source="b")
-    docs = {"a": doc(), "b": doc(("x/p", "y/q", [{"protocol": "TCP", "port": 80}]))}
-    change = Change(type="ADDED", kind="NetworkPolicy", namespace="y", name="allow")
+    pods = (
+        Pod(namespace="x", name="p", ips=("10.0.0.1",)),
+        Pod(namespace="y", name="q", ips=("10.0.0.2",), labels=Labels({"app": "q"})),
+    )
+    deny = NetworkPolicy(namespace="y", name="deny", pod_selector=LabelSelector())
+    first = ClusterSnapshot(source="a", pods=pods, network_policies=(deny,))
+    second = replace(first, source="b", network_policies=())
+    change = Change(type="DELETED", kind="NetworkPolicy", namespace="y", name="deny")
     updates = iter([(first, ()), (second, (change,))])
-    lines = list(_report(updates, lambda s: docs[s.source], "json"))
+    lines = list(_report(updates, Matrix, "json"))
     initial, update = (json.loads(line) for line in lines)
     assert initial["schema"] == update["schema"] == CHANGE_SCHEMA
-    assert initial["initial"] == docs["a"]
-    assert update["objects"] == ["ADDED NetworkPolicy y/allow"]
-    assert update["edges"] == [
-        {"change": "added", "from": "x/p", "to": "y/q", "ports": [{"protocol": "TCP", "port": 80}]}
-    ]
+    assert initial["initial"] == reachability_document(Matrix(first))
+    assert update["objects"] == ["DELETED NetworkPolicy y/deny"]
+    every = [{"protocol": p} for p in ("SCTP", "TCP", "UDP")]
+    assert update["edges"] == [{"change": "added", "from": "x/p", "to": "y/q", "ports": every}]
