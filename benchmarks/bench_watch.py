@@ -174,18 +174,89 @@ def _origins(snap: Any) -> list[str]:
     return [o.origin for g in groups for o in g]
 
 
-def matrix_cost(docs: list[Doc]) -> list[tuple[str, float, int]]:
-    """CPU s of what ``matrix --watch`` computes per update after the snapshot: the document."""
-    from netdiag.cluster.live import build_snapshot
-    from netdiag.policy.matrix import Matrix, reachability_document
+def _not_ready(pod: Doc, r: int) -> Doc:
+    """The pod with its Ready condition flipped: a change no reachability depends on."""
+    pod = copy.deepcopy(pod)
+    ready = "False" if r % 2 == 0 else "True"
+    pod["status"]["conditions"] = [{"type": "Ready", "status": ready}]
+    return pod
 
-    snap = build_snapshot(docs, source="bench")
+
+MATRIX_SCENARIOS = ("pod relabelled", "pod app label changed", "pod added", "policy edited",
+                    "pod not ready")  # fmt: skip
+
+
+def _matrix_event(scenarios: Scenarios, name: str, r: int) -> Event:
+    if name == "pod not ready":
+        return "MODIFIED", _not_ready(scenarios.pod, r)
+    if name == "pod app label changed":
+        # Out of (and back into) every policy selecting its app: its row and column change.
+        pod = copy.deepcopy(scenarios.pod)
+        if r % 2 == 0:
+            pod["metadata"]["labels"]["app"] = f"bench{r}"
+        return "MODIFIED", pod
+    return scenarios.make(name, r)
+
+
+def matrix_cost(
+    docs: list[Doc], repeat: int, old_repeat: int, granularities: list[str]
+) -> list[tuple[str, str, float, float, int]]:
+    """What ``matrix --watch`` spends per update once the snapshot is built (CPU s, medians).
+
+    *before*: the new snapshot's whole document, then ``diff_documents`` against the
+    previous one (what the watch did); *now*: ``MatrixFollower.update`` (keep the
+    matrix when nothing it reads changed, else new matrix + class-by-class diff).
+    Both give the same changes (asserted). Rows: (granularity, scenario, before,
+    now, edges changed).
+    """
+    from netdiag.cluster import kubeapi
+    from netdiag.cluster.changes import Store
+    from netdiag.cluster.incremental import SnapshotBuilder
+    from netdiag.policy.matrix import Matrix, reachability_document
+    from netdiag.policy.matrixdiff import MatrixFollower, diff_documents
+
+    keys = {q.resource.kind: q.key for q in kubeapi.plan() if q.name is None}
+    lists: dict[str, list[Doc]] = {q.key: [] for q in kubeapi.plan()}
+    for d in docs:
+        lists[keys[d["kind"]]].append(d)
     rows = []
-    for granularity in ("workload", "pod"):
-        gc.collect()
-        t0 = time.process_time()
-        doc = reachability_document(Matrix(snap, granularity=granularity))
-        rows.append((granularity, time.process_time() - t0, len(doc["edges"])))
+    for granularity in granularities:
+        store = Store.from_lists(lists)
+        builder = SnapshotBuilder()
+        snap = builder.build(store.objects(), source="bench")
+
+        def build(s: Any, g: str = granularity) -> Matrix:
+            return Matrix(s, granularity=g)
+
+        follower = MatrixFollower(build)
+        follower.update(snap)
+        previous = reachability_document(build(snap))
+        scenarios = Scenarios(docs)
+        for name in MATRIX_SCENARIOS:
+            before_t, now_t, changed, stale = [], [], 0, False
+            for r in range(repeat):
+                event = _matrix_event(scenarios, name, r)
+                store, _ = store.apply(keys[event[1]["kind"]], *event)
+                snap = builder.build(store.objects(), source="bench")
+                gc.collect()
+                t0 = time.process_time()
+                changes = follower.update(snap)
+                now_t.append(time.process_time() - t0)
+                stale = r >= old_repeat
+                if stale:
+                    continue
+                gc.collect()
+                t0 = time.process_time()
+                doc = reachability_document(build(snap))
+                expected = diff_documents(previous, doc)
+                before_t.append(time.process_time() - t0)
+                assert changes == expected, (granularity, name, r)
+                previous, changed = doc, max(changed, len(changes))
+            if stale:
+                previous = reachability_document(build(snap))
+            rows.append(
+                (granularity, name, statistics.median(before_t), statistics.median(now_t), changed)
+            )
     return rows
 
 
@@ -256,7 +327,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--profile", help="cProfile the builder on this scenario's last repeat")
     ap.add_argument("--no-http", action="store_true", help="only the in-process rebuild")
-    ap.add_argument("--matrix", action="store_true", help="also time matrix --watch's document")
+    ap.add_argument("--matrix", action="store_true", help="also time matrix --watch per update")
+    ap.add_argument("--old-repeat", type=int, default=1, help="repeats of the old matrix path")
+    ap.add_argument("--granularity", nargs="+", default=["workload", "pod"])
     args = ap.parse_args(argv)
     for pods in args.pods:
         docs = with_owners(manifests(pods))
@@ -269,8 +342,12 @@ def main(argv: list[str] | None = None) -> int:
             ratio = full / inc if inc == inc else float("nan")
             say(f"  {name:40} {full:8.3f} {inc:8.4f} {ratio:6.0f}")
         if args.matrix:
-            for granularity, cpu, edges in matrix_cost(docs):
-                say(f"  matrix document, {granularity} granularity: {cpu:.3f} CPU s, {edges} edges")
+            head = "matrix --watch per update (CPU s, median)"
+            say(f"{head:42} {'before':>8} {'now':>8} {'edges':>7}")
+            for gran, name, old, new, changed in matrix_cost(
+                docs, args.repeat, args.old_repeat, args.granularity
+            ):
+                say(f"  {gran + ', ' + name:40} {old:8.3f} {new:8.4f} {changed:7}")
         if args.no_http:
             continue
         initial, rows = end_to_end(docs, args.repeat)

@@ -10,6 +10,8 @@ import sys
 import threading
 from typing import Any
 
+import pytest
+
 from netdiag.cli.watch_matrix import diff_documents
 from netdiag.cluster.changes import Change
 from tests.live.apiserver import FakeAPIServer
@@ -124,3 +126,88 @@ def test_json_lines_name_objects_and_edges() -> None:
     assert update["objects"] == ["DELETED NetworkPolicy y/deny"]
     every = [{"protocol": p} for p in ("SCTP", "TCP", "UDP")]
     assert update["edges"] == [{"change": "added", "from": "x/p", "to": "y/q", "ports": every}]
+
+
+def _object(kind: str, namespace: str, name: str) -> dict[str, Any]:
+    import copy
+
+    from tests.live.conftest import cluster_objects
+
+    return copy.deepcopy(
+        next(
+            o
+            for o in cluster_objects()
+            if o["kind"] == kind
+            and o["metadata"]["name"] == name
+            and o["metadata"].get("namespace") == namespace
+        )
+    )
+
+
+@pytest.mark.parametrize("granularity", ["pod", "workload"])
+def test_every_watch_update_equals_the_diff_of_two_full_matrix_runs(
+    apiserver: FakeAPIServer, kubeconfig: str, granularity: str
+) -> None:
+    """Over real HTTP: after each change, the watch's edges are exactly the difference
+    between `netdiag matrix -o json` run from scratch before and after the change."""
+    import copy
+    import json
+
+    from tests.helpers import run_cli
+
+    def full() -> dict[str, Any]:
+        result = run_cli(
+            ["matrix", "--kubeconfig", kubeconfig, "-o", "json", "--granularity", granularity]
+        )
+        assert result.exit_code == 0, result.stderr
+        return dict(json.loads(result.stdout))
+
+    policy = _object("NetworkPolicy", "shop", "web-from-default")
+    db = _object("Pod", "shop", "db-0")
+    relabelled = copy.deepcopy(db)
+    relabelled["metadata"]["labels"]["app"] = "db-old"
+    client = _object("Pod", "default", "client")
+    client["status"]["conditions"] = [{"type": "Ready", "status": "False"}]
+    extra = _object("Pod", "default", "client")
+    extra["metadata"]["name"] = "client-2"
+    extra["status"]["podIP"] = "10.244.0.31"
+    extra["status"]["podIPs"] = [{"ip": "10.244.0.31"}]
+    steps = [
+        lambda: apiserver.delete("NetworkPolicy", "shop", "web-from-default"),
+        lambda: apiserver.apply(relabelled),
+        lambda: apiserver.apply(client),  # readiness only: reachability cannot change
+        lambda: apiserver.apply(policy),
+        lambda: apiserver.apply(extra),
+        lambda: apiserver.apply(db),
+    ]
+    env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
+    env["PYTHONPATH"] = str(ROOT)
+    argv = ["matrix", "--kubeconfig", kubeconfig, "--watch", "-o", "json"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "netdiag", *argv, "--granularity", granularity],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout or ()], daemon=True).start()
+    try:
+        initial = json.loads(lines.get(timeout=30))
+        before = full()
+        assert initial["initial"] == before
+        apiserver.wait_for_watches(14)
+        seen_edges = 0
+        for step in steps:
+            step()
+            update = json.loads(lines.get(timeout=30))
+            after = full()
+            assert update["edges"] == [e.to_json() for e in diff_documents(before, after)]
+            seen_edges += len(update["edges"])
+            before = after
+        assert seen_edges > 0
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
