@@ -182,18 +182,19 @@ def _not_ready(pod: Doc, r: int) -> Doc:
     return pod
 
 
-MATRIX_SCENARIOS = ("pod relabelled", "pod app label changed", "pod added", "policy edited",
+MATRIX_SCENARIOS = ("pod relabelled", "pod tier changed", "pod added", "policy edited",
                     "pod not ready")  # fmt: skip
 
 
 def _matrix_event(scenarios: Scenarios, name: str, r: int) -> Event:
     if name == "pod not ready":
         return "MODIFIED", _not_ready(scenarios.pod, r)
-    if name == "pod app label changed":
-        # Out of (and back into) every policy selecting its app: its row and column change.
+    if name == "pod tier changed":
+        # gencluster's policies select and admit by tier: the pod's row and column change.
         pod = copy.deepcopy(scenarios.pod)
+        labels = pod["metadata"]["labels"]
         if r % 2 == 0:
-            pod["metadata"]["labels"]["app"] = f"bench{r}"
+            labels["tier"] = "frontend" if labels.get("tier") != "frontend" else "db"
         return "MODIFIED", pod
     return scenarios.make(name, r)
 
