@@ -186,17 +186,17 @@ MATRIX_SCENARIOS = ("pod relabelled", "pod tier changed", "pod added", "policy e
                     "pod not ready")  # fmt: skip
 
 
-def _matrix_event(scenarios: Scenarios, name: str, r: int) -> Event:
+def _matrix_event(scenarios: Scenarios, name: str, r: int, pod: Doc) -> tuple[Event, Doc]:
+    """The scenario's event, and the benchmark pod as it now is (``pod``: as it was)."""
     if name == "pod not ready":
-        return "MODIFIED", _not_ready(scenarios.pod, r)
+        return ("MODIFIED", _not_ready(pod, r)), pod
     if name == "pod tier changed":
         # gencluster's policies select and admit by tier: the pod's row and column change.
-        pod = copy.deepcopy(scenarios.pod)
-        labels = pod["metadata"]["labels"]
-        if r % 2 == 0:
-            labels["tier"] = "frontend" if labels.get("tier") != "frontend" else "db"
-        return "MODIFIED", pod
-    return scenarios.make(name, r)
+        changed = copy.deepcopy(pod)
+        labels = changed["metadata"]["labels"]
+        labels["tier"] = "frontend" if labels.get("tier") != "frontend" else "db"
+        return ("MODIFIED", changed), changed
+    return scenarios.make(name, r), pod
 
 
 def matrix_cost(
@@ -233,10 +233,11 @@ def matrix_cost(
         follower.update(snap)
         previous = reachability_document(build(snap))
         scenarios = Scenarios(docs)
+        pod = scenarios.pod
         for name in MATRIX_SCENARIOS:
             before_t, now_t, changed, stale = [], [], 0, False
             for r in range(repeat):
-                event = _matrix_event(scenarios, name, r)
+                event, pod = _matrix_event(scenarios, name, r, pod)
                 store, _ = store.apply(keys[event[1]["kind"]], *event)
                 snap = builder.build(store.objects(), source="bench")
                 gc.collect()
