@@ -39,6 +39,18 @@ _MEMO_LIMIT = 200_000
 Forwarder = Callable[[str, str], ZoneAnswer]
 
 
+def _client_namespaces(snapshot: ClusterSnapshot) -> dict[str, str]:
+    """``podWithIP``: the Running pod with the packet's source IP names the
+    client's namespace (hostNetwork pods share the node's IP: left out)."""
+    return {
+        ip: pod.namespace
+        for pod in snapshot.pods
+        if pod.phase == "Running" and not pod.host_network
+        for ip in map(canonical_ip, pod.ips)
+        if ip
+    }
+
+
 class ClusterZone(KubernetesPlugin):
     """Answers ``(name, rtype)`` for the cluster zone, then the upstream."""
 
@@ -65,19 +77,7 @@ class ClusterZone(KubernetesPlugin):
         self.ignore_empty_service = k8s.ignore_empty_service
         self.autopath_configured = k8s.autopath
         self.nodelocal_ip = snapshot.dns.nodelocal_ip
-        # ``podWithIP``: the Running pod with the packet's source IP names the
-        # client's namespace (hostNetwork pods share the node's IP: left out).
-        self.client_namespaces = (
-            {
-                ip: pod.namespace
-                for pod in snapshot.pods
-                if pod.phase == "Running" and not pod.host_network
-                for ip in map(canonical_ip, pod.ips)
-                if ip
-            }
-            if self.autopath_configured
-            else {}
-        )
+        self.client_namespaces = _client_namespaces(snapshot) if self.autopath_configured else {}
         fall = k8s.fallthrough
         self.fallthrough = None if fall is None else tuple(map(absolute, fall))
         self.upstream = upstream
