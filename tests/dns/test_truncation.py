@@ -264,3 +264,14 @@ def test_trace_json_marks_transport_and_tc() -> None:
 def test_truncated_reply_equality_ignores_nothing() -> None:
     """A TC reply is not the same value as an empty NOERROR (NODATA) reply."""
     assert ZoneAnswer(rcode=Rcode.NOERROR, truncated=True) != ZoneAnswer(rcode=Rcode.NOERROR)
+
+
+def test_text_output_counts_long_answer_lists() -> None:
+    from netdiag.dns.report import render_text
+    from netdiag.dns.trace import explain
+    from tests.dns.fakes import demo_like_snapshot
+
+    conf = parse("nameserver 10.0.0.1\nsearch ok.test\noptions edns0\n")
+    text = render_text(explain(demo_like_snapshot(), "big", conf, per_query(model_backend(ZONE))))
+    assert "198.18.0.5, … 35 more" in text  # 40 addresses: five shown, the rest counted
+    assert "198.18.0.6," not in text
