@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from netdiag.cluster.demo import SOURCE as DEMO
 from netdiag.cluster.model import ClusterSnapshot, Pod
 from netdiag.dns.driver import Zone
 from netdiag.dns.kubelet import namespace_pod, pod_resolv_conf
@@ -126,7 +127,7 @@ def _shadowed(
 
 
 #: ``ClusterSnapshot.source`` of the bundled demo (netdiag.cluster.demo.load_demo).
-DEMO_SOURCE = "demo cluster (bundled)"
+DEMO_SOURCE = DEMO
 
 
 def default_zone(snapshot: ClusterSnapshot) -> Zone:
