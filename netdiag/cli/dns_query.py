@@ -46,9 +46,16 @@ def check_type(rtype: str) -> str:
 @click.option(
     "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@click.option(
+    "--from",
+    "source",
+    default=None,
+    metavar="IP|NS/POD",
+    help="Ask from this address (like dig -b): with CoreDNS autopath the answer depends on it.",
+)
 @snapshot_options
 @upstream_options
-def query(name: str, rtype: str, output: str, **params: Any) -> None:
+def query(name: str, rtype: str, output: str, source: str | None, **params: Any) -> None:
     """Ask the modelled cluster DNS for NAME (always absolute, no search list).
 
     Exits 0 when the answer section has records, 1 for NXDOMAIN, NODATA or
@@ -58,14 +65,50 @@ def query(name: str, rtype: str, output: str, **params: Any) -> None:
     qtype = check_type(rtype)
     snapshot = load_snapshot(source_from(params))
     zone = build_zone(snapshot, params)
-    answer = zone.query(qname, qtype)
+    client, client_note = _client(snapshot, zone, source)
+    answer = zone.query(qname, qtype, client)
     note = zone.assumption if zone.zone_of(qname.lower()) is None else None
+    note = "; ".join(n for n in (client_note, note) if n) or None
     if output == "json":
         click.echo(json.dumps(to_json(qname, qtype, answer, note), indent=2, sort_keys=True))
     else:
         click.echo(render_text(qname, qtype, answer, note))
     if not answer.answers:
         raise SystemExit(1)
+
+
+def _client(snapshot: Any, zone: Any, source: str | None) -> tuple[str | None, str | None]:
+    """(the namespace CoreDNS autopath answers ``source`` for, a note) for ``--from``."""
+    if source is None:
+        return None, None
+    ip = source
+    if "/" in source:
+        ns, _, name = source.partition("/")
+        pod = snapshot.pod(ns, name)
+        if pod is None:
+            raise InputError(f"--from {source}: pod {ns}/{name} not found in the snapshot")
+        if not pod.ips:
+            raise InputError(f"--from {source}: the pod has no IP in the snapshot")
+        ip = pod.ips[0]
+    elif not is_ip(ip):
+        raise UsageError(f"--from {source}: not an IP address or NS/POD")
+    if not zone.autopath_configured:
+        return None, f"--from {source}: the Corefile has no autopath, the source changes nothing"
+    namespace = zone.namespace_of(ip)
+    if namespace is None:
+        why = "autopath needs pods verified" if not zone.autopath else "no Running pod has it"
+        return None, f"--from {ip}: not a pod CoreDNS can see ({why}): no autopath"
+    return namespace, f"--from {ip}: a pod in {namespace}, answered with CoreDNS autopath"
+
+
+def is_ip(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _record_json(rec: Record) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The edge to the Kubernetes API: a private client, paged lists, raw watch streams.
+"""The edge to the Kubernetes API: queries, paged lists, raw watch streams.
 
 Shared by :mod:`netdiag.cluster.live` (one snapshot) and :mod:`netdiag.cluster.watch`
 (a stream of snapshots). ``kubernetes`` is imported inside functions only (it
@@ -7,20 +7,23 @@ with ``_preload_content=False`` and parsed with :func:`json.loads` — the
 generated client models are far too slow on big clusters (kubernetes-client/python
 #1921) and never reach the engines.
 
-The client is private: ``new_client_from_config(..., persist_config=False)``
-never touches the global ``Configuration`` nor writes back to the kubeconfig
-(``load_kube_config`` does both; kubernetes/config/kube_config.py).
+The private client itself (kubeconfig, context, in-cluster) is built in
+:mod:`netdiag.cluster.kubeconfig`; :class:`Connection`, :func:`connect` and
+:func:`kubeconfig_path` are re-exported here.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from netdiag.errors import ClusterError, ConfigError
+from netdiag.cluster.kubeconfig import Connection as Connection  # re-exported
+from netdiag.cluster.kubeconfig import connect as connect  # re-exported
+from netdiag.cluster.kubeconfig import kubeconfig_path as kubeconfig_path  # re-exported
+from netdiag.cluster.kubeconfig import one_line
+from netdiag.errors import ClusterError
 
 #: kubectl's default chunk size for lists (``--chunk-size``).
 PAGE_SIZE = 500
@@ -144,139 +147,6 @@ class Expired(Exception):
     """410 Gone: a continue token or a watch resourceVersion is too old."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Connection:
-    """A private API client and what to call it in messages."""
-
-    client: Any
-    host: str
-    context: str
-    #: The context's default namespace (kubectl's), if it names one.
-    namespace: str | None = None
-
-    def close(self) -> None:
-        self.client.close()
-
-
-def kubeconfig_path(kubeconfig: str | None) -> str:
-    """``--kubeconfig``, else ``$KUBECONFIG`` (colon-separated, merged), else ~/.kube/config.
-
-    Read at call time: the client reads ``KUBECONFIG`` once, at import.
-    """
-    return kubeconfig or os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
-
-
-def _existing(path_list: str) -> list[str]:
-    paths = [os.path.expanduser(p) for p in path_list.split(os.pathsep) if p]
-    return [p for p in paths if os.path.exists(p)]
-
-
-def connect(*, context: str | None = None, kubeconfig: str | None = None) -> Connection:
-    """Build a private client; ConfigError (exit 3) for kubeconfig/context problems."""
-    path = kubeconfig_path(kubeconfig)
-    if not _existing(path):
-        if kubeconfig is None and os.environ.get("KUBERNETES_SERVICE_HOST") and not context:
-            return _connect_in_cluster()
-        raise ConfigError(
-            f"no kubeconfig found at {path}",
-            hint="pass --kubeconfig FILE, set KUBECONFIG, or run inside a pod",
-        )
-    from kubernetes import client as k8s
-    from kubernetes import config as kconfig
-
-    try:
-        contexts = _contexts(path)
-        name = context or _current_context(_existing(path))
-        if context is not None and context not in contexts:
-            raise ConfigError(
-                f"context {context!r} not found in kubeconfig {path}",
-                hint="available contexts: " + (", ".join(sorted(contexts)) or "none"),
-            )
-        configuration = _configuration(k8s.Configuration())
-        api_client = kconfig.new_client_from_config(  # type: ignore[no-untyped-call]
-            config_file=path,
-            context=name or None,
-            persist_config=False,
-            client_configuration=configuration,
-        )
-    except kconfig.ConfigException as e:
-        raise ConfigError(f"kubeconfig {path}: {_one_line(e)}") from e
-    except (OSError, ValueError) as e:
-        raise ConfigError(f"kubeconfig {path}: {_one_line(e)}") from e
-    return Connection(
-        client=api_client, host=configuration.host, context=name, namespace=contexts.get(name)
-    )
-
-
-def _configuration(configuration: Any) -> Any:
-    """No urllib3 retries (each logs a warning; watches have their own backoff), and
-    a connection pool big enough for one watch per query (the default is 5 x CPUs)."""
-    configuration.retries = 0
-    configuration.connection_pool_maxsize = 32
-    return configuration
-
-
-def _contexts(path: str) -> dict[str, str | None]:
-    """Context name -> its default namespace."""
-    from kubernetes import config as kconfig
-
-    contexts, _current = kconfig.list_kube_config_contexts(  # type: ignore[no-untyped-call]
-        config_file=path
-    )
-    return {c["name"]: (c.get("context") or {}).get("namespace") for c in contexts}
-
-
-def _current_context(paths: list[str]) -> str:
-    """The first file that sets ``current-context`` wins, as with kubectl.
-
-    (The Python client's merger lets the last file win; client-go's
-    ``clientcmd`` loading rules take the first non-empty value.)
-    """
-    import yaml
-
-    for path in paths:
-        with open(path) as f:
-            config = yaml.safe_load(f) or {}
-        if isinstance(config, dict) and config.get("current-context"):
-            return str(config["current-context"])
-    return ""
-
-
-def _connect_in_cluster() -> Connection:
-    from kubernetes import client as k8s
-    from kubernetes import config as kconfig
-
-    configuration = _configuration(k8s.Configuration())
-    try:
-        kconfig.load_incluster_config(  # type: ignore[no-untyped-call]
-            client_configuration=configuration
-        )
-    except kconfig.ConfigException as e:
-        raise ConfigError(f"in-cluster configuration: {_one_line(e)}") from e
-    return Connection(
-        client=k8s.ApiClient(configuration),
-        host=configuration.host,
-        context="(in-cluster)",
-        namespace=_pod_namespace(),
-    )
-
-
-def _pod_namespace() -> str | None:
-    """The namespace the pod runs in, from its service-account mount."""
-    from kubernetes.config import incluster_config
-
-    path = os.path.join(os.path.dirname(incluster_config.SERVICE_TOKEN_FILENAME), "namespace")
-    try:
-        with open(path) as f:
-            return f.read().strip() or None
-    except OSError:
-        return None
-
-
-def _one_line(e: BaseException) -> str:
-    return " ".join(str(e).split()) or type(e).__name__
-
-
 def call(
     conn: Connection,
     query: Query,
@@ -309,7 +179,7 @@ def call(
     try:
         response = conn.client.call_api(*request, _request_timeout=timeout)
     except ApiException as e:  # TLS failures come back as status 0
-        raise _api_error(conn, query, verb, int(e.status or 0), _one_line(e)) from e
+        raise _api_error(conn, query, verb, int(e.status or 0), one_line(e)) from e
     except urllib3.exceptions.HTTPError as e:
         raise unreachable(conn, e) from e
     if not 200 <= response.status <= 299:
@@ -327,11 +197,11 @@ def unreachable(conn: Connection, e: BaseException) -> ClusterError:
         reason = e.reason
     if isinstance(reason, urllib3.exceptions.NewConnectionError):
         # urllib3 makes NewConnectionError a ConnectTimeoutError: test it first.
-        text = _one_line(reason).rpartition(": ")[2] or "connection failed"
+        text = one_line(reason).rpartition(": ")[2] or "connection failed"
     elif isinstance(reason, urllib3.exceptions.TimeoutError):
         text = "timed out"
     else:
-        text = _one_line(reason)
+        text = one_line(reason)
     return ClusterError(
         f"cannot reach the Kubernetes API at {conn.host} (context {conn.context}): {text}",
         hint="check the cluster is up and the kubeconfig's server address",
@@ -358,10 +228,10 @@ def _status_message(body: bytes, response: Any) -> str:
     try:
         status = json.loads(body or b"")
         if isinstance(status, Mapping) and status.get("message"):
-            return _one_line(Exception(status["message"]))
+            return one_line(Exception(status["message"]))
     except ValueError:
         pass
-    return _one_line(Exception(response.reason or "")) or f"HTTP {response.status}"
+    return one_line(Exception(response.reason or "")) or f"HTTP {response.status}"
 
 
 def read_json(resp: Any) -> Any:

@@ -15,6 +15,7 @@ from netdiag.dns.profiles import ProfileConfig
 from netdiag.dns.records import Rcode, Record, Target, ZoneAnswer
 from netdiag.dns.resolvconf import build
 from netdiag.dns.search import Batch, LookupResult, Replies, Resolution, start
+from netdiag.dns.wiresize import udp_limit, wire_size
 
 #: ``(name, rtype, nameserver) -> reply``; ``None`` = no reply within the timeout.
 Backend = Callable[[str, str, str], ZoneAnswer | None]
@@ -53,70 +54,6 @@ class Cost(NamedTuple):
     timeouts: int = 0
     #: Seconds spent waiting for replies that never came (timeouts).
     waited_seconds: float = 0.0
-
-
-#: Largest UDP reply without EDNS (RFC 1035 §4.2.1); bigger replies come back with TC.
-UDP_LIMIT = 512
-#: The UDP payload each library advertises, when it sends EDNS: glibc with
-#: ``options edns0`` (``res_mkquery.c`` ``__res_nopt``: RESOLV_EDNS_BUFFER_SIZE
-#: 1200), Go always (``dnsclient_unix.go`` ``maxDNSPacketSize`` 1232). musl
-#: 1.2.3 sends no EDNS.
-EDNS_PAYLOADS = {"glibc": 1200, "go": 1232}
-#: An OPT record in the reply: root name, type, class, TTL, rdlength.
-_OPT_SIZE = 11
-#: Record types whose rdata names dnspython compresses (RFC 3597 §4: RFC 1035 types).
-_COMPRESSED_RDATA = ("CNAME", "NS", "PTR", "DNAME")
-
-
-def udp_limit(config: ProfileConfig) -> tuple[int, bool]:
-    """(largest UDP reply the library accepts, whether it sends EDNS)."""
-    payload = EDNS_PAYLOADS.get(config.resolver)
-    if payload is None or (config.resolver == "glibc" and not config.edns0):
-        return UDP_LIMIT, False
-    return max(UDP_LIMIT, payload), True
-
-
-def wire_size(name: str, reply: ZoneAnswer, edns: bool = False) -> int:
-    """Size of ``reply`` to the question ``name`` as ``netdiag dns serve`` encodes it.
-
-    Header, question, answer records (an owner equal to the question is a
-    2-byte pointer; other owners and names inside rdata are counted in full,
-    which over-counts by the bytes compression would save), and the OPT record
-    when the query had EDNS. The sections the server fills besides the answers
-    (authority, additional) are counted the same way.
-    """
-    asked = name.lower()
-    size = 12 + _name_size(name) + 4 + (_OPT_SIZE if edns else 0)
-    for section in (reply.answers, reply.authority, reply.additional):
-        for r in section:
-            owner = 2 if r.name.lower() == asked else _name_size(r.name)
-            size += owner + 10 + _rdata_size(r)
-    return size
-
-
-def _name_size(name: str) -> int:
-    """Octets of ``name`` uncompressed on the wire (labels with their lengths, root)."""
-    body = name.rstrip(".")
-    return len(body.encode()) + 2 if body else 1
-
-
-def _rdata_size(r: Record) -> int:
-    if r.type == "A":
-        return 4
-    if r.type == "AAAA":
-        return 16
-    if r.type in _COMPRESSED_RDATA:
-        return _name_size(r.data)
-    if r.type == "SRV":  # priority, weight, port, target (never compressed: RFC 2782)
-        return 6 + _name_size(r.data.split()[-1])
-    if r.type == "TXT":  # each character-string: a length octet and its text
-        return sum(1 + len(part) for part in _txt_strings(r.data))
-    return len(r.data) + 2
-
-
-def _txt_strings(data: str) -> list[str]:
-    parts = data.split('"')[1::2]
-    return parts or [data]
 
 
 def per_query(backend: Backend) -> Sender:

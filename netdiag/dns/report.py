@@ -111,8 +111,15 @@ def _strategy(trace: Trace) -> str:
     return f"{rel}: {how}"
 
 
+#: Records shown per line in text output; the rest are counted (JSON has them all).
+SHOWN_RECORDS = 6
+
+
 def _answer_text(q_answers: tuple[Record, ...]) -> str:
-    return ", ".join(r.data if r.type in ("A", "AAAA") else f"{r.type} {r.data}" for r in q_answers)
+    shown = q_answers if len(q_answers) <= SHOWN_RECORDS else q_answers[: SHOWN_RECORDS - 1]
+    text = ", ".join(r.data if r.type in ("A", "AAAA") else f"{r.type} {r.data}" for r in shown)
+    more = len(q_answers) - len(shown)
+    return f"{text}, … {more} more" if more else text
 
 
 def render_text(trace: Trace, style: Style = _plain) -> str:

@@ -9,7 +9,6 @@ CLI, the TUI and capture use, with the cluster model as backend.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from netdiag.cluster.model import ClusterSnapshot, Pod
@@ -26,36 +25,38 @@ from netdiag.dns.driver import (
     per_query,
     run,
 )
-from netdiag.dns.kubelet import namespace_pod, pod_resolv_conf
 from netdiag.dns.records import Target
 from netdiag.dns.resolvconf import ResolvConf
 from netdiag.dns.search import LookupResult, start
-from netdiag.errors import InputError
+from netdiag.dns.tracememo import (
+    DEMO_SOURCE,
+    Shadowed,
+    conf_for,
+    default_zone,
+    resolve_pod,
+    shadowed_services,
+    snapshot_memo,
+)
 
 __all__ = [
     "Advice",
     "Backend",
     "Cost",
+    "DEMO_SOURCE",
     "Sender",
     "Shadowed",
     "Trace",
     "TraceQuery",
     "Zone",
+    "conf_for",
+    "default_zone",
     "explain",
     "model_backend",
     "per_query",
     "run",
+    "shadowed_services",
     "trace_name",
 ]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Shadowed:
-    """A Service with the same short name in another namespace."""
-
-    namespace: str
-    name: str
-    fqdn: str
 
 
 class Trace(NamedTuple):
@@ -94,61 +95,6 @@ class Trace(NamedTuple):
         return self.result.winner
 
 
-def _resolve_pod(snapshot: ClusterSnapshot, pod: Pod | str) -> Pod:
-    if isinstance(pod, Pod):
-        return pod
-    ns, sep, name = pod.partition("/")
-    if not sep or not ns or not name:
-        raise InputError(f"--pod {pod!r}: expected NAMESPACE/POD")
-    found = snapshot.pod(ns, name)
-    if found is None:
-        raise InputError(f"pod {ns}/{name} not found in the snapshot")
-    return found
-
-
-_MEMO: dict[int, tuple[ClusterSnapshot, dict[object, Any]]] = {}
-
-
-def _memo(snapshot: ClusterSnapshot) -> dict[object, Any]:
-    """Per-snapshot memo (snapshots are immutable), for the last few snapshots."""
-    entry = _MEMO.get(id(snapshot))
-    if entry is None or entry[0] is not snapshot:
-        if len(_MEMO) >= 8:
-            _MEMO.pop(next(iter(_MEMO)))
-        entry = (snapshot, {})
-        _MEMO[id(snapshot)] = entry
-    return entry[1]
-
-
-def conf_for(
-    snapshot: ClusterSnapshot,
-    *,
-    namespace: str | None = None,
-    pod: Pod | str | None = None,
-    resolv_conf: ResolvConf | None = None,
-) -> tuple[ResolvConf, str, tuple[str, ...], str]:
-    """(resolv.conf, origin, kubelet warnings, namespace) for a question."""
-    if resolv_conf is not None:
-        return resolv_conf, "given resolv.conf", (), namespace or "default"
-    memo = _memo(snapshot)
-    key = ("conf", namespace, pod)
-    hit = memo.get(key)
-    if hit is None:
-        hit = memo[key] = _generate(snapshot, namespace, pod)
-    return hit
-
-
-def _generate(
-    snapshot: ClusterSnapshot, namespace: str | None, pod: Pod | str | None
-) -> tuple[ResolvConf, str, tuple[str, ...], str]:
-    target = (
-        _resolve_pod(snapshot, pod) if pod is not None else namespace_pod(namespace or "default")
-    )
-    generated = pod_resolv_conf(snapshot, target)
-    who = f"pod {target.key}" if target.name else f"a ClusterFirst pod in {target.namespace}"
-    return generated.resolv_conf, f"{who}: {generated.origin}", generated.warnings, target.namespace
-
-
 def _target_from_name(snapshot: ClusterSnapshot, winner: str) -> Target:
     domain = snapshot.dns.cluster_domain.strip(".").lower()
     labels = winner.lower().rstrip(".").split(".")
@@ -173,48 +119,6 @@ def _target(
         if q.name == result.winner and q.target is not None and q.answers:
             return q.target
     return _target_from_name(snapshot, result.winner)
-
-
-def shadowed_services(
-    snapshot: ClusterSnapshot, name: str, target: Target | None
-) -> tuple[Shadowed, ...]:
-    """Services named like the first label, in namespaces the answer is not from."""
-    short = name.split(".")[0].lower()
-    answered = (target.namespace, target.name) if target and target.kind == "service" else None
-    memo = _memo(snapshot)
-    done: dict[tuple[str, object], tuple[Shadowed, ...]] | None = memo.get("shadowed")
-    if done is None or len(done) > _SHADOWED_LIMIT:
-        done = memo["shadowed"] = {}
-    hit = done.get((short, answered))
-    if hit is None:
-        hit = done[(short, answered)] = _shadowed(snapshot, memo, short, target)
-    return hit
-
-
-#: Entries of the per-snapshot ``shadowed_services`` memo before it starts over.
-_SHADOWED_LIMIT = 4096
-
-
-def _shadowed(
-    snapshot: ClusterSnapshot, memo: dict[object, Any], short: str, target: Target | None
-) -> tuple[Shadowed, ...]:
-    domain = snapshot.dns.cluster_domain.strip(".")
-    by_name = memo.get("services")
-    if by_name is None:
-        by_name = memo["services"] = {}
-        for svc in snapshot.services:
-            by_name.setdefault(svc.name.lower(), []).append(svc)
-    out = []
-    for svc in by_name.get(short, ()):
-        if (
-            target
-            and target.kind == "service"
-            and (target.namespace, target.name) == (svc.namespace, svc.name)
-        ):
-            continue
-        fqdn = f"{svc.name}.{svc.namespace}.svc.{domain}."
-        out.append(Shadowed(namespace=svc.namespace, name=svc.name, fqdn=fqdn))
-    return tuple(sorted(out, key=lambda s: (s.namespace, s.name)))
 
 
 def explain(
@@ -283,22 +187,6 @@ def _notes(conf: ResolvConf, *more: tuple[str, ...]) -> tuple[str, ...]:
     return out
 
 
-#: ``ClusterSnapshot.source`` of the bundled demo (netdiag.cluster.demo.load_demo).
-DEMO_SOURCE = "demo cluster (bundled)"
-
-
-def default_zone(snapshot: ClusterSnapshot) -> Zone:
-    """The snapshot's cluster zone; the bundled demo brings its upstream zone
-    (``baidu.com`` and friends), as ``netdiag resolve`` does without flags."""
-    from netdiag.dns.zone import ClusterZone
-
-    if snapshot.source != DEMO_SOURCE:
-        return ClusterZone(snapshot)
-    from netdiag.cluster.demo import demo_upstream
-
-    return ClusterZone(snapshot, demo_upstream())
-
-
 def trace_name(
     snapshot: ClusterSnapshot,
     name: str,
@@ -326,7 +214,7 @@ def trace_name(
         return _trace(*args, None, send, nameservers)
     # The model path is pure and every input immutable: memoise whole traces
     # (the TUI re-asks as you type, capture re-explains the same names).
-    memo = _memo(snapshot)
+    memo = snapshot_memo(snapshot)
     if zone is None:
         zone = memo.get("zone")
         if zone is None:
@@ -381,7 +269,7 @@ def _trace(
         assert zone is not None
         client: str | None = None
         if getattr(zone, "autopath_configured", False):
-            host_network = pod is not None and _resolve_pod(snapshot, pod).host_network
+            host_network = pod is not None and resolve_pod(snapshot, pod).host_network
             client, why = autopath_client(zone, conf, ns, host_network, resolv_conf is not None)
             notes = (why,)
         send = model_sender(zone, client)

@@ -1,6 +1,8 @@
 """The cluster zone: what CoreDNS's ``kubernetes`` plugin answers for a snapshot.
 
-Pure (stdlib + our modules). Follows coredns/coredns ``plugin/kubernetes``
+Pure (stdlib + our modules). The entry point is here (memo, faults, autopath,
+fallthrough, the upstream); the plugin's answers are in
+:mod:`netdiag.dns.kubeplugin`. Follows coredns/coredns ``plugin/kubernetes``
 (``handler.go`` dispatch by qtype, ``parse.go`` name shapes, ``kubernetes.go``
 ``Records``/``findServices``/``findPods``, ``reverse.go``) and
 ``plugin/backend_lookup.go`` (A/AAAA/SRV/PTR building, CNAME chasing), and the
@@ -23,35 +25,33 @@ from collections.abc import Callable, Mapping
 
 from netdiag.cluster.model import ClusterSnapshot
 from netdiag.dns.autopath import complete
-from netdiag.dns.kubeindex import NO_PORT, KubeIndex, SvcEntry, canonical_ip
-from netdiag.dns.records import Rcode, Record, Target, ZoneAnswer
+from netdiag.dns.kubeindex import KubeIndex, canonical_ip
+from netdiag.dns.kubeplugin import DNS_SCHEMA_VERSION, REVERSE_ZONES, KubernetesPlugin, under
+from netdiag.dns.records import Rcode, Record, ZoneAnswer
 from netdiag.dns.upstream import UpstreamZone
-from netdiag.dns.zonerecords import (
-    Item,
-    absolute,
-    is_name,
-    port_matches,
-    reverse_to_ip,
-    srv_records,
-    strip_underscore,
-)
+from netdiag.dns.zonerecords import absolute
 
-#: The schema version ``dns-version.<zone>`` TXT answers (spec §2.1).
-DNS_SCHEMA_VERSION = "1.1.0"
-_REVERSE_ZONES = ("in-addr.arpa.", "ip6.arpa.")
-#: ``len(previousRecords) > 7`` in backend_lookup.go stops CNAME chains.
-_MAX_CHAIN = 8
+__all__ = ["DNS_SCHEMA_VERSION", "ClusterZone", "Forwarder"]
+
 _MEMO_LIMIT = 200_000
 
 #: A real upstream: ``(name, rtype) -> ZoneAnswer`` (see netdiag.dns.forward).
 Forwarder = Callable[[str, str], ZoneAnswer]
 
 
-def _under(name: str, zone: str) -> bool:
-    return zone == "." or name == zone or name.endswith("." + zone)
+def _client_namespaces(snapshot: ClusterSnapshot) -> dict[str, str]:
+    """``podWithIP``: the Running pod with the packet's source IP names the
+    client's namespace (hostNetwork pods share the node's IP: left out)."""
+    return {
+        ip: pod.namespace
+        for pod in snapshot.pods
+        if pod.phase == "Running" and not pod.host_network
+        for ip in map(canonical_ip, pod.ips)
+        if ip
+    }
 
 
-class ClusterZone:
+class ClusterZone(KubernetesPlugin):
     """Answers ``(name, rtype)`` for the cluster zone, then the upstream."""
 
     def __init__(
@@ -70,26 +70,14 @@ class ClusterZone:
         zones = [absolute(z) for z in k8s.zones] or [absolute(snapshot.dns.cluster_domain)]
         # plugin.Zones.Matches picks the longest zone containing the name.
         self.zones: tuple[str, ...] = tuple(sorted(set(zones), key=len, reverse=True))
-        forward = [z for z in zones if not z.endswith(_REVERSE_ZONES)]
+        forward = [z for z in zones if not z.endswith(REVERSE_ZONES)]
         self.primary_zone = forward[0] if forward else absolute(snapshot.dns.cluster_domain)
         self.ttl = k8s.ttl
         self.pods_mode = k8s.pods
         self.ignore_empty_service = k8s.ignore_empty_service
         self.autopath_configured = k8s.autopath
         self.nodelocal_ip = snapshot.dns.nodelocal_ip
-        # ``podWithIP``: the Running pod with the packet's source IP names the
-        # client's namespace (hostNetwork pods share the node's IP: left out).
-        self.client_namespaces = (
-            {
-                ip: pod.namespace
-                for pod in snapshot.pods
-                if pod.phase == "Running" and not pod.host_network
-                for ip in map(canonical_ip, pod.ips)
-                if ip
-            }
-            if self.autopath_configured
-            else {}
-        )
+        self.client_namespaces = _client_namespaces(snapshot) if self.autopath_configured else {}
         fall = k8s.fallthrough
         self.fallthrough = None if fall is None else tuple(map(absolute, fall))
         self.upstream = upstream
@@ -105,7 +93,7 @@ class ClusterZone:
         self.faults = {absolute(n): rcode for n, rcode in (faults or {}).items()}
 
     def _assumption(self, forwarder_label: str) -> str:
-        forward = [z for z in self.zones if not z.endswith(_REVERSE_ZONES)] or [self.primary_zone]
+        forward = [z for z in self.zones if not z.endswith(REVERSE_ZONES)] or [self.primary_zone]
         cluster = ", ".join(sorted(z.rstrip(".") for z in forward))
         if self.forwarder is not None:
             return f"names outside {cluster} are forwarded to {forwarder_label or 'the upstream'}"
@@ -174,17 +162,10 @@ class ClusterZone:
                 return self._negative(Rcode.NXDOMAIN, zone)
         return self.outside(qname, rtype)
 
-    def zone_of(self, qname: str) -> str | None:
-        """The kubernetes-plugin zone that owns ``qname`` (longest match), if any."""
-        for zone in self.zones:
-            if _under(qname, zone):
-                return zone
-        return None
-
     def _falls_through(self, qname: str) -> bool:
         if self.fallthrough is None:
             return False
-        return not self.fallthrough or any(_under(qname, z) for z in self.fallthrough)
+        return not self.fallthrough or any(under(qname, z) for z in self.fallthrough)
 
     def outside(self, qname: str, rtype: str) -> ZoneAnswer:
         """The next plugin (``forward``): the upstream zone, a real server, or NXDOMAIN."""
@@ -195,223 +176,3 @@ class ClusterZone:
         if self.forwarder is not None:
             return self.forwarder(qname, rtype)
         return ZoneAnswer(rcode=Rcode.NXDOMAIN, authoritative=False)
-
-    # -- the kubernetes plugin -----------------------------------------------
-
-    def _kubernetes(
-        self, qname: str, rtype: str, zone: str, chain: tuple[Record, ...]
-    ) -> ZoneAnswer | None:
-        """handler.go ServeDNS for one zone; None means a name error (NXDOMAIN)."""
-        if zone.endswith(_REVERSE_ZONES) and qname != zone:
-            return self._reverse(qname, rtype, zone)
-        if rtype in ("SOA", "NS") and qname == zone:
-            return self._apex(rtype, zone)
-        if rtype == "TXT" and qname == "dns-version." + zone:
-            txt = Record(name=qname, type="TXT", ttl=28800, data=f'"{DNS_SCHEMA_VERSION}"')
-            return ZoneAnswer(rcode=Rcode.NOERROR, answers=(txt,))
-        items = self._records(qname, zone)
-        if items is None:
-            return None
-        target = items[0][3] if items else self._target_of(qname, zone)
-        if rtype in ("A", "AAAA"):
-            answers = self._addresses(qname, rtype, items, chain)
-            return self._positive(answers, zone, target)
-        if rtype == "SRV":
-            answers, extra = srv_records(qname, [i for i in items if not is_name(i[1])], self.ttl)
-            return self._positive(answers, zone, target, extra)
-        if rtype == "CNAME":
-            cnames = tuple(
-                Record(name=qname, type="CNAME", ttl=self.ttl, data=absolute(host))
-                for _, host, _, _ in items
-                if is_name(host)
-            )
-            return self._positive(cnames[:1], zone, target)
-        return self._positive((), zone, target)
-
-    def _positive(
-        self,
-        answers: tuple[Record, ...],
-        zone: str,
-        target: Target | None,
-        extra: tuple[Record, ...] = (),
-    ) -> ZoneAnswer:
-        if not answers:  # NODATA: NOERROR, empty answer, SOA in authority
-            return ZoneAnswer(rcode=Rcode.NOERROR, authority=(self._soa(zone),), target=target)
-        return ZoneAnswer(rcode=Rcode.NOERROR, answers=answers, additional=extra, target=target)
-
-    def _negative(self, rcode: Rcode, zone: str) -> ZoneAnswer:
-        return ZoneAnswer(rcode=rcode, authority=(self._soa(zone),))
-
-    def _soa(self, zone: str) -> Record:
-        # plugin.SOA: ns.dns.<zone>, hostmaster.<zone>, refresh 7200, retry 1800,
-        # expire 86400, minimum = ttl; the record's own TTL is min(ttl, 300).
-        data = f"ns.dns.{zone} hostmaster.{zone} 1 7200 1800 86400 {self.ttl}"
-        return Record(name=zone, type="SOA", ttl=min(self.ttl, 300), data=data)
-
-    def _apex(self, rtype: str, zone: str) -> ZoneAnswer:
-        if rtype == "SOA":
-            return ZoneAnswer(rcode=Rcode.NOERROR, answers=(self._soa(zone),))
-        ns_name = "ns.dns." + zone
-        ns = Record(name=zone, type="NS", ttl=self.ttl, data=ns_name)
-        glue = tuple(
-            Record(name=ns_name, type="AAAA" if ":" in ip else "A", ttl=self.ttl, data=ip)
-            for ip in self.dns_ips
-        )
-        return ZoneAnswer(rcode=Rcode.NOERROR, answers=(ns,), additional=glue)
-
-    def _target_of(self, qname: str, zone: str) -> Target | None:
-        segs = qname[: -len(zone) - 1].split(".") if qname != zone else []
-        if len(segs) >= 3 and segs[-1] == "svc" and (segs[-2], segs[-3]) in self.index.services:
-            return Target(kind="service", namespace=segs[-2], name=segs[-3])
-        return None
-
-    def _records(self, qname: str, zone: str) -> list[Item] | None:
-        """kubernetes.go ``Records`` + parse.go ``parseRequest``: items, or None (name error)."""
-        base = qname[: -len(zone) - 1] if qname != zone else ""
-        if base in ("", "svc", "pod"):
-            return []  # apex and the svc/pod subtrees exist without records: NODATA
-        if base == "ns.dns" and self.dns_ips:
-            kube_dns = Target(kind="service", namespace="kube-system", name="kube-dns")
-            return [(base, ip, NO_PORT, kube_dns) for ip in self.dns_ips]
-        segs = base.split(".")
-        if segs[-1] not in ("svc", "pod") or len(segs) > 5:
-            return None  # errInvalidRequest: not svc/pod, or too many labels
-        namespace = segs[-2]
-        if namespace not in self.exposed:
-            return None  # errNsNotExposed
-        if len(segs) == 2:
-            # The namespace exists: NODATA — except under pod.<zone> with
-            # ``pods disabled``, where findPods fails before looking at the name.
-            if segs[-1] == "pod" and self.pods_mode not in ("insecure", "verified"):
-                return None
-            return []
-        if segs[-1] == "pod":
-            return self._find_pod(segs[-3], namespace, zone)
-        endpoint = segs[0] if len(segs) == 4 else ""
-        port = protocol = ""
-        if len(segs) == 5:  # _port._protocol.service.namespace.svc
-            port, protocol = strip_underscore(segs[0]), strip_underscore(segs[1])
-        entry = self.index.services.get((namespace, segs[-3]))
-        if entry is None:
-            return None
-        return self._find_services(entry, endpoint, port, protocol, zone)
-
-    def _find_pod(self, podname: str, namespace: str, zone: str) -> list[Item] | None:
-        """kubernetes.go ``findPods`` for ``pods insecure|verified|disabled``."""
-        if self.pods_mode not in ("insecure", "verified"):
-            return None
-        if podname.count("-") == 3 and "--" not in podname:
-            text = podname.replace("-", ".")
-        else:
-            text = podname.replace("-", ":")
-        ip = canonical_ip(text)
-        if ip is None:
-            return None
-        pod = self.index.pods_by_ip.get((namespace, ip))
-        if self.pods_mode == "verified" and pod is None:
-            return None
-        key = f"{podname}.{namespace}.pod.{zone}"
-        return [(key, ip, NO_PORT, Target(kind="pod", namespace=namespace, name=pod or podname))]
-
-    def _find_services(
-        self, svc: SvcEntry, endpoint: str, port: str, protocol: str, zone: str
-    ) -> list[Item] | None:
-        """kubernetes.go ``findServices`` for one Service."""
-        target = Target(kind="service", namespace=svc.namespace, name=svc.name)
-        if self.ignore_empty_service and svc.kind == "ClusterIP" and not svc.endpoints:
-            return None
-        if svc.kind == "ExternalName":
-            # A CNAME only when externalName is a name, not an IP (coredns#2324).
-            if endpoint or not svc.external_name or canonical_ip(svc.external_name):
-                return None
-            return [(f"{svc.name}.{svc.namespace}.svc.{zone}", svc.external_name, 0, target)]
-        items: list[Item] = []
-        if svc.kind == "headless" or endpoint:
-            for ep in svc.endpoints:
-                if endpoint and endpoint != ep.hostname:
-                    continue
-                key = f"{ep.hostname}.{svc.name}.{svc.namespace}.svc.{zone}"
-                ep_target = target
-                if endpoint and ep.pod:
-                    ep_target = Target(kind="pod", namespace=svc.namespace, name=ep.pod)
-                for p in ep.ports:
-                    if port_matches(port, protocol, p.name, p.protocol):
-                        items.append((key, ep.ip, p.port, ep_target))
-            return items or None
-        for p in svc.ports:
-            if port_matches(port, protocol, p.name, p.protocol):
-                key = f"{svc.name}.{svc.namespace}.svc.{zone}"
-                items.extend((key, ip, p.port, target) for ip in svc.cluster_ips)
-        return items or None
-
-    # -- record builders (plugin/backend_lookup.go) --------------------------
-
-    def _addresses(
-        self, qname: str, rtype: str, items: list[Item], chain: tuple[Record, ...]
-    ) -> tuple[Record, ...]:
-        out: list[Record] = []
-        seen: set[str] = set()
-        for _, host, _, _ in items:
-            if is_name(host):
-                out.extend(self._chase(qname, rtype, host, chain))
-                continue
-            if ("." in host) != (rtype == "A") or host in seen:
-                continue
-            seen.add(host)
-            out.append(Record(name=qname, type=rtype, ttl=self.ttl, data=host))
-        return tuple(out)
-
-    def _chase(
-        self, qname: str, rtype: str, host: str, chain: tuple[Record, ...]
-    ) -> tuple[Record, ...]:
-        """ExternalName: CNAME, then the target in-zone or through the upstream.
-
-        backend_lookup.go ``A``: an in-zone target is looked up recursively and
-        the CNAME is kept only when that yields records; an outside target goes
-        to the upstream and the CNAME is kept with whatever it answered (even
-        nothing: the response stays NOERROR).
-        """
-        target = absolute(host)
-        cname = Record(name=qname, type="CNAME", ttl=self.ttl, data=target)
-        if target == qname or len(chain) >= _MAX_CHAIN or cname in chain:
-            return ()
-        zone = self.zone_of(target)
-        if zone is not None:
-            items = self._records(target, zone)
-            if not items:
-                return ()
-            nxt = self._addresses(target, rtype, items, (*chain, cname))
-            return (cname, *nxt) if nxt else ()
-        return (cname, *self.outside(target, rtype).answers)
-
-    # -- reverse zones (reverse.go) ------------------------------------------
-
-    def _reverse(self, qname: str, rtype: str, zone: str) -> ZoneAnswer | None:
-        ip = reverse_to_ip(qname)
-        if rtype != "PTR" or ip is None:
-            return None  # Records: reverse names are errNoItems
-        names, target = self._ptr_names(ip)
-        if not names:
-            return None
-        answers = tuple(Record(name=qname, type="PTR", ttl=self.ttl, data=n) for n in names)
-        return ZoneAnswer(rcode=Rcode.NOERROR, answers=answers, target=target)
-
-    def _ptr_names(self, ip: str) -> tuple[list[str], Target | None]:
-        """serviceRecordForIP: the first Service with that ClusterIP, else every endpoint."""
-        svc = self.index.service_ptr.get(ip)
-        zone = self.primary_zone
-        if svc is not None and svc[0] in self.exposed:
-            svc_target = Target(kind="service", namespace=svc[0], name=svc[1])
-            return [f"{svc[1]}.{svc[0]}.svc.{zone}"], svc_target
-        names = [
-            f"{host}.{name}.{ns}.svc.{zone}"
-            for host, name, ns in self.index.endpoint_ptr.get(ip, ())
-            if ns in self.exposed
-        ]
-        target: Target | None = None
-        for ns in sorted({ns for _, _, ns in self.index.endpoint_ptr.get(ip, ())}):
-            pod = self.index.pods_by_ip.get((ns, ip))
-            if pod is not None and ns in self.exposed:
-                target = Target(kind="pod", namespace=ns, name=pod)
-                break
-        return names, target

@@ -76,3 +76,50 @@ def test_invalid_names_and_types() -> None:
         assert result.exit_code == 2 and message in result.stderr, name
     result = run_cli(["dns", "query", "x", "--type", "NOPE"])
     assert result.exit_code == 2 and "--type NOPE" in result.stderr
+
+
+AUTOPATH_CLUSTER = (
+    (Path(__file__).resolve().parents[2] / "fixtures/audit/ND-DNS-008/clean.yaml").read_text()
+    + """
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: default}
+spec: {containers: [{name: c, image: nginx}]}
+status: {podIP: 10.244.1.5, phase: Running}
+"""
+)
+
+
+def test_from_a_pod_gets_the_autopath_answer(tmp_path: Path) -> None:
+    cluster = tmp_path / "cluster.yaml"
+    cluster.write_text(AUTOPATH_CLUSTER)
+    args = ["dns", "query", "baidu.com.default.svc.cluster.local", "--cluster", str(cluster)]
+    args += [
+        "--upstream-zone",
+        str(Path(__file__).resolve().parents[2] / "netdiag/cluster/demo/upstream.zone"),
+    ]
+    for source in ("default/web", "10.244.1.5"):
+        result = run_cli([*args, "--from", source, "-o", "json"])
+        assert result.exit_code == 0, result.stderr
+        doc = json.loads(result.stdout)
+        first = doc["answers"][0]
+        assert (first["name"], first["type"], first["data"]) == (
+            "baidu.com.default.svc.cluster.local.",
+            "CNAME",
+            "baidu.com.",
+        )
+        assert "a pod in default, answered with CoreDNS autopath" in doc["assumption"]
+    plain = run_cli([*args, "--from", "10.9.9.9"])
+    assert plain.exit_code == 1 and "no Running pod has it" in plain.stdout
+    assert run_cli(args).exit_code == 1  # no source: no autopath
+
+
+def test_from_bad_sources_are_one_line_errors(tmp_path: Path) -> None:
+    for source, message in (
+        ("nope", "not an IP address or NS/POD"),
+        ("default/ghost", "not found"),
+    ):
+        result = run_cli(["dns", "query", "x.default.svc.cluster.local", "--from", source])
+        assert result.exit_code == 2 and message in result.stderr
+        assert "Traceback" not in result.stderr

@@ -93,3 +93,23 @@ def test_errors_name_the_line(text: str, line: int) -> None:
     with pytest.raises(CorefileError) as info:
         parse_corefile(text)
     assert info.value.line == line
+
+
+@pytest.mark.parametrize(
+    ("text", "autopath"),
+    [
+        # before the kubernetes block, as the CoreDNS docs write it
+        (KUBEADM.replace("    ready\n", "    ready\n    autopath @kubernetes\n"), True),
+        # after it, in the same server block
+        (KUBEADM.replace("    loadbalance\n", "    loadbalance\n    autopath @kubernetes\n"), True),
+        # a resolv.conf path: one search path for every client, not modelled
+        (KUBEADM.replace("    ready\n", "    ready\n    autopath /etc/resolv.conf\n"), False),
+        # in another server block
+        (KUBEADM + "example.org:53 {\n    autopath @kubernetes\n    forward . 8.8.8.8\n}\n", False),
+        (KUBEADM, False),
+    ],
+)
+def test_autopath_is_read_from_the_kubernetes_server_block(text: str, autopath: bool) -> None:
+    block = parse_corefile(text)
+    assert block is not None and block.autopath is autopath
+    assert block.pods == "insecure" and block.ttl == 30  # the rest is read as before

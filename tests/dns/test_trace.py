@@ -88,6 +88,7 @@ def test_kubelet_warnings_reach_the_trace() -> None:
         "netdiag.dns.kubelet",
         "netdiag.dns.search",
         "netdiag.dns.trace",
+        "netdiag.dns.tracememo",
         "netdiag.dns.report",
         "netdiag.cli.resolve",
     ],

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import pytest
 
-from netdiag.dns.driver import UDP_LIMIT, per_query, run, udp_limit, wire_size
+from netdiag.dns.driver import per_query, run
 from netdiag.dns.profile_glibc import GAI_BUFFER, gai_buffer_need
 from netdiag.dns.profiles import config_for
 from netdiag.dns.records import Rcode, Record, ZoneAnswer
 from netdiag.dns.resolvconf import parse
 from netdiag.dns.search import start
 from netdiag.dns.trace import model_backend
+from netdiag.dns.wiresize import UDP_LIMIT, udp_limit, wire_size
 from tests.dns.fakes import FakeZone
 
 
@@ -55,26 +56,64 @@ PAIR_UDP = ["big.ok.test. A udp", "big.ok.test. AAAA udp"]
 PAIR_TCP = ["big.ok.test. A tcp", "big.ok.test. AAAA tcp"]
 
 
+def _demo_questions() -> list[tuple[str, str]]:
+    from netdiag.cluster.demo import load_demo
+
+    snap = load_demo()
+    names = {"baidu.com.", "www.baidu.com.", "dns-version.cluster.local.", "nope.cluster.local."}
+    for svc in snap.services:
+        names.add(f"{svc.name}.{svc.namespace}.svc.cluster.local.")
+        names.update(
+            f"_{p.name}._{p.protocol.value.lower()}.{svc.name}.{svc.namespace}.svc.cluster.local."
+            for p in svc.ports
+            if p.name
+        )
+    for pod in snap.pods:
+        names.update(f"{ip.replace('.', '-')}.{pod.namespace}.pod.cluster.local." for ip in pod.ips)
+        names.update(".".join(reversed(ip.split("."))) + ".in-addr.arpa." for ip in pod.ips)
+    return [(n, t) for n in sorted(names) for t in ("A", "AAAA", "SRV", "TXT", "PTR", "CNAME")]
+
+
 def test_wire_size_is_what_the_server_sends() -> None:
-    """The model's size estimate equals the bytes netdiag's server encodes."""
+    """The model's size (which decides TC) equals the bytes netdiag's server encodes,
+    for every question the demo cluster answers: answers, CNAME chains, SRV with
+    additionals, PTR, NXDOMAIN/NODATA with SOA, with and without EDNS."""
+    import dns.message
+
+    from netdiag.cli.dnsopts import build_zone
+    from netdiag.cluster.demo import load_demo
+    from netdiag.dns.wire import Responder
+
+    zone = build_zone(load_demo(), {})
+    responder = Responder(zone, cache=False)
+    checked = 0
+    for name, rtype in _demo_questions():
+        answer = zone.query(name, rtype)
+        for edns in (False, True):
+            query = dns.message.make_query(name, rtype, use_edns=0 if edns else -1)
+            reply = responder.handle(query.to_wire(), None).reply
+            assert reply is not None
+            assert wire_size(name, answer, edns) == len(reply), (name, rtype, edns)
+            checked += 1
+    assert checked > 400
+
+
+def test_wire_size_of_big_answers() -> None:
     import dns.message
 
     from netdiag.dns.upstream import UpstreamZone
     from netdiag.dns.wire import Responder
     from netdiag.dns.zone import ClusterZone
-    from tests.dns.differential_zone import differential_snapshot
+    from tests.dns.differential_zone import RECORDS, differential_snapshot
 
-    records = [Record(name="big.ok.test.", type="A", ttl=60, data=d) for d in _a(40)]
-    records += [Record(name="six.ok.test.", type="AAAA", ttl=60, data="2001:db8::6")]
-    upstream = UpstreamZone.build(records, source="test")
-    zone = ClusterZone(differential_snapshot(), upstream)
+    zone = ClusterZone(differential_snapshot(), UpstreamZone.build(RECORDS, source="test"))
     responder = Responder(zone, cache=False)
-    for name, rtype in (("big.ok.test.", "A"), ("six.ok.test.", "AAAA")):
-        for edns in (False, True):
-            query = dns.message.make_query(name, rtype, use_edns=0 if edns else -1)
+    for name in ("big.ok.test.", "huge.ok.test.", "v6many.ok.test.", "alias.ok.test."):
+        for rtype in ("A", "AAAA"):
+            query = dns.message.make_query(name, rtype)
             reply = responder.handle(query.to_wire(), None).reply
             assert reply is not None
-            assert wire_size(name, zone.query(name, rtype), edns) == len(reply), (name, edns)
+            assert wire_size(name, zone.query(name, rtype)) == len(reply), (name, rtype)
 
 
 def test_udp_limits_follow_each_library() -> None:
@@ -225,3 +264,14 @@ def test_trace_json_marks_transport_and_tc() -> None:
 def test_truncated_reply_equality_ignores_nothing() -> None:
     """A TC reply is not the same value as an empty NOERROR (NODATA) reply."""
     assert ZoneAnswer(rcode=Rcode.NOERROR, truncated=True) != ZoneAnswer(rcode=Rcode.NOERROR)
+
+
+def test_text_output_counts_long_answer_lists() -> None:
+    from netdiag.dns.report import render_text
+    from netdiag.dns.trace import explain
+    from tests.dns.fakes import demo_like_snapshot
+
+    conf = parse("nameserver 10.0.0.1\nsearch ok.test\noptions edns0\n")
+    text = render_text(explain(demo_like_snapshot(), "big", conf, per_query(model_backend(ZONE))))
+    assert "198.18.0.5, … 35 more" in text  # 40 addresses: five shown, the rest counted
+    assert "198.18.0.6," not in text

@@ -347,7 +347,8 @@ def test_engine_modules_do_not_import_dnspython() -> None:
     import sys
 
     code = (
-        "import sys, netdiag.dns.zone, netdiag.dns.upstream, netdiag.dns.kubeindex;"
+        "import sys, netdiag.dns.zone, netdiag.dns.kubeplugin, netdiag.dns.upstream, "
+        "netdiag.dns.kubeindex;"
         "print(sorted(m for m in sys.modules if m == 'dns' or m.startswith('dns.')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -12,6 +12,7 @@ ENGINE = [
     "compile",
     "endpoints",
     "verdict",
+    "side",
     "evaluate",
     "classes",
     "cells",
