@@ -5,7 +5,7 @@ a real API server returns + their EndpointSlices), with the Deployments and
 ReplicaSets that own the pods (a live cluster has them, and the builder follows
 ``ownerReferences`` up to the Deployment).
 
-Two measurements, CPU seconds of this process (``time.process_time``: the
+Three measurements, CPU seconds of this process (``time.process_time``: the
 machine is shared, so wall time says more about the neighbours than about us):
 
 1. **rebuild** — in process, no HTTP: apply one watch event to the watch's
@@ -18,9 +18,14 @@ machine is shared, so wall time says more about the neighbours than about us):
    separate process serves the cluster over real HTTP; ``watch_snapshots`` runs
    here; each change is made on the server and timed until the new snapshot is
    yielded (watch event decode + store + rebuild + compare; ``coalesce=0.02``).
+3. **matrix** (``--matrix``) — what ``matrix --watch`` does per update once it
+   has the snapshot: before, the new snapshot's whole reachability document and
+   ``diff_documents`` against the previous one; now, ``MatrixFollower.update``
+   (asserted to give the same changes). ``--old-repeat`` bounds the slow path.
 
     PYTHONPATH=. python benchmarks/bench_watch.py [--pods 1000 5000] [--repeat 5]
                                                    [--profile SCENARIO] [--matrix]
+                                                   [--old-repeat 1] [--no-http]
 """
 
 from __future__ import annotations
