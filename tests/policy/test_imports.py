@@ -17,6 +17,7 @@ ENGINE = [
     "classes",
     "cells",
     "matrix",
+    "matrixdiff",
     "render",
 ]
 BANNED = {"yaml", "kubernetes", "textual", "scapy", "networkx", "dns", "click", "rich", "numpy"}
