@@ -151,25 +151,7 @@ def diff_matrices(old: Matrix, new: Matrix) -> tuple[EdgeChange, ...]:
         # Never seen (ids are unique by construction), but the document diff would
         # then keep the last of each id: fall back to exactly that.
         return diff_documents(reachability_document(old), reachability_document(new))
-    # Group the union of the nodes by (class before, class after, CIDR before/after);
-    # -1: the node is absent on that side (every edge value 0).
-    where_before = {n: i for i, n in enumerate(before.ids)}
-    where_after = {n: i for i, n in enumerate(after.ids)}
-    group_of: dict[tuple[int, int, bool, bool], int] = {}
-    members: list[list[str]] = []
-    for node in dict.fromkeys(before.ids + after.ids):
-        i, j = where_before.get(node, -1), where_after.get(node, -1)
-        key = (
-            before.cls[i] if i >= 0 else -1,
-            after.cls[j] if j >= 0 else -1,
-            i >= 0 and before.ext[i],
-            j >= 0 and after.ext[j],
-        )
-        g = group_of.setdefault(key, len(members))
-        if g == len(members):
-            members.append([])
-        members[g].append(node)
-    keys = list(group_of)
+    keys, members = _groups(before, after)
     by_value = {v: k for k, v in values.items()}
     cols_before = [(k[0], k[2]) for k in keys]
     cols_after = [(k[1], k[3]) for k in keys]
@@ -189,6 +171,31 @@ def diff_matrices(old: Matrix, new: Matrix) -> tuple[EdgeChange, ...]:
                 )
     found.sort(key=lambda f: f[0])
     return tuple(_change(*f) for f in found)
+
+
+GroupKey = tuple[int, int, bool, bool]
+
+
+def _groups(before: _View, after: _View) -> tuple[list[GroupKey], list[list[str]]]:
+    """The union of the nodes grouped by (class before, class after, CIDR before/after);
+    class -1: the node is absent on that side (every edge value 0)."""
+    where_before = {n: i for i, n in enumerate(before.ids)}
+    where_after = {n: i for i, n in enumerate(after.ids)}
+    group_of: dict[GroupKey, int] = {}
+    members: list[list[str]] = []
+    for node in dict.fromkeys(before.ids + after.ids):
+        i, j = where_before.get(node, -1), where_after.get(node, -1)
+        key = (
+            before.cls[i] if i >= 0 else -1,
+            after.cls[j] if j >= 0 else -1,
+            i >= 0 and before.ext[i],
+            j >= 0 and after.ext[j],
+        )
+        g = group_of.setdefault(key, len(members))
+        if g == len(members):
+            members.append([])
+        members[g].append(node)
+    return list(group_of), members
 
 
 def _values(view: _View, c: int, ext: bool, cols: list[tuple[int, bool]]) -> list[int]:
