@@ -165,6 +165,16 @@ def write(path: Path, packets: list[Any], *, pcapng: bool = False) -> Path:
 SEARCH = ("default.svc.cluster.local", "svc.cluster.local", "cluster.local")
 
 
+def pair(t: float, name: str, rcode: int, qid: int, answers: tuple[str, ...] = ()) -> list[Any]:
+    """One candidate's A+AAAA exchange; both replies carry ``rcode``, A the ``answers``."""
+    return [
+        query(t, name, "A", qid=qid),
+        query(t + 0.0001, name, "AAAA", qid=qid + 1),
+        response(t + 0.0005, name, "A", qid=qid, rcode=rcode, answers=answers),
+        response(t + 0.0006, name, "AAAA", qid=qid + 1, rcode=rcode),
+    ]
+
+
 def glibc_lookup(
     t: float,
     name: str,

@@ -20,13 +20,7 @@ from tests.helpers import run_cli
 SEARCH = gen.SEARCH
 
 
-def _pair(t: float, name: str, rcode: int, qid: int, answers: tuple[str, ...] = ()) -> list[Any]:
-    return [
-        gen.query(t, name, "A", qid=qid),
-        gen.query(t + 0.0001, name, "AAAA", qid=qid + 1),
-        gen.response(t + 0.0005, name, "A", qid=qid, rcode=rcode, answers=answers),
-        gen.response(t + 0.0006, name, "AAAA", qid=qid + 1, rcode=rcode),
-    ]
+_pair = gen.pair
 
 
 def _chains(tmp_path: Path, pkts: list[Any]) -> list[Chain]:

@@ -63,14 +63,13 @@ def test_watch_needs_a_live_cluster() -> None:
     assert "error: --watch needs a live cluster" in result.stderr
 
 
-def test_matrix_watch_prints_edges_with_the_object_change_that_caused_them(
-    apiserver: FakeAPIServer, kubeconfig: str
-) -> None:
-    """The real command in a subprocess; Ctrl-C (SIGINT) ends it with exit 0."""
+def _spawn(*argv: str) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
+    """The real ``netdiag`` in a subprocess (no inherited KUBECONFIG), its stdout
+    lines fed to a queue by a reader thread."""
     env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
     env["PYTHONPATH"] = str(ROOT)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "netdiag", "matrix", "--kubeconfig", kubeconfig, "--watch"],
+        [sys.executable, "-m", "netdiag", *argv],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -78,6 +77,14 @@ def test_matrix_watch_prints_edges_with_the_object_change_that_caused_them(
     )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout or ()], daemon=True).start()
+    return proc, lines
+
+
+def test_matrix_watch_prints_edges_with_the_object_change_that_caused_them(
+    apiserver: FakeAPIServer, kubeconfig: str
+) -> None:
+    """The real command in a subprocess; Ctrl-C (SIGINT) ends it with exit 0."""
+    proc, lines = _spawn("matrix", "--kubeconfig", kubeconfig, "--watch")
 
     def read(n: int) -> list[str]:
         return [lines.get(timeout=30).rstrip("\n") for _ in range(n)]
@@ -180,18 +187,8 @@ def test_every_watch_update_equals_the_diff_of_two_full_matrix_runs(
         lambda: apiserver.apply(extra),
         lambda: apiserver.apply(db),
     ]
-    env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
-    env["PYTHONPATH"] = str(ROOT)
     argv = ["matrix", "--kubeconfig", kubeconfig, "--watch", "-o", "json"]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "netdiag", *argv, "--granularity", granularity],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout or ()], daemon=True).start()
+    proc, lines = _spawn(*argv, "--granularity", granularity)
     try:
         initial = json.loads(lines.get(timeout=30))
         before = full()
