@@ -26,6 +26,7 @@ from netdiag_tui.matrix_view import (
     Verdict,
     explain,
     matrix,
+    matrix_inputs,
     ports_in,
 )
 from netdiag_tui.trace_view import QueryRow, TraceView, trace, trace_view
@@ -58,6 +59,7 @@ __all__ = [
     "load",
     "manifest_mtimes",
     "matrix",
+    "matrix_inputs",
     "policies",
     "policies_for_pod",
     "policy_yaml",

@@ -83,6 +83,17 @@ def matrix(snapshot: ClusterSnapshot, request: MatrixRequest) -> MatrixModel:
     return PolicyMatrix(Matrix(snapshot, granularity=request.granularity, ports=ports), request)
 
 
+def matrix_inputs(snapshot: ClusterSnapshot, request: MatrixRequest) -> tuple[object, ...]:
+    """What the matrix of ``request`` reads from ``snapshot``: equal inputs, equal matrix
+    (``netdiag.policy.matrixdiff.matrix_inputs``), so a live update that changes
+    only readiness, Service ports or EndpointSlices keeps the computed matrix."""
+    try:
+        from netdiag.policy.matrixdiff import matrix_inputs as engine_inputs
+    except ImportError:
+        return (request, snapshot)
+    return (request, engine_inputs(snapshot))
+
+
 class PolicyMatrix:
     """``netdiag.policy.matrix.Matrix`` seen through :class:`MatrixModel`."""
 

@@ -97,6 +97,40 @@ async def test_editing_a_manifest_updates_the_matrix_in_place(
         assert grid.cursor_verdict() is Verdict.DENIED  # still the last good snapshot
 
 
+async def test_a_change_the_matrix_does_not_read_keeps_the_matrix(
+    manifests: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Service's port changes the snapshot but nothing the matrix reads: the
+    screen keeps its matrix (a new node would not do: DaemonSet pods follow it)."""
+    monkeypatch.setattr(app_module, "POLL_SECONDS", 0.1)
+    computed: list[object] = []
+    real = engine.matrix
+    monkeypatch.setattr(engine, "matrix", lambda *a: computed.append(a) or real(*a))
+    app = NetdiagApp(
+        load_manifests([str(manifests)]),
+        source=SnapshotSource(cluster=(str(manifests),)),
+        keymap_file=tmp_path / "none.toml",
+        start_mode="matrix",
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        model = screen.model  # type: ignore[attr-defined]
+        assert model is not None and len(computed) == 1
+        default = manifests / "default.yaml"
+        text = default.read_text()
+        https = "- {name: https, port: 443, protocol: TCP, targetPort: 6443}"
+        assert https in text
+        default.write_text(text.replace(https, https.replace("port: 443", "port: 8443")))
+        await wait_until(app, pilot, lambda: app.generation == 2 and not screen.computing)  # type: ignore[attr-defined]
+        assert screen.model is model and len(computed) == 1  # type: ignore[attr-defined]
+        # a policy does change verdicts: recomputed
+        with (manifests / "default.yaml").open("a") as f:
+            f.write(DENY_DEFAULT_INGRESS)
+        await wait_until(app, pilot, lambda: app.generation == 3 and screen.model is not model)  # type: ignore[attr-defined]
+        assert len(computed) == 2
+
+
 async def test_live_watch_updates_and_survives_a_lost_connection(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -33,6 +33,8 @@ class MatrixScreen(ModeScreen):
         self.port: str | None = None
         self.filter_text = ""
         self.model: engine.MatrixModel | None = None
+        #: What the current model was computed from (request + the snapshot's matrix inputs).
+        self._inputs: tuple[object, ...] = ()
         self.computing = False
 
     def compose(self) -> ComposeResult:
@@ -72,16 +74,31 @@ class MatrixScreen(ModeScreen):
     @work(exclusive=True, thread=True, group="matrix", exit_on_error=False)
     def _compute(self, request: engine.MatrixRequest, highlight: bool) -> None:
         snapshot = self.netdiag.snapshot
+        inputs = engine.matrix_inputs(snapshot, request)
+        if self.model is not None and inputs == self._inputs:
+            # Nothing the matrix reads changed (readiness, Service ports, …): keep it.
+            self.app.call_from_thread(self._unchanged, request)
+            return
         model = engine.matrix(snapshot, request)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._apply, model, request, highlight)
+            self.app.call_from_thread(self._apply, model, request, highlight, inputs)
+
+    def _unchanged(self, request: engine.MatrixRequest) -> None:
+        if request == self.request():
+            self.computing = False
+            self.update_title()
 
     def _apply(
-        self, model: engine.MatrixModel, request: engine.MatrixRequest, highlight: bool
+        self,
+        model: engine.MatrixModel,
+        request: engine.MatrixRequest,
+        highlight: bool,
+        inputs: tuple[object, ...] = (),
     ) -> None:
         if request != self.request():
             return
         self.model = model
+        self._inputs = inputs
         self.computing = False
         rows, cols = self._indices(model)
         self.grid.set_model(model, rows, cols, highlight_changes=highlight)
