@@ -28,19 +28,25 @@ Document = Mapping[str, Any]
 EdgeKey = tuple[str, str]
 PortKey = tuple[str, int | None, int | None]
 Ports = frozenset[PortKey]
+#: What the diff compares per edge: its ports, and whether it is implementation-defined.
+Edge = tuple[Ports, bool]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EdgeChange:
-    """One edge that appeared, disappeared, or changed ports between two documents."""
+    """One edge that appeared, disappeared, or changed between two documents."""
 
-    #: ``+`` added, ``-`` removed, ``~`` ports changed.
+    #: ``+`` added, ``-`` removed, ``~`` ports or implementation-definedness changed.
     sign: str
     source: str
     target: str
     ports: tuple[PortKey, ...] = ()
     #: For ``~``: ports no longer allowed.
     removed_ports: tuple[PortKey, ...] = ()
+    #: The edge is implementation-defined (after the change; for ``-``, before it).
+    implementation_defined: bool = False
+    #: For ``~``: it was implementation-defined before.
+    was_implementation_defined: bool = False
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -51,12 +57,22 @@ class EdgeChange:
         }
         if self.sign == "~":
             out["removed_ports"] = [_port_json(p) for p in self.removed_ports]
+        if self.implementation_defined or self.was_implementation_defined:
+            out["implementation_defined"] = self.implementation_defined
         return out
 
     def __str__(self) -> str:
         text = f"{self.sign} {self.source} -> {self.target}  {_ports_text(self.ports)}"
         if self.removed_ports:
             text += f"  (no longer {_ports_text(self.removed_ports)})"
+        if self.sign == "~" and self.implementation_defined != self.was_implementation_defined:
+            text += (
+                "  (now implementation-defined)"
+                if self.implementation_defined
+                else ("  (no longer implementation-defined)")
+            )
+        elif self.implementation_defined:
+            text += "  (implementation-defined)"
         return text
 
 
@@ -86,19 +102,34 @@ def _sorted(ports: Iterable[PortKey] | None) -> tuple[PortKey, ...]:
     return tuple(sorted(ports or (), key=lambda p: (p[0], p[1] or 0, p[2] or 0)))
 
 
-def _change(key: EdgeKey, was: Ports | None, now: Ports | None) -> EdgeChange:
+def _change(key: EdgeKey, was: Edge | None, now: Edge | None) -> EdgeChange:
+    src, dst = key
     if was is None:
-        return EdgeChange(sign="+", source=key[0], target=key[1], ports=_sorted(now))
+        assert now is not None
+        return EdgeChange(
+            sign="+", source=src, target=dst, ports=_sorted(now[0]), implementation_defined=now[1]
+        )
     if now is None:
-        return EdgeChange(sign="-", source=key[0], target=key[1], ports=_sorted(was))
+        return EdgeChange(
+            sign="-", source=src, target=dst, ports=_sorted(was[0]), implementation_defined=was[1]
+        )
     return EdgeChange(
-        sign="~", source=key[0], target=key[1], ports=_sorted(now), removed_ports=_sorted(was - now)
+        sign="~",
+        source=src,
+        target=dst,
+        ports=_sorted(now[0]),
+        removed_ports=_sorted(was[0] - now[0]),
+        implementation_defined=now[1],
+        was_implementation_defined=was[1],
     )
 
 
-def _edges(doc: Document) -> dict[EdgeKey, Ports]:
+def _edges(doc: Document) -> dict[EdgeKey, Edge]:
     return {
-        (str(e["from"]), str(e["to"])): frozenset(_port_key(p) for p in e.get("ports", ()))
+        (str(e["from"]), str(e["to"])): (
+            frozenset(_port_key(p) for p in e.get("ports", ())),
+            bool(e.get("implementation_defined", False)),
+        )
         for e in doc.get("edges", ())
     }
 
@@ -129,12 +160,12 @@ class _View:
     rows: list[list[int]]
 
 
-def _view(m: Matrix, values: dict[Ports | None, int]) -> _View:
+def _view(m: Matrix, values: dict[Edge | None, int]) -> _View:
     cls, codes, cells = m.node_classes()
-    # The document's edges: not denied, some port; ``implementation_defined`` is
-    # not compared, exactly as diff_documents does not compare it.
+    # The document's edges: not denied, some port; implementation-defined when the
+    # verdict is UNKNOWN (iter_reachability_json), compared as diff_documents does.
     val = [
-        values.setdefault(port_keys(c.ports), len(values))
+        values.setdefault((port_keys(c.ports), c.verdict is Verdict.UNKNOWN), len(values))
         if c.verdict is not Verdict.DENIED and c.ports
         else 0
         for c in cells
@@ -145,7 +176,7 @@ def _view(m: Matrix, values: dict[Ports | None, int]) -> _View:
 
 def diff_matrices(old: Matrix, new: Matrix) -> tuple[EdgeChange, ...]:
     """``diff_documents`` of the two matrices' documents, without building either document."""
-    values: dict[Ports | None, int] = {None: 0}
+    values: dict[Edge | None, int] = {None: 0}
     before, after = _view(old, values), _view(new, values)
     if len(set(before.ids)) < len(before.ids) or len(set(after.ids)) < len(after.ids):
         # Never seen (ids are unique by construction), but the document diff would
@@ -155,7 +186,7 @@ def diff_matrices(old: Matrix, new: Matrix) -> tuple[EdgeChange, ...]:
     by_value = {v: k for k, v in values.items()}
     cols_before = [(k[0], k[2]) for k in keys]
     cols_after = [(k[1], k[3]) for k in keys]
-    found: list[tuple[EdgeKey, Ports | None, Ports | None]] = []
+    found: list[tuple[EdgeKey, Edge | None, Edge | None]] = []
     for g, key in enumerate(keys):
         was = _values(before, key[0], key[2], cols_before)
         now = _values(after, key[1], key[3], cols_after)

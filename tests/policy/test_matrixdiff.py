@@ -239,3 +239,24 @@ def test_ip_changes_move_pods_in_and_out_of_ipblocks() -> None:
     _follow([with_svc, on_external, with_svc], externals=("10.244.1.99",))
     doc = reachability_document(Matrix(on_external, externals=("10.244.1.99",)))
     assert any(e.get("implementation_defined") for e in doc["edges"])  # type: ignore[attr-defined]
+
+
+def test_an_edge_turning_implementation_defined_is_a_change() -> None:
+    """A policy selecting a pod that becomes hostNetwork: same ports, but what the
+    CNI does is no longer defined — the watch says so instead of staying silent."""
+    allow_b = policy("x", "p", selector=sel(pod="a"), ingress=[rule(peer(pods=sel(pod="b")))])
+    snap = e2e_cluster([allow_b])
+    follower = MatrixFollower(Matrix)
+    follower.update(snap)
+    host = tuple(replace(p, host_network=True) if p.key == "x/a" else p for p in snap.pods)
+    (change,) = follower.update(replace(snap, pods=host))
+    assert (change.sign, change.source, change.target) == ("~", "x/b", "x/a")
+    assert change.removed_ports == () and change.implementation_defined
+    assert str(change).endswith("(now implementation-defined)")
+    assert change.to_json()["implementation_defined"] is True
+    assert (change,) == diff_documents(
+        reachability_document(Matrix(snap)), reachability_document(Matrix(replace(snap, pods=host)))
+    )
+    (back,) = follower.update(snap)
+    assert str(back).endswith("(no longer implementation-defined)")
+    assert back.to_json()["implementation_defined"] is False
