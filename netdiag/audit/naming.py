@@ -86,7 +86,7 @@ def _shared_short_names(ctx: AuditContext) -> Iterator[Finding]:
 
 def _lands(ctx: AuditContext, name: str, namespace: str) -> str:
     """Where the short name lands for a ClusterFirst pod of ``namespace`` (glibc, traced)."""
-    from netdiag.dns.trace import trace_name
+    from netdiag.dns.resolver.trace import trace_name
 
     trace = trace_name(ctx.snapshot, name, namespace=namespace)
     target = trace.target

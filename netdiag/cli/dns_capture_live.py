@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
 
-from netdiag.dns.pcap import DnsExtractor, DnsPacket, Stats
+from netdiag.dns.capture.pcap import DnsExtractor, DnsPacket, Stats
 from netdiag.errors import InputError, UsageError
 
 if TYPE_CHECKING:
-    from netdiag.dns.pcapwrite import PcapWriter
+    from netdiag.dns.capture.pcapwrite import PcapWriter
 
 
 class Output:
@@ -51,7 +51,7 @@ class Output:
         self.error: OSError | None = None
 
     def start(self, linktype: int, iface: str) -> None:
-        from netdiag.dns.pcapwrite import PcapWriter
+        from netdiag.dns.capture.pcapwrite import PcapWriter
 
         try:
             self.writer = PcapWriter(
@@ -183,7 +183,7 @@ def _capture(
 
 def _datalink(sock: Any) -> int | None:
     """The interface's link type as a file records it (None if libpcap won't say)."""
-    from netdiag.dns.pcapwrite import linktype_for
+    from netdiag.dns.capture.pcapwrite import linktype_for
 
     try:
         return linktype_for(int(sock.pcap_fd.datalink()))

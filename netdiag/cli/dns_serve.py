@@ -36,7 +36,7 @@ def serve(listen: tuple[str, ...], query_log: str | None, **params: Any) -> None
     cluster zone as CoreDNS's kubernetes plugin would, names outside it from
     --upstream-zone / --upstream. Stops cleanly on Ctrl-C or SIGTERM.
     """
-    from netdiag.dns.server import DnsServer
+    from netdiag.dns.server.loop import DnsServer
 
     addresses = [parse_hostport(item, 5353, flag="--listen") for item in listen]
     snapshot = load_snapshot(source_from(params))

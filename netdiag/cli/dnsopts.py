@@ -18,8 +18,8 @@ from netdiag.errors import InputError, UsageError
 
 if TYPE_CHECKING:
     from netdiag.cluster.model import ClusterSnapshot
-    from netdiag.dns.upstream import UpstreamZone
-    from netdiag.dns.zone import ClusterZone
+    from netdiag.dns.zone.cluster import ClusterZone
+    from netdiag.dns.zone.upstream import UpstreamZone
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,7 +64,7 @@ def parse_hostport(text: str, default_port: int, *, flag: str) -> tuple[str, int
 
 def load_upstream_zone(path: str) -> UpstreamZone:
     """Read a zone file; unreadable files are one-line input errors."""
-    from netdiag.dns.upstream import parse_zone_text
+    from netdiag.dns.zone.upstream import parse_zone_text
 
     try:  # open(), not pathlib: resolve's start-up does not need pathlib's imports
         with open(path, encoding="utf-8") as fh:
@@ -82,7 +82,7 @@ def _is_demo(params: dict[str, Any]) -> bool:
 def demo_upstream() -> UpstreamZone | None:
     """The bundled demo cluster's upstream zone (baidu.com and friends), if available."""
     try:
-        from netdiag.cluster.demo import demo_upstream as bundled
+        from netdiag.sources.demo import demo_upstream as bundled
     except ImportError:
         return None
     return bundled()
@@ -90,7 +90,7 @@ def demo_upstream() -> UpstreamZone | None:
 
 def build_zone(snapshot: ClusterSnapshot, params: dict[str, Any]) -> ClusterZone:
     """The cluster zone for a command's snapshot and its upstream flags."""
-    from netdiag.dns.zone import ClusterZone
+    from netdiag.dns.zone.cluster import ClusterZone
 
     upstream: UpstreamZone | None = None
     if params.get("upstream_zone"):
@@ -98,7 +98,7 @@ def build_zone(snapshot: ClusterSnapshot, params: dict[str, Any]) -> ClusterZone
     elif not params.get("upstream") and _is_demo(params):
         upstream = demo_upstream()
     if params.get("upstream"):
-        from netdiag.dns.forward import Forwarder
+        from netdiag.dns.zone.forward import Forwarder
 
         host, port = parse_hostport(str(params["upstream"]), 53, flag="--upstream")
         forwarder = Forwarder(host, port)

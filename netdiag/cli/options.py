@@ -102,18 +102,18 @@ def load_snapshot(source: SnapshotSource) -> ClusterSnapshot:
 
 def _load(source: SnapshotSource) -> ClusterSnapshot:
     if source.cluster:
-        from netdiag.cluster.loader import load_manifests
+        from netdiag.sources.manifests import load_manifests
 
         return load_manifests(source.cluster, keep_going=source.keep_going)
     if source.is_live:
-        from netdiag.cluster.live import load_live
+        from netdiag.sources.live import load_live
 
         return load_live(
             context=source.context,
             kubeconfig=source.kubeconfig,
             namespace=source.namespace,
         )
-    from netdiag.cluster.demo import load_demo
+    from netdiag.sources.demo import load_demo
 
     click.echo(
         "note: no --cluster/--context/--live given: using the bundled demo cluster",

@@ -27,7 +27,7 @@ def _choice(value: str, allowed: tuple[str, ...], flag: str) -> str:
 
 
 def _read_resolv_conf(path: str) -> Any:
-    from netdiag.dns.resolvconf import parse_strict
+    from netdiag.dns.resolver.resolvconf import parse_strict
 
     try:
         with open(path, encoding="utf-8") as f:
@@ -104,9 +104,9 @@ def _style() -> Any:
 @snapshot_options
 def resolve(**params: Any) -> int:
     """Explain how NAME is resolved from a pod: every query, the winner, the cost."""
-    from netdiag.dns.report import render_text, to_json
-    from netdiag.dns.search import validate_name
-    from netdiag.dns.trace import trace_name
+    from netdiag.dns.resolver.report import render_text, to_json
+    from netdiag.dns.resolver.search import validate_name
+    from netdiag.dns.resolver.trace import trace_name
 
     name: str = params["name"]
     resolver = _choice(params["resolver"], RESOLVERS, "--resolver")
@@ -121,7 +121,7 @@ def resolve(**params: Any) -> int:
     nameservers = tuple(params["nameservers"])
     send = None
     if nameservers or backend == "live":
-        from netdiag.dns.live import parse_nameserver, send_batch
+        from netdiag.dns.resolver.live import parse_nameserver, send_batch
 
         for ns in nameservers:
             parse_nameserver(ns)

@@ -2,7 +2,7 @@
 
 The matrix command hands over a function from a snapshot to its :class:`Matrix`;
 :class:`~netdiag.policy.matrixdiff.MatrixFollower` follows the updates of
-:func:`netdiag.cluster.watch.watch_snapshots`: it keeps the matrix when nothing
+:func:`netdiag.sources.watch.watch_snapshots`: it keeps the matrix when nothing
 the matrix reads changed, else builds the new one and diffs the two class by
 class — the same edges added, removed or re-ported as diffing the two
 ``netdiag/reachability/v1`` documents (DESIGN.md §3), printed under the object
@@ -45,7 +45,7 @@ def watch_matrix(
             "--watch needs a live cluster",
             hint="add --live, --context NAME or --kubeconfig FILE",
         )
-    from netdiag.cluster.watch import watch_snapshots
+    from netdiag.sources.watch import watch_snapshots
 
     updates = watch_snapshots(
         context=source.context,

@@ -118,7 +118,7 @@ class ParsedSource:
 
     A pure function of the object and its origin (:func:`parse_source`), so a
     caller that sees the same unchanged object again may reuse it
-    (:mod:`netdiag.cluster.incremental`).
+    (:mod:`netdiag.sources.incremental`).
     """
 
     #: Parsed values in source order, each with True when it came from a legacy
@@ -222,7 +222,7 @@ def _namespaces(c: _Collected) -> tuple[Namespace, ...]:
 class Reuse:
     """Results of pure per-pod steps kept from one assembly to the next.
 
-    For an incremental caller (:mod:`netdiag.cluster.incremental`) that hands the
+    For an incremental caller (:mod:`netdiag.sources.incremental`) that hands the
     same :class:`Pod` objects to :func:`assemble` again: a pod whose top-level
     owner is not its direct owner is a new object per assembly, which costs a
     ``dataclasses.replace`` and makes every later comparison of snapshots deep.

@@ -17,7 +17,7 @@ from netdiag.cluster.model import (
     Service,
     ServicePort,
 )
-from netdiag.dns.upstream import UpstreamZone, parse_zone_text
+from netdiag.dns.zone.upstream import UpstreamZone, parse_zone_text
 
 UPSTREAM_TEXT = """\
 $TTL 600

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from netdiag.cli.watch_matrix import diff_documents
-from netdiag.cluster.changes import Change
+from netdiag.sources.changes import Change
 from tests.live.apiserver import FakeAPIServer
 from tests.live.conftest import ROOT
 

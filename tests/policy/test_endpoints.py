@@ -8,9 +8,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.gencluster import generate
-from netdiag.cluster.demo import load_demo
 from netdiag.cluster.endpoints import derive_slices
-from netdiag.cluster.loader import load_manifests
 from netdiag.cluster.model import (
     ClusterSnapshot,
     Endpoint,
@@ -20,6 +18,8 @@ from netdiag.cluster.model import (
     Service,
 )
 from netdiag.policy.endpoints import backend_index, backend_pods
+from netdiag.sources.demo import load_demo
+from netdiag.sources.manifests import load_manifests
 
 ROOT = Path(__file__).resolve().parents[2]
 

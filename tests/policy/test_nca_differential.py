@@ -34,12 +34,12 @@ from pathlib import Path
 import pytest
 
 from benchmarks.gencluster import generate, write_manifests
-from netdiag.cluster.loader import load_manifests
 from netdiag.cluster.model import Protocol
 from netdiag.policy.evaluate import Evaluator
 from netdiag.policy.matrix import Matrix
 from netdiag.policy.ports import ALL, EMPTY, PortSet
 from netdiag.policy.verdict import Direction, Verdict
+from netdiag.sources.manifests import load_manifests
 from tests.helpers import require_tool
 
 CUBE = re.compile(r"\{protocols:([A-Z, ]+?)(?:,dst_ports:([0-9,\-]+))?\}")

@@ -113,9 +113,8 @@ async def settle(app, pilot) -> None:  # type: ignore[no-untyped-def]
 
 def demo_app(tmp_path, **kw):  # type: ignore[no-untyped-def]
     """The app on the bundled demo cluster, without watching and without a user keymap."""
+    from netdiag.sources.demo import load_demo
     from netdiag_tui.app import NetdiagApp
-
-    from netdiag.cluster.demo import load_demo
 
     kw.setdefault("watch", False)
     return NetdiagApp(load_demo(), keymap_file=tmp_path / "no-keymap.toml", **kw)

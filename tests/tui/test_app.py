@@ -6,14 +6,14 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+
+from netdiag.errors import ManifestError
 from netdiag_tui import engine
 from netdiag_tui.app import NetdiagApp
 from netdiag_tui.screens.help import HelpScreen
 from netdiag_tui.screens.matrix import MatrixScreen
 from netdiag_tui.widgets.matrix_grid import MatrixGrid
 from netdiag_tui.widgets.status_line import StatusLine
-
-from netdiag.errors import ManifestError
 from tests.tui.conftest import screen_text, settle, small_snapshot
 
 SIZE = (140, 40)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import yaml
-from netdiag_tui.describe import describe_policy, policy_yaml
 
 from netdiag.cluster.model import (
     ClusterSnapshot,
@@ -17,6 +16,7 @@ from netdiag.cluster.model import (
     Protocol,
 )
 from netdiag.cluster.selectors import LabelSelector
+from netdiag_tui.describe import describe_policy, policy_yaml
 
 POLICY = NetworkPolicy(
     namespace="shop",

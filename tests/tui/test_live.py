@@ -9,17 +9,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import netdiag_tui.app as app_module
 import pytest
+
+import netdiag_tui.app as app_module
+from netdiag.cli.options import SnapshotSource
+from netdiag.errors import ClusterError
+from netdiag.sources import demo
+from netdiag.sources.manifests import load_manifests
 from netdiag_tui import engine
 from netdiag_tui.app import NetdiagApp
 from netdiag_tui.engine import Verdict
 from netdiag_tui.widgets.matrix_grid import MatrixGrid
-
-from netdiag.cli.options import SnapshotSource
-from netdiag.cluster import demo
-from netdiag.cluster.loader import load_manifests
-from netdiag.errors import ClusterError
 from tests.tui.conftest import screen_text, settle
 
 SIZE = (160, 48)

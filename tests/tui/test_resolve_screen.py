@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from netdiag_tui.widgets.trace_panel import TracePanel
 from textual.widgets import Select
 
+from netdiag_tui.widgets.trace_panel import TracePanel
 from tests.tui.conftest import demo_app, screen_text, settle
 
 SIZE = (160, 48)
