@@ -53,9 +53,8 @@ def query_mix() -> list[tuple[str, str]]:
 
 
 def bench_zone(seconds: float) -> tuple[float, float]:
-    from netdiag.cli.dnsopts import demo_upstream
     from netdiag.dns.zone.cluster import ClusterZone
-    from netdiag.sources.demo import load_demo
+    from netdiag.sources.demo import demo_upstream, load_demo
 
     zone = ClusterZone(load_demo(), demo_upstream())
     mix = query_mix()
@@ -68,10 +67,9 @@ def bench_zone(seconds: float) -> tuple[float, float]:
 def bench_responder(seconds: float) -> tuple[float, float]:
     import dns.message
 
-    from netdiag.cli.dnsopts import demo_upstream
     from netdiag.dns.server.wire import Responder
     from netdiag.dns.zone.cluster import ClusterZone
-    from netdiag.sources.demo import load_demo
+    from netdiag.sources.demo import demo_upstream, load_demo
 
     zone = ClusterZone(load_demo(), demo_upstream())
     packets = [dns.message.make_query(n, t).to_wire() for n, t in query_mix()]

@@ -71,8 +71,9 @@ t1 = time.process_time()
 from netdiag.sources.demo import load_demo
 snapshot = load_demo()
 t2 = time.process_time()
-from netdiag.cli.dnsopts import build_zone
-zone = build_zone(snapshot, {})
+from netdiag.app.source import Source
+from netdiag.app.upstream import build_zone
+zone = build_zone(snapshot, Source())
 t3 = time.process_time()
 from netdiag.dns.resolver.trace import trace_name
 from netdiag.dns.resolver.report import render_text
@@ -96,12 +97,13 @@ def phases() -> list[float]:
 
 
 def lookups_per_second(seconds: float = 3.0, cache: bool = False) -> tuple[float, int]:
-    from netdiag.cli.dnsopts import build_zone
+    from netdiag.app.source import Source
+    from netdiag.app.upstream import build_zone
     from netdiag.dns.resolver.trace import trace_name
     from netdiag.sources.demo import load_demo
 
     snapshot = load_demo()
-    zone = build_zone(snapshot, {})
+    zone = build_zone(snapshot, Source())
     count = 0
     deadline = time.perf_counter() + seconds
     start = time.process_time()  # CPU time: the box is shared, wall time is noisy

@@ -16,7 +16,8 @@ from collections.abc import Iterator
 
 from netdiag.audit.context import AuditContext
 from netdiag.audit.findings import Check, Finding, Severity
-from netdiag.cluster.model import Labels, NetworkPolicy, NetworkPolicyRule
+from netdiag.cluster.meta import Labels
+from netdiag.cluster.networkpolicy import NetworkPolicy, NetworkPolicyRule
 from netdiag.cluster.selectors import LabelSelector
 from netdiag.policy.compile import CompiledPeer, compile_policy
 from netdiag.policy.endpoints import namespace_labels

@@ -103,9 +103,8 @@ def _external_cost(ctx: AuditContext) -> Iterator[Finding]:
     """What one external lookup costs a ClusterFirst pod, traced by the model, per namespace;
     namespaces paying the same are reported together."""
     from netdiag.dns.resolver.trace import trace_name
-    from netdiag.dns.zone.cluster import ClusterZone
 
-    zone = ClusterZone(ctx.snapshot)
+    zone = ctx.zone
     absolute = EXTERNAL_PROBE + "."
     same: dict[tuple[int, int, int, int], list[str]] = {}
     evidence: dict[tuple[int, int, int, int], tuple[str, ...]] = {}

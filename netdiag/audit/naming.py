@@ -88,7 +88,7 @@ def _lands(ctx: AuditContext, name: str, namespace: str) -> str:
     """Where the short name lands for a ClusterFirst pod of ``namespace`` (glibc, traced)."""
     from netdiag.dns.resolver.trace import trace_name
 
-    trace = trace_name(ctx.snapshot, name, namespace=namespace)
+    trace = trace_name(ctx.snapshot, name, namespace=namespace, zone=ctx.zone)
     target = trace.target
     if trace.resolved and target is not None and target.kind == "service":
         return f"pods in {namespace}: {name!r} -> service {target.namespace}/{target.name}"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from netdiag.cli.dns_capture_text import render_text
-from netdiag.cli.options import load_snapshot, snapshot_options, source_from
+from netdiag.cli.options import open_session, snapshot_options
 from netdiag.dns.capture.chains import Chain, ChainBuilder
 from netdiag.dns.capture.pcap import Stats, read_dns
 from netdiag.dns.capture.profile import Detection, detect, infer_search
@@ -174,7 +174,7 @@ def _pod_map(snapshot: dict[str, Any]) -> tuple[dict[str, str], dict[str, Resolv
     """
     from netdiag.dns.resolver.kubelet import pod_resolv_conf
 
-    snap = load_snapshot(source_from(snapshot))
+    snap = open_session(snapshot).snapshot
     names: dict[str, str] = {}
     confs: dict[str, ResolvConf] = {}
     for pod in snap.pods:

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
 
-from netdiag.dns.capture.pcap import DnsExtractor, DnsPacket, Stats
+from netdiag.dns.capture.pcap import DnsExtractor, Stats
+from netdiag.dns.capture.wire import DnsPacket
 from netdiag.errors import InputError, UsageError
 
 if TYPE_CHECKING:

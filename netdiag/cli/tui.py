@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from netdiag.cli.options import load_snapshot, snapshot_options, source_from
+from netdiag.cli.options import note, snapshot_options, source_from
 from netdiag.errors import UsageError
 
 _MODES = ("resolve", "matrix", "policies", "overview")
@@ -37,7 +37,9 @@ def tui(screen: str, no_watch: bool, ascii_glyphs: bool, **params: Any) -> None:
             "--cluster -: the TUI reads your keys from stdin, so it cannot read manifests there",
             hint="save them to a file first (kubectl get ... -o yaml > cluster.yaml)",
         )
-    snapshot = load_snapshot(source)
+    from netdiag.app.source import load_snapshot
+
+    snapshot = load_snapshot(source, note=note)
     from netdiag_tui.app import NetdiagApp
 
     app = NetdiagApp(

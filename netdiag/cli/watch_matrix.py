@@ -18,20 +18,19 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from netdiag.cli.options import SnapshotSource
+from netdiag.app.source import Source
 from netdiag.errors import UsageError
-from netdiag.policy.matrixdiff import EdgeChange, diff_documents
 
 if TYPE_CHECKING:
     from netdiag.cluster.model import ClusterSnapshot
     from netdiag.policy.matrix import Matrix
 
 CHANGE_SCHEMA = "netdiag/reachability-change/v1"
-__all__ = ["CHANGE_SCHEMA", "EdgeChange", "diff_documents", "watch_matrix"]
+__all__ = ["CHANGE_SCHEMA", "watch_matrix"]
 
 
 def watch_matrix(
-    source: SnapshotSource,
+    source: Source,
     matrix_for: Callable[[ClusterSnapshot], Matrix],
     *,
     output: str = "text",

@@ -17,20 +17,18 @@ from netdiag.cluster.corefile import CorefileError
 from netdiag.cluster.detect import cluster_dns, cni_info
 from netdiag.cluster.endpoints import derive_slices
 from netdiag.cluster.expand import assign_synthetic_ips, expand_workloads, top_level_owner
+from netdiag.cluster.meta import NAMESPACE_NAME_LABEL, Labels, ObjectRef
 from netdiag.cluster.model import (
-    NAMESPACE_NAME_LABEL,
     ClusterSnapshot,
     EndpointSlice,
-    Labels,
     Namespace,
-    NetworkPolicy,
     Node,
-    ObjectRef,
     OwnerRef,
     Pod,
     Service,
     Workload,
 )
+from netdiag.cluster.networkpolicy import NetworkPolicy
 from netdiag.cluster.parse import PARSERS, ConfigMap, Parsed, manifest_error, parse_object
 from netdiag.errors import ManifestError
 

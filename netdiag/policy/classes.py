@@ -15,7 +15,8 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from netdiag.cluster.model import Labels, Pod, Protocol
+from netdiag.cluster.meta import Labels, Protocol
+from netdiag.cluster.model import Pod
 from netdiag.policy.compile import CompiledIPBlock, CompiledPeer, CompiledPolicy, Network
 
 NamedSig = frozenset[tuple[tuple[str, Protocol], int]]

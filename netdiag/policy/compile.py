@@ -12,15 +12,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import NoReturn
 
-from netdiag.cluster.model import (
+from netdiag.cluster.meta import Labels, Protocol
+from netdiag.cluster.model import Pod
+from netdiag.cluster.networkpolicy import (
     IPBlock,
-    Labels,
     NetworkPolicy,
     NetworkPolicyPeer,
     NetworkPolicyPort,
     NetworkPolicyRule,
-    Pod,
-    Protocol,
 )
 from netdiag.cluster.selectors import LabelSelector
 from netdiag.errors import InputError

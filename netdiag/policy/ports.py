@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from netdiag.cluster.model import Protocol
+from netdiag.cluster.meta import Protocol
 
 MIN_PORT = 1
 MAX_PORT = 65535

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from netdiag.cluster.model import ClusterSnapshot, Labels, Pod
+from netdiag.cluster.meta import Labels
+from netdiag.cluster.model import ClusterSnapshot, Pod
 from netdiag.policy.compile import (
     CompiledPeer,
     CompiledPolicy,

@@ -21,14 +21,13 @@ from netdiag.sources.kubeapi import (
     DAEMON_SETS,
     KUBE_SYSTEM,
     PAGE_SIZE,
-    Connection,
     Listed,
     Query,
     Refused,
-    connect,
     list_all,
     plan,
 )
+from netdiag.sources.kubeconfig import Connection, connect
 
 if TYPE_CHECKING:
     from netdiag.cluster.build import ParsedSource, Reuse

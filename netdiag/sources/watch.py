@@ -32,17 +32,8 @@ from netdiag.cluster.model import ClusterSnapshot
 from netdiag.errors import NetdiagError
 from netdiag.sources.changes import Change, Store, merge_changes
 from netdiag.sources.incremental import SnapshotBuilder
-from netdiag.sources.kubeapi import (
-    PAGE_SIZE,
-    Connection,
-    Expired,
-    Query,
-    Refused,
-    call,
-    connect,
-    list_all,
-    plan,
-)
+from netdiag.sources.kubeapi import PAGE_SIZE, Expired, Query, Refused, call, list_all, plan
+from netdiag.sources.kubeconfig import Connection, connect
 from netdiag.sources.live import (
     Warn,
     describe_source,

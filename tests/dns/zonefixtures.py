@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from netdiag.cluster.meta import Protocol
 from netdiag.cluster.model import (
     ClusterDNS,
     ClusterSnapshot,
@@ -13,7 +14,6 @@ from netdiag.cluster.model import (
     EndpointSlice,
     Namespace,
     Pod,
-    Protocol,
     Service,
     ServicePort,
 )

@@ -34,7 +34,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.gencluster import generate, write_manifests
-from netdiag.cluster.model import Protocol
+from netdiag.cluster.meta import Protocol
 from netdiag.policy.evaluate import Evaluator
 from netdiag.policy.matrix import Matrix
 from netdiag.policy.ports import ALL, EMPTY, PortSet

@@ -9,18 +9,18 @@ os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
 def small_snapshot():  # type: ignore[no-untyped-def]
     """A hand-built snapshot: used where a test needs to edit the cluster."""
+    from netdiag.cluster.meta import Labels
     from netdiag.cluster.model import (
         ClusterDNS,
         ClusterSnapshot,
         Container,
         ContainerPort,
-        Labels,
         Namespace,
-        NetworkPolicy,
         Pod,
         Service,
         ServicePort,
     )
+    from netdiag.cluster.networkpolicy import NetworkPolicy
     from netdiag.cluster.selectors import LabelSelector
 
     def pod(ns: str, name: str, app: str, ip: str) -> Pod:

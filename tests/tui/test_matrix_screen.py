@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import Select
 
 from netdiag_tui import engine
-from netdiag_tui.engine import Verdict
+from netdiag_tui.matrix_view import Verdict
 from netdiag_tui.screens.export import ExportDialog
 from netdiag_tui.widgets.explain_pane import ExplainPane
 from netdiag_tui.widgets.matrix_grid import MatrixGrid

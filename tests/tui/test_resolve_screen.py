@@ -113,5 +113,9 @@ def test_trace_view_keeps_transport_truncation_and_notes() -> None:
     }
     view = trace_view(doc, name="big.", resolver="glibc", family="unspec")
     assert [(q.tcp, q.truncated) for q in view.queries] == [(False, True), (True, False)]
-    assert view.notes == ("CoreDNS autopath: the server completes the search path",)
+    # The TUI shows every note `netdiag resolve` prints, the upstream assumption too.
+    assert view.notes == (
+        "CoreDNS autopath: the server completes the search path",
+        "assumed: upstream",
+    )
     assert "note: CoreDNS autopath" in summary_text(view).plain

@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from netdiag.cli.options import SnapshotSource
+    from netdiag.app.source import Source
     from netdiag.cluster.model import ClusterSnapshot
 
 
-def run(snapshot: ClusterSnapshot, source: SnapshotSource | None = None, **options: Any) -> None:
+def run(snapshot: ClusterSnapshot, source: Source | None = None, **options: Any) -> None:
     from netdiag_tui.app import NetdiagApp
 
     NetdiagApp(snapshot, source=source, **options).run()

@@ -17,6 +17,8 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, get_current_worker
 
+from netdiag.app.session import Session
+from netdiag.app.source import Source
 from netdiag_tui import engine
 from netdiag_tui.commands import NetdiagCommands
 from netdiag_tui.keymap import keymap_path, load_keymap
@@ -30,7 +32,6 @@ from netdiag_tui.screens.prompt import CommandPrompt
 from netdiag_tui.screens.resolve import ResolveScreen
 
 if TYPE_CHECKING:
-    from netdiag.cli.options import SnapshotSource
     from netdiag.cluster.model import ClusterSnapshot
 
 MODES_ORDER = ("resolve", "matrix", "policies", "overview")
@@ -68,7 +69,7 @@ class NetdiagApp(App[None]):
         self,
         snapshot: ClusterSnapshot,
         *,
-        source: SnapshotSource | None = None,
+        source: Source | None = None,
         keymap_file: Path | None = None,
         watch: bool = True,
         ascii_glyphs: bool = False,
@@ -77,6 +78,8 @@ class NetdiagApp(App[None]):
         super().__init__()
         self.snapshot = snapshot
         self.source = source
+        #: What every screen asks: the same application layer as the CLI.
+        self.session = Session(source if source is not None else Source(), snapshot)
         self.generation = 1
         self.loaded_at = time.monotonic()
         self.stale = ""
@@ -119,6 +122,7 @@ class NetdiagApp(App[None]):
     def set_snapshot(self, snapshot: ClusterSnapshot) -> None:
         """Replace the snapshot; every screen re-renders in place, keeping the user's place."""
         self.snapshot = snapshot
+        self.session = self.session.with_snapshot(snapshot)
         self.generation += 1
         self.loaded_at = time.monotonic()
         self.stale = ""

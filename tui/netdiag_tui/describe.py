@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING
 from netdiag_tui.engine import PolicyView
 
 if TYPE_CHECKING:
-    from netdiag.cluster.model import (
-        ClusterSnapshot,
+    from netdiag.cluster.model import ClusterSnapshot, Pod
+    from netdiag.cluster.networkpolicy import (
         NetworkPolicy,
         NetworkPolicyPeer,
         NetworkPolicyPort,
         NetworkPolicyRule,
-        Pod,
     )
     from netdiag.cluster.selectors import LabelSelector
 

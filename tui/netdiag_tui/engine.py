@@ -13,9 +13,10 @@ test can replace one adapter (``monkeypatch.setattr(engine, "matrix", …)``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from netdiag.app.choices import FAMILIES, GRANULARITIES, RESOLVERS
 from netdiag_tui.matrix_view import (
     Explanation,
     ListMatrix,
@@ -32,7 +33,8 @@ from netdiag_tui.matrix_view import (
 from netdiag_tui.trace_view import QueryRow, TraceView, trace, trace_view
 
 if TYPE_CHECKING:
-    from netdiag.cli.options import SnapshotSource
+    from netdiag.app.session import Session
+    from netdiag.app.source import Source
     from netdiag.cluster.model import ClusterSnapshot
 
 __all__ = [
@@ -49,7 +51,6 @@ __all__ = [
     "PolicyMatrix",
     "PolicyView",
     "QueryRow",
-    "SourceState",
     "TraceView",
     "Verdict",
     "audit",
@@ -68,10 +69,6 @@ __all__ = [
     "trace_view",
     "watch",
 ]
-
-RESOLVERS = ("glibc", "musl", "go")
-FAMILIES = ("unspec", "inet", "inet6")
-GRANULARITIES = ("pod", "workload", "namespace")
 
 
 class EngineMissing(Exception):
@@ -126,19 +123,15 @@ class Finding:
     message: str
 
 
-def audit(snapshot: ClusterSnapshot) -> tuple[Finding, ...] | None:
-    """``netdiag audit``'s findings, or ``None`` when the audit engine is not in this build."""
-    try:
-        from netdiag.audit.run import run_audit
-    except ImportError:
-        return None
+def audit(session: Session) -> tuple[Finding, ...]:
+    """``netdiag audit``'s findings (the same session call as the CLI's)."""
     return tuple(
         Finding(
             severity=f.effective_severity.value,
             code=f.check.id,
             message=f.message,
         )
-        for f in run_audit(snapshot)
+        for f in session.audit()
     )
 
 
@@ -167,20 +160,21 @@ def export(
     The same path as ``netdiag export``: the policy engine's reachability
     document, drawn by :mod:`netdiag.export`. Returns the path and the notes.
     """
-    try:
-        from netdiag.export.formats import export_document
-        from netdiag.export.reachability import reachability_for
-    except ImportError as e:
-        raise EngineMissing("export engine not available in this build") from e
     from pathlib import Path
+
+    from netdiag.app.session import Session
+    from netdiag.app.source import Source
+    from netdiag.export.formats import export_document
+
+    session = Session(Source(), snapshot)
 
     ports = (request.port,) if request.port else ()
 
     def ask(level: str) -> Any:
-        return reachability_for(snapshot, granularity=level, ports=ports, namespace=namespace)[0]
+        return session.reachability(granularity=level, ports=ports, namespace=namespace)[0]
 
-    document, notes = reachability_for(
-        snapshot, granularity=request.granularity, ports=ports, namespace=namespace
+    document, notes = session.reachability(
+        granularity=request.granularity, ports=ports, namespace=namespace
     )
     exported = export_document(document, fmt, coarser=ask)
     target = Path(path).expanduser()
@@ -191,43 +185,19 @@ def export(
 # --------------------------------------------------------------------------- sources
 
 
-@dataclass(slots=True, kw_only=True)
-class SourceState:
-    """Where snapshots come from; the app reloads through :func:`load`."""
-
-    source: SnapshotSource | None = None
-    mtimes: dict[str, float] = field(default_factory=dict)
-
-
-def load(
-    source: SnapshotSource | None, warn: Callable[[str], None] | None = None
-) -> ClusterSnapshot:
+def load(source: Source | None, warn: Callable[[str], None] | None = None) -> ClusterSnapshot:
     """Load a snapshot (blocking: call from a thread worker).
 
-    Live sources report progress and RBAC refusals through ``warn`` rather than
-    stderr, which would draw over the running app.
+    Live sources report RBAC refusals through ``warn`` rather than stderr,
+    which would draw over the running app; progress is not drawn.
     """
-    if source is None:
-        from netdiag.sources.demo import load_demo
+    from netdiag.app.source import load_snapshot
 
-        return load_demo()
-    if source.is_live:
-        from netdiag.sources.live import load_live
-
-        return load_live(
-            context=source.context,
-            kubeconfig=source.kubeconfig,
-            namespace=source.namespace,
-            progress=lambda _query, _count: None,
-            warn=warn,
-        )
-    from netdiag.cli.options import load_snapshot
-
-    return load_snapshot(source)
+    return load_snapshot(source or Source(), warn=warn, quiet_progress=True)
 
 
 def watch(
-    source: SnapshotSource, *, stop: Any = None, warn: Any = None
+    source: Source, *, stop: Any = None, warn: Any = None
 ) -> Iterator[tuple[ClusterSnapshot, int]]:
     """New snapshots of a live cluster, with how many objects changed (blocking iterator).
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from netdiag_tui.engine import MatrixNode
+from netdiag_tui.matrix_view import MatrixNode
 
 
 def _term_matches(node: MatrixNode, term: str) -> bool:

@@ -20,6 +20,8 @@ class Verdict(enum.Enum):
     ALLOWED = "allowed"
     DENIED = "denied"
     UNKNOWN = "unknown"
+    #: No policy judges the pair (external → external): ``netdiag matrix``'s ``-``.
+    NONE = "none"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,6 +118,8 @@ class PolicyMatrix:
         self._cell = engine_matrix.cell
 
     def cell(self, i: int, j: int) -> Verdict:
+        if self.engine.is_external_pair(i, j):
+            return Verdict.NONE
         return self._verdicts[self._cell(i, j).verdict]
 
     def ports(self, i: int, j: int) -> str:

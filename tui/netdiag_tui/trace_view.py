@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from netdiag.cluster.model import ClusterSnapshot
+    from netdiag.app.session import Session
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,7 +54,7 @@ class TraceView:
 
 
 def trace(
-    snapshot: ClusterSnapshot,
+    session: Session,
     name: str,
     *,
     namespace: str = "default",
@@ -62,47 +62,21 @@ def trace(
     resolver: str = "glibc",
     family: str = "unspec",
 ) -> TraceView:
-    """Run the DNS trace engine for ``name`` as seen from a pod (or namespace)."""
-    try:
-        from netdiag.dns.resolver.report import to_json
-        from netdiag.dns.resolver.trace import trace_name
-    except ImportError:
-        return TraceView(
-            name=name, resolver=resolver, family=family, error="DNS trace engine not available"
-        )
+    """``netdiag resolve``'s trace of ``name`` as seen from a pod (or namespace)."""
+    from netdiag.dns.resolver.report import to_json
     from netdiag.errors import NetdiagError
 
     try:
-        result = trace_name(
-            snapshot,
+        result = session.trace(
             name,
-            namespace=namespace,
+            namespace=None if pod else namespace,
             pod=f"{namespace}/{pod}" if pod else None,
             resolver=resolver,
             family=family,
-            zone=_zone_for(snapshot),
         )
     except NetdiagError as e:
         return TraceView(name=name, resolver=resolver, family=family, error=e.message)
     return trace_view(to_json(result), name=name, resolver=resolver, family=family)
-
-
-#: The cluster zone of the last snapshot traced: building it indexes every pod and
-#: service (~50 ms at 2,000 pods), which as-you-type tracing must not pay per key.
-_ZONE: list[tuple[ClusterSnapshot, Any]] = []
-
-
-def _zone_for(snapshot: ClusterSnapshot) -> Any:
-    try:
-        from netdiag.dns.zone.cluster import ClusterZone
-    except ImportError:
-        return None
-    cached = _ZONE[0] if _ZONE else None
-    if cached is not None and cached[0] is snapshot:
-        return cached[1]
-    zone = ClusterZone(snapshot)
-    _ZONE[:] = [(snapshot, zone)]
-    return zone
 
 
 def _record_text(r: Any) -> str:
@@ -172,8 +146,6 @@ def trace_view(data: dict[str, Any], *, name: str, resolver: str, family: str) -
             for a in data.get("advice") or ()
         ),
         warnings=tuple(str(w) for w in data.get("warnings") or ()),
-        # The model's standing assumption about the upstream is the same for every
-        # name: the screen leaves it to `netdiag resolve`.
-        notes=tuple(str(n) for n in data.get("notes") or () if not str(n).startswith("assumed:")),
+        notes=tuple(str(n) for n in data.get("notes") or ()),
         error=str(data.get("error") or "") if not data.get("resolved", True) else "",
     )

@@ -35,7 +35,6 @@ from collections.abc import Sequence
 from netdiag.dns.capture.chains import Chain
 from netdiag.dns.capture.profile import Detection, Predict, base_name, observed_walk
 from netdiag.dns.capture.replay import (
-    OUTCOMES,
     Divergence,
     Explanation,
     Replays,
@@ -46,10 +45,6 @@ from netdiag.dns.capture.replay import (
 from netdiag.errors import InputError
 
 __all__ = [
-    "OUTCOMES",
-    "Divergence",
-    "Explanation",
-    "Separator",
     "divergence_text",
     "explain",
     "separator_text",

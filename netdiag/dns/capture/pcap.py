@@ -23,7 +23,7 @@ from netdiag.dns.capture.frames import Frame, decode_frame
 from netdiag.dns.capture.wire import DnsPacket, Verdict, parse
 from netdiag.errors import InputError
 
-__all__ = ["DnsExtractor", "DnsPacket", "Stats", "read_dns", "read_frames"]
+__all__ = ["DnsExtractor", "Stats", "read_dns", "read_frames"]
 
 _CHUNK = 1 << 20
 

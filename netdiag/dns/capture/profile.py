@@ -25,7 +25,7 @@ from netdiag.dns.capture.chains import PARALLEL_GAP, Chain
 from netdiag.errors import InputError
 
 if TYPE_CHECKING:
-    from netdiag.dns.capture.explain import Explanation
+    from netdiag.dns.capture.replay import Explanation
 
 PROFILES = ("glibc", "musl", "go")
 

@@ -15,20 +15,16 @@ from netdiag.cluster.model import ClusterSnapshot, Pod
 from netdiag.dns.records import Target
 from netdiag.dns.resolver.advice import Advice, advise
 from netdiag.dns.resolver.driver import (
-    Backend,
     Cost,
     Sender,
     TraceQuery,
     Zone,
-    model_backend,
     model_sender,
-    per_query,
     run,
 )
 from netdiag.dns.resolver.resolvconf import ResolvConf
 from netdiag.dns.resolver.search import LookupResult, start
 from netdiag.dns.resolver.tracememo import (
-    DEMO_SOURCE,
     Shadowed,
     conf_for,
     default_zone,
@@ -39,22 +35,8 @@ from netdiag.dns.resolver.tracememo import (
 from netdiag.dns.zone.autopath import autopath_client
 
 __all__ = [
-    "Advice",
-    "Backend",
-    "Cost",
-    "DEMO_SOURCE",
-    "Sender",
-    "Shadowed",
     "Trace",
-    "TraceQuery",
-    "Zone",
-    "conf_for",
-    "default_zone",
     "explain",
-    "model_backend",
-    "per_query",
-    "run",
-    "shadowed_services",
     "trace_name",
 ]
 

@@ -2,8 +2,7 @@
 resolv.conf a question's pod gets, the Services its short name shadows, and the
 snapshot's default zone.
 
-Pure; split from :mod:`netdiag.dns.resolver.trace` (which re-exports what others import)
-so that module is the explain/trace_name algorithm alone.
+Pure: the inputs :func:`netdiag.dns.resolver.trace.trace_name` consumes.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from netdiag.dns.resolver.driver import Zone
 from netdiag.dns.resolver.kubelet import namespace_pod, pod_resolv_conf
 from netdiag.dns.resolver.resolvconf import ResolvConf
 from netdiag.errors import InputError
-from netdiag.sources.demo import SOURCE as DEMO
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -126,17 +124,10 @@ def _shadowed(
     return tuple(sorted(out, key=lambda s: (s.namespace, s.name)))
 
 
-#: ``ClusterSnapshot.source`` of the bundled demo (netdiag.sources.demo.load_demo).
-DEMO_SOURCE = DEMO
-
-
 def default_zone(snapshot: ClusterSnapshot) -> Zone:
-    """The snapshot's cluster zone; the bundled demo brings its upstream zone
-    (``baidu.com`` and friends), as ``netdiag resolve`` does without flags."""
+    """The snapshot's cluster zone with no upstream: names outside the cluster
+    domain do not exist (``ClusterZone.assumption``). Front doors pass the zone
+    their source defines (:meth:`netdiag.app.session.Session.zone`)."""
     from netdiag.dns.zone.cluster import ClusterZone
 
-    if snapshot.source != DEMO_SOURCE:
-        return ClusterZone(snapshot)
-    from netdiag.sources.demo import demo_upstream
-
-    return ClusterZone(snapshot, demo_upstream())
+    return ClusterZone(snapshot)

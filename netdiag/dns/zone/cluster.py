@@ -28,10 +28,10 @@ from netdiag.dns.records import Rcode, Record, ZoneAnswer
 from netdiag.dns.zone.autopath import complete
 from netdiag.dns.zone.builders import absolute
 from netdiag.dns.zone.kubeindex import KubeIndex, canonical_ip
-from netdiag.dns.zone.kubeplugin import DNS_SCHEMA_VERSION, REVERSE_ZONES, KubernetesPlugin, under
+from netdiag.dns.zone.kubeplugin import REVERSE_ZONES, KubernetesPlugin, under
 from netdiag.dns.zone.upstream import UpstreamZone
 
-__all__ = ["DNS_SCHEMA_VERSION", "ClusterZone", "Forwarder"]
+__all__ = ["ClusterZone", "Forwarder"]
 
 _MEMO_LIMIT = 200_000
 

@@ -10,10 +10,11 @@ import pytest
 
 from netdiag.dns.capture import explain as chainexplain
 from netdiag.dns.capture.chains import Chain, build_chains
-from netdiag.dns.capture.explain import Explanation, explain, separator_text, why_text
+from netdiag.dns.capture.explain import explain, separator_text, why_text
 from netdiag.dns.capture.pcap import read_dns
 from netdiag.dns.capture.predict import predict
 from netdiag.dns.capture.profile import detect
+from netdiag.dns.capture.replay import Explanation
 from tests.dns import capture_gen as gen
 from tests.helpers import run_cli
 

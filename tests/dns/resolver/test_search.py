@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 from netdiag.dns.records import Rcode
+from netdiag.dns.resolver.driver import model_backend, per_query, run
 from netdiag.dns.resolver.resolvconf import parse
 from netdiag.dns.resolver.search import Verdict, start, validate_name
-from netdiag.dns.resolver.trace import model_backend, per_query, run
 from netdiag.errors import InputError
 from tests.dns.fakes import FakeZone
 

@@ -124,11 +124,13 @@ def test_predict_questions_for_capture_profile_detection() -> None:
     assert [n for n, _ in glibc] == ["www.nodata.test."] * 2 + ["www.ok.test."] * 2
 
 
-def test_default_zone_of_the_demo_includes_its_upstream() -> None:
+def test_default_zone_knows_no_upstream() -> None:
+    """Without a zone the engine assumes nothing outside the cluster exists; the
+    application layer passes the source's zone (the demo's upstream, flags)."""
     from netdiag.sources.demo import load_demo
 
     t = trace_name(load_demo(), "baidu.com", namespace="default")
-    assert t.resolved and t.winner == "baidu.com." and t.cost.queries == 10
+    assert not t.resolved and t.cost.queries == 10
 
 
 @pytest.mark.parametrize("resolver", ["glibc", "musl", "go"])

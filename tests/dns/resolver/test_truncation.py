@@ -12,12 +12,11 @@ from __future__ import annotations
 import pytest
 
 from netdiag.dns.records import Rcode, Record, ZoneAnswer
-from netdiag.dns.resolver.driver import per_query, run
+from netdiag.dns.resolver.driver import model_backend, per_query, run
 from netdiag.dns.resolver.glibc import GAI_BUFFER, gai_buffer_need
 from netdiag.dns.resolver.profiles import config_for
 from netdiag.dns.resolver.resolvconf import parse
 from netdiag.dns.resolver.search import start
-from netdiag.dns.resolver.trace import model_backend
 from netdiag.dns.resolver.wiresize import UDP_LIMIT, udp_limit, wire_size
 from tests.dns.fakes import FakeZone
 
@@ -80,11 +79,12 @@ def test_wire_size_is_what_the_server_sends() -> None:
     additionals, PTR, NXDOMAIN/NODATA with SOA, with and without EDNS."""
     import dns.message
 
-    from netdiag.cli.dnsopts import build_zone
+    from netdiag.app.source import Source
+    from netdiag.app.upstream import build_zone
     from netdiag.dns.server.wire import Responder
     from netdiag.sources.demo import load_demo
 
-    zone = build_zone(load_demo(), {})
+    zone = build_zone(load_demo(), Source())
     responder = Responder(zone, cache=False)
     checked = 0
     for name, rtype in _demo_questions():

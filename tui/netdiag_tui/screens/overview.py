@@ -91,7 +91,7 @@ class OverviewScreen(ModeScreen):
     def _audit(self, snapshot: object) -> None:
         # netdiag audit takes seconds on big clusters: off the event loop; a failure
         # is reported by the screen's worker handler, the overview stays.
-        findings = engine.audit(snapshot)  # type: ignore[arg-type]
+        findings = engine.audit(self.netdiag.session)
         if not get_current_worker().is_cancelled and snapshot is self.netdiag.snapshot:
             self.app.call_from_thread(
                 self.query_one("#overview", Static).update, overview_text(snapshot, findings)

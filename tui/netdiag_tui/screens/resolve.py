@@ -124,7 +124,7 @@ class ResolveScreen(ModeScreen):
         # Exclusive: a new keystroke cancels the previous run; a cancelled run's
         # result is dropped rather than painted over a newer one.
         result = engine.trace(
-            self.netdiag.snapshot,
+            self.netdiag.session,
             name,
             namespace=namespace or "default",
             pod=pod,

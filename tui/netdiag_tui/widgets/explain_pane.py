@@ -5,10 +5,15 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from netdiag_tui.engine import Explanation, Verdict
+from netdiag_tui.matrix_view import Explanation, Verdict
 from netdiag_tui.widgets.matrix_grid import GLYPHS
 
-VERDICT_STYLE = {Verdict.ALLOWED: "bold green", Verdict.DENIED: "bold red", Verdict.UNKNOWN: "dim"}
+VERDICT_STYLE = {
+    Verdict.ALLOWED: "bold green",
+    Verdict.DENIED: "bold red",
+    Verdict.UNKNOWN: "dim",
+    Verdict.NONE: "dim",
+}
 
 
 def explanation_text(e: Explanation) -> Text:

@@ -24,14 +24,24 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from netdiag_tui.engine import MatrixModel, MatrixNode, Verdict
+from netdiag_tui.matrix_view import MatrixModel, MatrixNode, Verdict
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult  # noqa: F401
 
 #: Glyph per verdict: never colour alone (STYLE.md); the e2e truth table uses ./X.
-GLYPHS: dict[Verdict, str] = {Verdict.ALLOWED: "✓", Verdict.DENIED: "✗", Verdict.UNKNOWN: "?"}
-ASCII_GLYPHS: dict[Verdict, str] = {Verdict.ALLOWED: ".", Verdict.DENIED: "X", Verdict.UNKNOWN: "?"}
+GLYPHS: dict[Verdict, str] = {
+    Verdict.ALLOWED: "✓",
+    Verdict.DENIED: "✗",
+    Verdict.UNKNOWN: "?",
+    Verdict.NONE: "-",
+}
+ASCII_GLYPHS: dict[Verdict, str] = {
+    Verdict.ALLOWED: ".",
+    Verdict.DENIED: "X",
+    Verdict.UNKNOWN: "?",
+    Verdict.NONE: "-",
+}
 #: How long a cell that changed with a new snapshot stays highlighted.
 HIGHLIGHT_SECONDS = 3.0
 MAX_LABEL = 44
@@ -44,6 +54,7 @@ class MatrixGrid(ScrollView, can_focus=True):
         "matrix--allowed",
         "matrix--denied",
         "matrix--unknown",
+        "matrix--none",
         "matrix--header",
         "matrix--label",
         "matrix--cursor",
@@ -58,6 +69,7 @@ class MatrixGrid(ScrollView, can_focus=True):
         & > .matrix--allowed { color: $success; }
         & > .matrix--denied { color: $error; text-style: bold; }
         & > .matrix--unknown { color: $text-muted; }
+        & > .matrix--none { color: $text-disabled; }
         & > .matrix--header { color: $text-muted; text-style: bold; }
         & > .matrix--label { color: $text; }
         & > .matrix--cursor { background: $accent; color: $text; text-style: bold; }

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from netdiag_tui.engine import TraceView
+from netdiag_tui.trace_view import TraceView
 
 RCODE_STYLE = {
     "NOERROR": "green",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from netdiag.cli.options import SnapshotSource, load_snapshot
+from netdiag.app.source import Source, load_snapshot
 from netdiag.errors import NetdiagError
 
 MANIFEST = """\
@@ -19,8 +19,8 @@ status: {podIP: 10.244.1.5}
 """
 
 
-def _source(path: Path) -> SnapshotSource:
-    return SnapshotSource(cluster=(str(path),))
+def _source(path: Path) -> Source:
+    return Source(cluster=(str(path),))
 
 
 def test_the_collector_is_paused_while_loading_and_resumed_after(tmp_path: Path) -> None:

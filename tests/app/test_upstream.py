@@ -1,10 +1,11 @@
-"""Address parsing and zone building shared by dns serve/query and resolve."""
+"""Address parsing and zone assembly: the upstream settings of a source."""
 
 from __future__ import annotations
 
 import pytest
 
-from netdiag.cli.dnsopts import build_zone, parse_hostport
+from netdiag.app.source import Source
+from netdiag.app.upstream import build_zone, parse_hostport
 from netdiag.errors import UsageError
 from tests.dns.zonefixtures import snapshot
 
@@ -31,12 +32,12 @@ def test_parse_hostport_errors_name_the_flag(text: str) -> None:
 
 
 def test_manifests_without_upstream_flags_state_the_assumption() -> None:
-    zone = build_zone(snapshot(), {"cluster": ("x.yaml",)})
+    zone = build_zone(snapshot(), Source(cluster=("x.yaml",)))
     assert zone.upstream is None and zone.forwarder is None
     assert zone.assumption.startswith("no upstream zone given")
 
 
 def test_demo_gets_its_upstream_zone() -> None:
-    zone = build_zone(snapshot(), {})
+    zone = build_zone(snapshot(), Source())
     assert zone.upstream is not None and zone.upstream.source == "demo/upstream.zone"
     assert [r.data for r in zone.query("www.baidu.com", "CNAME").answers] == ["www.a.shifen.com."]
