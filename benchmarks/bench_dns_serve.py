@@ -9,7 +9,7 @@ Prints numbers; results are recorded by hand in benchmarks/results/dns_serve.md.
    with the cache off = the dnspython render path).
 3. dnsperf against a real ``netdiag dns serve`` process on 127.0.0.1 (UDP,
    closed loop, ``-q`` outstanding queries), demo cluster; the query mix is
-   half answers, half search-path misses (research/dns-ecosystem.md §6.1).
+   half answers, half search-path misses (docs/dns-ecosystem.md §6.1).
 """
 
 from __future__ import annotations

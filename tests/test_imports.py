@@ -1,6 +1,6 @@
 """Engine modules and the CLI start-up import no heavy or I/O-bound third-party package.
 
-Each check runs in a fresh interpreter and inspects ``sys.modules`` (STYLE.md
+Each check runs in a fresh interpreter and inspects ``sys.modules`` (docs/contributing.md
 "Start-up"; ruff's TID253 catches module-level imports, this catches the
 transitive ones).
 """
@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("kubernetes", "scapy", "textual", "networkx", "dns", "yaml")
 
-#: Engines named in DESIGN.md; the policy package and the pure DNS modules are globbed.
+#: Engines named in docs/architecture.md; the policy package and the pure DNS modules are globbed.
 ENGINE_MODULES = [
     "netdiag.cluster.model",
     "netdiag.cluster.meta",

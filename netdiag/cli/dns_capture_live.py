@@ -3,7 +3,7 @@
 scapy captures through libpcap with a BPF filter on the DNS ports; the capture
 thread only copies raw frames — and, with ``-w``, appends each one to the file
 as it arrives, flushed, like ``tcpdump -U -w`` — and parsing happens after the
-capture stops (research/dns-ecosystem.md §5.3). scapy is imported only inside
+capture stops (docs/dns-ecosystem.md §5.3). scapy is imported only inside
 these functions, never ``scapy.all``.
 """
 

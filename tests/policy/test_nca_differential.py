@@ -1,7 +1,7 @@
 """Differential test against IBM/np-guard network-config-analyzer (NCA 2.1.0) on generated clusters.
 
 NCA runs as ``nca --connectivity --resource_list DIR -o txt_no_fw_rules
---output_endpoints pods`` (research/peers-netpol.md §3); its pod-to-pod lines
+--output_endpoints pods`` (docs/peers.md §3); its pod-to-pod lines
 are compared with netdiag's pod matrix, pair by pair, as port sets.
 
 NCA's known divergences from the spec are excluded *by rule*, never by case:

@@ -6,7 +6,7 @@ name, each asked as an A/AAAA pair, until one answers. Queries are grouped per
 client IP: a query joins an open chain when it is the pair partner of the last
 candidate, a retry of one of its questions, or a *sibling* name (same leading
 labels, another suffix) sent soon after the previous candidate finished
-(research/dns-ecosystem.md §3.1, §7.5).
+(docs/dns-ecosystem.md §3.1, §7.5).
 
 Marks follow §0.4 of the same note: retransmissions, unanswered questions, the
 conntrack race (A and AAAA from one socket, one answered, the other resent

@@ -5,7 +5,7 @@ frames with explicit, locally administered MAC addresses (02:…); IPv4/IPv6 +
 UDP (or TCP when the resolver fell back to it) between a client address and
 each query's nameserver. Queries the resolver sends together (one ``round``)
 share a source port, as glibc and musl do, except for Go, which opens a socket
-per question (research/resolver-semantics.md §1). A timed-out query has no
+per question (docs/resolver-behaviour.md §1). A timed-out query has no
 response and the next round starts ``timeout`` seconds later. The file opens in
 Wireshark and reads back through ``netdiag dns capture -r``.
 
@@ -119,7 +119,7 @@ def _wire(q: WireQuery, qid: int, resolver: str = "glibc") -> tuple[bytes, bytes
     import dns.rrset
 
     # Go ≥ 1.19 always adds EDNS0 with a 1232-byte payload; glibc and musl don't
-    # by default (research/resolver-semantics.md §3-5).
+    # by default (docs/resolver-behaviour.md §3-5).
     edns = 0 if resolver == "go" else -1
     query = dns.message.make_query(q.name, q.type, use_edns=edns, payload=1232)
     query.id = qid

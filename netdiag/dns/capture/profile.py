@@ -1,6 +1,6 @@
 """Which stub resolver (glibc, musl, Go) explains a captured chain (pure).
 
-Two kinds of evidence (research/resolver-semantics.md §1, dns-ecosystem.md §0.3):
+Two kinds of evidence (docs/resolver-behaviour.md §1, docs/dns-ecosystem.md §0.3):
 
 * transport: Go sends A and AAAA in parallel on *separate* sockets and always
   adds EDNS0 with a 1232-byte payload (go1.19 ``dnsclient_unix.go``); glibc and

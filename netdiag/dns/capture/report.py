@@ -1,6 +1,6 @@
 """The ``netdiag/capture/v1`` report: chains, per-client cost, FQDN/ndots advice (pure).
 
-Cost model (research/resolver-semantics.md §2): a lookup that ends at search
+Cost model (docs/resolver-behaviour.md §2): a lookup that ends at search
 candidate *k* (or the absolute name after *n* suffixes) costs every question of
 every earlier candidate; written as an FQDN (trailing dot) it costs only the
 questions of the answering candidate. ``options ndots:N`` makes names with at

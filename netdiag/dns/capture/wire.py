@@ -3,7 +3,7 @@
 Pure and fast: only the header, the first question, the addresses in the
 answer section and whether an OPT record (EDNS0, RFC 6891) is present. Bulk
 pcap parsing with dnspython runs at ~8 k packets/s, this at well over 50 k
-(research/dns-ecosystem.md §5.2), and chains need nothing more.
+(docs/dns-ecosystem.md §5.2), and chains need nothing more.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Source: bminor/glibc ``resolv/res_query.c`` (``__res_context_search``,
 ``__res_context_query``) and ``resolv/res_send.c`` (``__res_context_send``,
-``send_dg``). Measured behaviour: ``research/resolver-semantics.md`` §3.
+``send_dg``). Measured behaviour: ``docs/resolver-behaviour.md`` §3.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Source: golang/go ``src/net/dnsclient_unix.go`` (``nameList``,
 ``goLookupIPCNAMEOrder``, ``lookup``, ``tryOneName``). Measured behaviour:
-``research/resolver-semantics.md`` §5. A and AAAA go out from two goroutines
+``docs/resolver-behaviour.md`` §5. A and AAAA go out from two goroutines
 on separate sockets, so their order on the wire is random; we emit A first.
 """
 

@@ -2,7 +2,7 @@
 
 Source: bminor/musl v1.2.3 ``src/network/lookup_name.c``
 (``name_from_dns_search``, ``name_from_dns``) and ``src/network/res_msend.c``
-(``__res_msend_rc``). Measured behaviour: ``research/resolver-semantics.md`` §4.
+(``__res_msend_rc``). Measured behaviour: ``docs/resolver-behaviour.md`` §4.
 """
 
 from __future__ import annotations

@@ -56,7 +56,7 @@ def glibc_config(conf: ResolvConf) -> ProfileConfig:
     rotate = conf.has("rotate")
     notes: tuple[str, ...] = ()
     if rotate and len(conf.nameservers) > 1:
-        # research/resolver-semantics.md §3: a random first server per process.
+        # docs/resolver-behaviour.md §3: a random first server per process.
         notes = (
             "glibc 'rotate' starts at a random nameserver per process; this trace starts "
             "at the first (the order after that is exact)",

@@ -8,7 +8,7 @@ within the timeout). Two drivers feed it: the cluster model
 (:mod:`netdiag.dns.resolver.trace`) and real sockets (:mod:`netdiag.dns.resolver.live`).
 
 The three algorithms and what each reproduces (measured behaviour in
-``research/resolver-semantics.md``):
+``docs/resolver-behaviour.md``):
 
 * glibc 2.36 ``resolv/res_query.c`` ``__res_context_search`` + ``res_send.c``;
 * musl 1.2.3 ``src/network/lookup_name.c`` ``name_from_dns_search`` +

@@ -6,7 +6,7 @@ query packet from a :class:`ClusterZone`:
 * the common shape — one question, no answer/authority records, at most an
   OPT record — is parsed by hand and its rendered response is cached by
   (question bytes, RD/CD flags, EDNS shape, size limit), so a repeated
-  question costs a dict lookup and an ID patch (research/dns-ecosystem.md §6:
+  question costs a dict lookup and an ID patch (docs/dns-ecosystem.md §6:
   dnspython's parse+render caps a Python server near 1.5 k qps);
 * anything else goes through ``dns.message.from_wire``.
 

@@ -2,7 +2,7 @@
 
 Pure. Sources: coredns/coredns ``plugin/autopath/autopath.go`` (``ServeDNS``,
 ``firstInSearchPath``, ``cnamer``) and ``plugin/kubernetes/autopath.go``
-(``AutoPath``), summarised in ``research/dns-ecosystem.md`` §2.2:
+(``AutoPath``), summarised in ``docs/dns-ecosystem.md`` §2.2:
 
 * The kubernetes plugin builds the client's search path from the *source IP*:
   the Running pod with that IP gives the namespace (so ``pods verified`` is

@@ -1,6 +1,6 @@
 """The resolver profiles (glibc, musl, Go) against a predictable fake zone.
 
-Expected sequences follow research/resolver-semantics.md (measured) and the
+Expected sequences follow docs/resolver-behaviour.md (measured) and the
 libraries' sources; test_differential.py holds them against the real libraries.
 """
 

@@ -1,7 +1,7 @@
 """The reachability matrix as a line-API ``ScrollView``.
 
-Only visible cells are rendered (STYLE.md "The TUI"; measured in
-research/ux-and-style.md §A2.4): ``render_line`` builds one screen line from
+Only visible cells are rendered (docs/contributing.md "The TUI"; measured in
+benchmarks/results/tui.md): ``render_line`` builds one screen line from
 the rows and columns in view, and caches the resulting ``Strip`` keyed by what
 the line depends on (the pattern of Textualize/toolong ``log_lines.py``). The
 header row (column numbers) and the label column stay fixed while scrolling.
@@ -29,7 +29,7 @@ from netdiag_tui.matrix_view import MatrixModel, MatrixNode, Verdict
 if TYPE_CHECKING:
     from textual.app import ComposeResult  # noqa: F401
 
-#: Glyph per verdict: never colour alone (STYLE.md); the e2e truth table uses ./X.
+#: Glyph per verdict: never colour alone (docs/contributing.md); the e2e truth table uses ./X.
 GLYPHS: dict[Verdict, str] = {
     Verdict.ALLOWED: "✓",
     Verdict.DENIED: "✗",
