@@ -2,7 +2,7 @@
 
 The rules implemented here are those of ``networking.k8s.io/v1`` (API reference,
 NetworkPolicySpec / NetworkPolicyPeer / NetworkPolicyPort / IPBlock); the
-comments cite the rule next to the code, and docs/architecture.md "Semantic traps" numbers the traps.
+comments cite the rule next to the code, and docs/architecture.md traps numbers the traps.
 """
 
 from __future__ import annotations

@@ -33,15 +33,16 @@ import functools
 from collections.abc import Sequence
 
 from netdiag.dns.capture.chains import Chain
-from netdiag.dns.capture.profile import Detection, Predict, base_name, observed_walk
-from netdiag.dns.capture.replay import (
+from netdiag.dns.capture.profile import (
+    Detection,
     Divergence,
     Explanation,
-    Replays,
+    Predict,
     Separator,
-    Table,
-    Walk,
+    base_name,
+    observed_walk,
 )
+from netdiag.dns.capture.replay import Replays, Table, Walk
 from netdiag.errors import InputError
 
 __all__ = [

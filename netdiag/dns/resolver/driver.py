@@ -12,9 +12,10 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple, Protocol
 
 from netdiag.dns.records import Rcode, Record, Target, ZoneAnswer
+from netdiag.dns.resolver.lookup import start
 from netdiag.dns.resolver.profiles import ProfileConfig
 from netdiag.dns.resolver.resolvconf import build
-from netdiag.dns.resolver.search import Batch, LookupResult, Replies, Resolution, start
+from netdiag.dns.resolver.search import Batch, LookupResult, Replies, Resolution
 from netdiag.dns.resolver.wiresize import udp_limit, wire_size
 
 #: ``(name, rtype, nameserver) -> reply``; ``None`` = no reply within the timeout.
