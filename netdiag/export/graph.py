@@ -118,10 +118,6 @@ def merge_ports(ports: Iterable[PortSpec]) -> tuple[PortSpec, ...]:
     return tuple(out)
 
 
-def is_every_port(port: PortSpec) -> bool:
-    return port.port is None
-
-
 def port_label(ports: Sequence[PortSpec], *, limit: int = 8) -> str:
     """Compact, human label: ``TCP 80,443 · UDP 53``; ``TCP all``; ``all ports``.
 

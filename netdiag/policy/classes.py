@@ -19,8 +19,6 @@ from netdiag.cluster.meta import Labels, Protocol
 from netdiag.cluster.model import Pod
 from netdiag.policy.compile import CompiledIPBlock, CompiledPeer, CompiledPolicy, Network
 
-NamedSig = frozenset[tuple[tuple[str, Protocol], int]]
-
 
 @dataclass(slots=True, kw_only=True)
 class Member:

@@ -77,10 +77,6 @@ class CompiledPeer:
     policy_namespace: str = ""
     ip_block: CompiledIPBlock | None = None
 
-    @property
-    def is_ip_block(self) -> bool:
-        return self.ip_block is not None
-
     def namespace_matches(self, namespace: str, ns_labels: Mapping[str, str]) -> bool:
         if self.namespace_selector is None:
             return namespace == self.policy_namespace

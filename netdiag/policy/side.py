@@ -2,8 +2,8 @@
 which rules of the policies selecting it allow the peer, on which ports.
 
 networking.k8s.io/v1 NetworkPolicy semantics (docs/architecture.md traps 1–4, 8). Pure.
-Split from :mod:`netdiag.policy.evaluate`, whose :class:`~netdiag.policy.evaluate.Evaluator`
-adds the connections (both sides, Services, the snapshot's notes).
+The connections (both sides, Services, the snapshot's notes) are
+:mod:`netdiag.policy.evaluate`'s.
 """
 
 from __future__ import annotations
