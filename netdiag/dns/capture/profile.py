@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from netdiag.dns.capture.chains import PARALLEL_GAP, Chain
 from netdiag.errors import InputError
+from netdiag.memo import BoundedMemo
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -191,14 +192,17 @@ def _compare(
     options = (ndots,) if ndots is not None else tuple(sorted({0, min(dots + 1, 15)}))
     for profile in sorted(allowed):
         key = (profile, base, tuple(search), options, seen, observed)
-        if key not in _MATCHES:
-            if len(_MATCHES) > 65536:
-                _MATCHES.clear()
-            _MATCHES[key] = any(
-                _group(predict(profile, base, search, n, qtypes, _answers(seen))) == list(observed)
-                for n in options
+        matches = _MATCHES.get(key)
+        if matches is None:
+            matches = _MATCHES.put(
+                key,
+                any(
+                    _group(predict(profile, base, search, n, qtypes, _answers(seen)))
+                    == list(observed)
+                    for n in options
+                ),
             )
-        if not _MATCHES[key]:
+        if not matches:
             allowed.discard(profile)
             reasons.append(f"{profile} would have sent other queries for {base}")
     if allowed:
@@ -206,7 +210,7 @@ def _compare(
 
 
 #: Chains repeat (the same lookup every few seconds): memoise walk comparisons.
-_MATCHES: dict[tuple[object, ...], bool] = {}
+_MATCHES: BoundedMemo[tuple[object, ...], bool] = BoundedMemo(65536)
 
 
 def _answers(seen: tuple[tuple[tuple[str, str], tuple[str, tuple[str, ...]]], ...]) -> Answer:
