@@ -65,7 +65,7 @@ def read_text(name: str, limits: Limits, label: str | None = None) -> str:
         check_regular(name)
         try:
             with open(name, "rb") as fh:
-                data = fh.read(limits.file_bytes + 1)
+                data = read_at_most(fh, limits.file_bytes)
         except OSError as e:
             raise ManifestError(f"{label}: cannot read: {e.strerror or e}") from e
     if len(data) > limits.file_bytes:
@@ -91,6 +91,22 @@ def needs_check(text: str) -> bool:
     return "&" in text or _SURROGATE_ESCAPE.search(text) is not None
 
 
+def read_at_most(stream: Any, limit: int) -> bytes:
+    """Up to ``limit + 1`` bytes of a binary stream, in pieces.
+
+    ``read(limit + 1)`` would allocate the whole limit (a GiB) up front.
+    """
+    pieces: list[bytes] = []
+    held = 0
+    while held <= limit:
+        piece = stream.read(min(1 << 20, limit + 1 - held))
+        if not piece:
+            break
+        pieces.append(piece)
+        held += len(piece)
+    return b"".join(pieces)
+
+
 def _read_stdin(limits: Limits) -> bytes | str:
     stdin = sys.stdin
     if stdin is None or stdin.closed:
@@ -99,7 +115,7 @@ def _read_stdin(limits: Limits) -> bytes | str:
     try:
         if stream is None:
             return stdin.read(limits.file_bytes + 1)
-        data = stream.read(limits.file_bytes + 1)
+        data = read_at_most(stream, limits.file_bytes)
     except (OSError, ValueError) as e:
         raise ManifestError(f"<stdin>: cannot read: {e}") from e
     return bytes(data)

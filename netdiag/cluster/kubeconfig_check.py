@@ -16,6 +16,7 @@ import stat
 from collections.abc import Mapping
 from typing import Any
 
+from netdiag.cluster.bounded import read_at_most
 from netdiag.errors import ConfigError
 from netdiag.limits import Limits
 
@@ -83,7 +84,7 @@ def _read(path: str, limits: Limits) -> bytes:
         if not stat.S_ISREG(mode):
             raise ConfigError(f"kubeconfig {path}: not a regular file")
         with open(path, "rb") as f:
-            data = f.read(limits.file_bytes + 1)
+            data = read_at_most(f, limits.file_bytes)
     except OSError as e:
         raise ConfigError(f"kubeconfig {path}: cannot read: {e.strerror or e}") from e
     if len(data) > limits.file_bytes:
