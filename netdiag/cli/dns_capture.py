@@ -77,7 +77,9 @@ def capture(
     pods, confs = _pod_map(snapshot) if _has_source(snapshot) else ({}, {})
     all_ports = frozenset((53, *ports))
     stats = Stats()
-    builder = ChainBuilder(ports=all_ports)
+    from netdiag.limits import current
+
+    builder = ChainBuilder(ports=all_ports, max_chains=current().capture_chains)
     if read_file is not None:
         source, error = _feed_file(builder, read_file, all_ports, stats)
     else:
@@ -85,6 +87,13 @@ def capture(
         live = (duration, count, write_file, write_format)
         source, error = _feed_live(builder, iface, all_ports, stats, live)
     chains = builder.finish()
+    if builder.dropped_chains:
+        click.echo(
+            f"warning: dropped the {builder.dropped_chains} oldest chains "
+            f"({builder.dropped_queries} queries) past the limit of {builder.max_chains} "
+            "open query chains; raise it with NETDIAG_MAX_CAPTURE_CHAINS=N",
+            err=True,
+        )
     report = build_report(
         chains,
         _detect_all(chains, conf, confs),
@@ -159,6 +168,8 @@ def _counters(stats: Stats, builder: ChainBuilder) -> dict[str, int]:
         "other": stats.other,
         "tcp_gaps": stats.tcp_gaps,
         "orphan_responses": builder.orphan_responses,
+        "dropped_chains": builder.dropped_chains,
+        "dropped_queries": builder.dropped_queries,
     }
 
 

@@ -194,11 +194,19 @@ class ChainBuilder:
     Only *open* chains (that a later query could still join) are searched, and
     questions are found through an index, so the cost per packet stays flat on
     captures with millions of packets.
+
+    Memory is bounded: questions of chains closed for good are forgotten (a
+    response to them later counts as an orphan), and past ``max_chains`` chains
+    the oldest are dropped — counted in ``dropped_chains`` / ``dropped_queries``
+    so the report can say so.
     """
 
     ports: frozenset[int] = frozenset({53})
     chains: list[Chain] = field(default_factory=list)
     orphan_responses: int = 0
+    max_chains: int = 100_000
+    dropped_chains: int = 0
+    dropped_queries: int = 0
     #: Open chains by (client, first label): every candidate of a walk starts
     #: with the asked name's first label, so only these can be joined.
     _open: dict[tuple[str, str], list[Chain]] = field(default_factory=dict)
@@ -238,9 +246,38 @@ class ChainBuilder:
         return keep
 
     def _sweep(self, now: float) -> None:
-        """Forget keys whose chains all closed (bounded memory on long captures)."""
+        """Forget keys whose chains all closed, and the questions of closed chains."""
         for key in list(self._open):
             if not self._live(key, now):
+                del self._open[key]
+        horizon = now - UNANSWERED_GAP
+        for pkey, ex in list(self._pending.items()):
+            if ex.attempts[-1].ts < horizon:
+                del self._pending[pkey]
+        for qkey, (chain, _ex) in list(self._questions.items()):
+            if chain.closed:
+                del self._questions[qkey]
+
+    def _shed(self, now: float) -> None:
+        """Past ``max_chains``: drop the oldest tenth of the chains, open or not."""
+        self._sweep(now)
+        cut = len(self.chains) - max(1, self.max_chains * 9 // 10)
+        dropped, self.chains = self.chains[:cut], self.chains[cut:]
+        for chain in dropped:
+            chain.closed = True
+            self.dropped_chains += 1
+            self.dropped_queries += chain.queries
+            for ex in chain.exchanges:
+                found = self._questions.get((chain.client, ex.qname, ex.qtype))
+                if found is not None and found[0] is chain:
+                    del self._questions[(chain.client, ex.qname, ex.qtype)]
+                for a in ex.attempts:
+                    self._pending.pop(
+                        (chain.client, a.sport, a.server, a.id, ex.qname, ex.qtype), None
+                    )
+        for key in list(self._open):
+            self._open[key] = [c for c in self._open[key] if not c.closed]
+            if not self._open[key]:
                 del self._open[key]
 
     def _query(self, pkt: DnsPacket) -> None:
@@ -275,6 +312,8 @@ class ChainBuilder:
         chain.sports.add(attempt.sport)
         chain.last_ts = max(chain.last_ts, pkt.ts)
         self._pending[(pkt.src, pkt.sport, pkt.dst, msg.id, msg.qname, msg.qtype)] = exchange
+        if len(self.chains) > self.max_chains:
+            self._shed(pkt.ts)
 
     def _chain_for(
         self, chains: list[Chain], client: str, qname: str, qtype: str, attempt: Attempt
