@@ -20,6 +20,7 @@ from netdiag.dns.chainprofile import Detection, detect, infer_search
 from netdiag.dns.chains import Chain, ChainBuilder
 from netdiag.dns.pcap import Stats, read_dns
 from netdiag.errors import InputError, UsageError
+from netdiag.visible import visible_lines
 
 if TYPE_CHECKING:
     from netdiag.dns.resolvconf import ResolvConf
@@ -104,7 +105,7 @@ def capture(
     if output == "json":
         click.echo(json.dumps(report, indent=2, sort_keys=True))
     else:
-        click.echo(render_text(report), nl=False)
+        click.echo(visible_lines(render_text(report)), nl=False)
     if error is not None:
         raise error
 

@@ -94,10 +94,27 @@ def load_snapshot(source: SnapshotSource) -> ClusterSnapshot:
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _load(source)
+        snapshot = _load(source)
     finally:
         if paused:
             gc.enable()
+    warn_duplicates(snapshot)
+    return snapshot
+
+
+#: At most this many duplicate warnings are listed; the rest are counted.
+DUPLICATES_SHOWN = 5
+
+
+def warn_duplicates(snapshot: ClusterSnapshot) -> None:
+    """Say on stderr which objects came twice (the last copy is kept), in every command."""
+    from netdiag.visible import visible
+
+    dupes = [w for w in snapshot.warnings if ": duplicate, replaces " in w]
+    for w in dupes[:DUPLICATES_SHOWN]:
+        click.echo(f"warning: {visible(w)}", err=True)
+    if len(dupes) > DUPLICATES_SHOWN:
+        click.echo(f"warning: ... and {len(dupes) - DUPLICATES_SHOWN} more duplicates", err=True)
 
 
 def _load(source: SnapshotSource) -> ClusterSnapshot:

@@ -15,6 +15,7 @@ from netdiag.cli.dnsopts import build_zone, upstream_options
 from netdiag.cli.options import load_snapshot, snapshot_options, source_from
 from netdiag.cli.resolve_pcap import pcap_option, write_trace_pcap
 from netdiag.errors import InputError, UsageError
+from netdiag.visible import visible_lines
 
 RESOLVERS = ("glibc", "musl", "go")
 FAMILIES = ("unspec", "inet", "inet6")
@@ -149,7 +150,9 @@ def resolve(**params: Any) -> int:
     if output == "json":
         click.echo(json.dumps(to_json(trace), indent=2, sort_keys=True))
     else:
-        click.echo(render_text(trace, _style()), nl=False)
+        # click.style colours even when piped; NO_COLOR gives plain text.
+        colour = not os.environ.get("NO_COLOR")
+        click.echo(visible_lines(render_text(trace, _style()), sgr=colour), nl=False)
     return 0 if trace.resolved else 1
 
 

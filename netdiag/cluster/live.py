@@ -223,7 +223,9 @@ def refusal_warning(refused: Iterable[Refused]) -> str:
 
 
 def stderr_warn(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    from netdiag.visible import visible_lines
+
+    print(visible_lines(message), file=sys.stderr, flush=True)
 
 
 class StderrProgress:
