@@ -201,7 +201,7 @@ def _yaml_documents(text: str, label: str, limits: Limits) -> list[_Document]:
             problem += f" ({e.context} at line {e.context_mark.line + 1})"
         raise ManifestError(f"{where}: malformed YAML: {problem}") from e
     except yaml.YAMLError as e:
-        raise ManifestError(f"{label}: malformed YAML: {e}") from e
+        raise ManifestError(f"{label}: malformed YAML: {' '.join(str(e).split())}") from e
     finally:
         loader.dispose()
     return docs
