@@ -199,13 +199,11 @@ def _pod_map(snapshot: dict[str, Any]) -> tuple[dict[str, str], dict[str, Resolv
 
 
 def _read_resolv_conf(path: str) -> ResolvConf:
+    from netdiag.cluster.bounded import read_text
     from netdiag.dns.resolvconf import parse_strict
+    from netdiag.limits import current
 
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"--resolv-conf {path}: cannot read: {e}") from e
+    text = read_text(path, current(), f"--resolv-conf {path}")
     return parse_strict(text, origin=path)
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from netdiag.errors import InputError, UsageError
+from netdiag.errors import UsageError
 
 if TYPE_CHECKING:
     from netdiag.cluster.model import ClusterSnapshot
@@ -64,13 +64,11 @@ def parse_hostport(text: str, default_port: int, *, flag: str) -> tuple[str, int
 
 def load_upstream_zone(path: str) -> UpstreamZone:
     """Read a zone file; unreadable files are one-line input errors."""
+    from netdiag.cluster.bounded import read_text
     from netdiag.dns.upstream import parse_zone_text
+    from netdiag.limits import current
 
-    try:  # open(), not pathlib: resolve's start-up does not need pathlib's imports
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"--upstream-zone {path}: cannot read: {e}") from e
+    text = read_text(path, current(), f"--upstream-zone {path}")
     return parse_zone_text(text, filename=path)
 
 

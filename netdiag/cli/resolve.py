@@ -14,7 +14,7 @@ import click
 from netdiag.cli.dnsopts import build_zone, upstream_options
 from netdiag.cli.options import load_snapshot, snapshot_options, source_from
 from netdiag.cli.resolve_pcap import pcap_option, write_trace_pcap
-from netdiag.errors import InputError, UsageError
+from netdiag.errors import UsageError
 from netdiag.visible import visible_lines
 
 RESOLVERS = ("glibc", "musl", "go")
@@ -28,15 +28,11 @@ def _choice(value: str, allowed: tuple[str, ...], flag: str) -> str:
 
 
 def _read_resolv_conf(path: str) -> Any:
+    from netdiag.cluster.bounded import read_text
     from netdiag.dns.resolvconf import parse_strict
+    from netdiag.limits import current
 
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as e:
-        raise InputError(f"--resolv-conf {path}: {e.strerror or e}") from e
-    except UnicodeDecodeError as e:
-        raise InputError(f"--resolv-conf {path}: not UTF-8 text") from e
+    text = read_text(path, current(), f"--resolv-conf {path}")
     return parse_strict(text, origin=path)
 
 

@@ -12,6 +12,7 @@ Parsed bodies are checked for the shape of a Kubernetes list before use.
 from __future__ import annotations
 
 import json
+import re
 import time
 import zlib
 from collections.abc import Iterator, Mapping
@@ -21,6 +22,8 @@ from netdiag.errors import ClusterError
 from netdiag.limits import ClusterLimitError, Limits
 
 CHUNK = 64 * 1024
+#: A JSON escape of a UTF-16 surrogate: lone ones become U+FFFD, as in Go's decoder.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 #: Below this many inflated bytes the ratio is not checked (tiny bodies compress well).
 RATIO_FLOOR = 1 << 20
 
@@ -92,7 +95,7 @@ def _decompressor(resp: Any, what: str) -> Any:
 def parse_json(body: bytes, what: str, content_type: str = "") -> Any:
     """``body`` as JSON; ClusterError (exit 4) naming what was asked when it is not."""
     try:
-        return json.loads(body)
+        data = json.loads(body)
     except (ValueError, RecursionError) as e:
         kind = f" ({content_type})" if content_type and "json" not in content_type else ""
         reason = str(e).partition(";")[0] if isinstance(e, ValueError) else "nested too deep"
@@ -100,6 +103,14 @@ def parse_json(body: bytes, what: str, content_type: str = "") -> Any:
             f"{what}: the API server sent a body that is not valid JSON{kind}: {reason}",
             hint="is the kubeconfig's server a Kubernetes API server (not a login page or proxy)?",
         ) from None
+    if _SURROGATE_ESCAPE.search(body):
+        from netdiag.cluster.bounded import replace_surrogates
+
+        try:
+            data = replace_surrogates(data)
+        except RecursionError:
+            raise ClusterError(f"{what}: the API server sent JSON nested too deep") from None
+    return data
 
 
 def list_body(data: Any, what: str) -> tuple[list[Any], Mapping[str, Any]]:

@@ -30,18 +30,19 @@ _KINDS = (
 )
 
 
-def check_regular(name: str) -> None:
+def check_regular(name: str, label: str | None = None) -> None:
     """ManifestError unless ``name`` (symlinks followed) is a regular file or a directory."""
+    label = label or name
     try:
         mode = os.stat(name).st_mode
     except OSError as e:
-        raise ManifestError(f"{name}: cannot read: {e.strerror or e}") from e
+        raise ManifestError(f"{label}: cannot read: {e.strerror or e}") from e
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
         return
     what = next((words for test, words in _KINDS if test(mode)), "not a regular file")
     raise ManifestError(
-        f"{name}: is {what}, not a regular file",
-        hint="give a file or a directory; pipe other sources into --cluster -",
+        f"{label}: is {what}, not a regular file",
+        hint="give a regular file, or - for standard input where the option takes it",
     )
 
 
@@ -62,7 +63,7 @@ def read_text(name: str, limits: Limits, label: str | None = None) -> str:
                 )
             return data
     else:
-        check_regular(name)
+        check_regular(name, label)
         try:
             with open(name, "rb") as fh:
                 data = read_at_most(fh, limits.file_bytes)
@@ -163,7 +164,7 @@ def check_document(data: Any, where: str, limits: Limits) -> Any:
         sizes[id(node)] = size
         if totals:
             totals[-1] += size
-    return _replace_surrogates(data) if surrogates else data
+    return replace_surrogates(data) if surrogates else data
 
 
 def _children(node: Any) -> list[Any]:
@@ -186,13 +187,13 @@ def _has_surrogate(text: str) -> bool:
     return False
 
 
-def _replace_surrogates(data: Any) -> Any:
+def replace_surrogates(data: Any) -> Any:
     if isinstance(data, str):
         if not _has_surrogate(data):
             return data
         return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in data)
     if isinstance(data, dict):
-        return {_replace_surrogates(k): _replace_surrogates(v) for k, v in data.items()}
+        return {replace_surrogates(k): replace_surrogates(v) for k, v in data.items()}
     if isinstance(data, list):
-        return [_replace_surrogates(v) for v in data]
+        return [replace_surrogates(v) for v in data]
     return data

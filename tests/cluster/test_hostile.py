@@ -239,3 +239,20 @@ def test_annotations_total_size(tmp_path: Path) -> None:
     big = "{a: " + "x" * (256 * 1024) + "}"
     msg = error([write(tmp_path, POD % ("p", ", annotations: " + big, "10.0.0.1"))]).message
     assert "metadata.annotations: may not be larger than 262144 bytes" in msg
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["resolve", "x", "--resolv-conf", "/dev/zero"],
+        ["resolve", "x", "--upstream-zone", "/dev/zero"],
+        ["dns", "capture", "-r", "/dev/null", "--resolv-conf", "/dev/zero"],
+    ],
+    ids=["resolve-resolv-conf", "upstream-zone", "capture-resolv-conf"],
+)
+def test_other_file_options_refuse_devices(args: list[str]) -> None:
+    from tests.helpers import run_cli
+
+    r = run_cli(args)
+    assert r.exit_code == 2
+    assert "/dev/zero: is a character device, not a regular file" in r.stderr

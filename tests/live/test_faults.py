@@ -126,6 +126,18 @@ def test_chunked_and_gzipped_pages_still_load(
     assert "chunky" in {p.name for p in snap.pods}
 
 
+def test_lone_surrogates_from_the_api_become_replacement_characters(
+    apiserver: FakeAPIServer, kubeconfig: str
+) -> None:
+    page = (
+        b'{"kind": "PodList", "metadata": {"resourceVersion": "1"}, "items": [{"metadata":'
+        b' {"name": "a\\ud800b", "namespace": "default"}, "spec": {"containers": []}}]}'
+    )
+    apiserver.fault = faults.body("pods", page)
+    snap = load_live(kubeconfig=kubeconfig, warn=lambda _m: None)
+    assert "a\ufffdb" in {p.name for p in snap.pods}
+
+
 def test_every_request_stays_a_get(apiserver: FakeAPIServer, kubeconfig: str) -> None:
     apiserver.fault = faults.body("pods", b"null")
     load_error(kubeconfig)
