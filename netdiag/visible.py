@@ -58,6 +58,10 @@ def visible_lines(text: str, *, sgr: bool = False) -> str:
     return "".join(out)
 
 
+#: Unicode bidirectional controls (UAX #9): drawn labels (DOT, Mermaid) replace them,
+#: or U+202E would show "gnp.exe" for "exe.png".
+BIDI_CONTROLS = frozenset((0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+
 #: OWASP CSV Injection: cells starting with these are read as formulas.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

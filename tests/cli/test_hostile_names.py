@@ -120,3 +120,10 @@ def test_visible_lines_keeps_layout_and_our_colours_only() -> None:
 def test_csv_cell_prefixes_formula_starts(start: str) -> None:
     assert csv_cell(start + "1+1") == "'" + start + "1+1"
     assert csv_cell("default/web") == "default/web"
+
+
+@pytest.mark.parametrize("fmt", ["dot", "mermaid", "md"])
+def test_drawn_formats_hold_no_raw_controls(tmp_path: Path, fmt: str) -> None:
+    r = run_cli(["matrix", "-o", fmt, "--cluster", manifests(tmp_path)])
+    assert r.exit_code == 0, r.stderr
+    assert raw_controls(r.stdout) == []
