@@ -258,27 +258,34 @@ class ChainBuilder:
             if chain.closed:
                 del self._questions[qkey]
 
-    def _shed(self, now: float) -> None:
-        """Past ``max_chains``: drop the oldest tenth of the chains, open or not."""
-        self._sweep(now)
-        cut = len(self.chains) - max(1, self.max_chains * 9 // 10)
+    def _shed(self) -> None:
+        """Past ``max_chains``: drop the oldest half of the chains, open or not.
+
+        Half at a time keeps the cost per chain constant; only the dropped chains'
+        own entries are touched (each chain sits in the ``_open`` list of its
+        first query's key).
+        """
+        cut = len(self.chains) - max(1, self.max_chains // 2)
         dropped, self.chains = self.chains[:cut], self.chains[cut:]
         for chain in dropped:
             chain.closed = True
             self.dropped_chains += 1
-            self.dropped_queries += chain.queries
-            for ex in chain.exchanges:
-                found = self._questions.get((chain.client, ex.qname, ex.qtype))
-                if found is not None and found[0] is chain:
-                    del self._questions[(chain.client, ex.qname, ex.qtype)]
-                for a in ex.attempts:
-                    self._pending.pop(
-                        (chain.client, a.sport, a.server, a.id, ex.qname, ex.qtype), None
-                    )
-        for key in list(self._open):
-            self._open[key] = [c for c in self._open[key] if not c.closed]
-            if not self._open[key]:
-                del self._open[key]
+            for candidate in chain.candidates:
+                for ex in candidate.exchanges:
+                    self.dropped_queries += len(ex.attempts)
+                    qkey = (chain.client, ex.qname, ex.qtype)
+                    found = self._questions.get(qkey)
+                    if found is not None and found[0] is chain:
+                        del self._questions[qkey]
+                    for a in ex.attempts:
+                        pkey = (chain.client, a.sport, a.server, a.id, ex.qname, ex.qtype)
+                        self._pending.pop(pkey, None)
+            key = (chain.client, chain.candidates[0].name.split(".", 1)[0])
+            listed = self._open.get(key)
+            if listed is not None:
+                listed[:] = [c for c in listed if c is not chain]
+                if not listed:
+                    del self._open[key]
 
     def _query(self, pkt: DnsPacket) -> None:
         msg = pkt.msg
@@ -313,7 +320,7 @@ class ChainBuilder:
         chain.last_ts = max(chain.last_ts, pkt.ts)
         self._pending[(pkt.src, pkt.sport, pkt.dst, msg.id, msg.qname, msg.qtype)] = exchange
         if len(self.chains) > self.max_chains:
-            self._shed(pkt.ts)
+            self._shed()
 
     def _chain_for(
         self, chains: list[Chain], client: str, qname: str, qtype: str, attempt: Attempt
