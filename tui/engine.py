@@ -223,7 +223,7 @@ def load(
         )
     from netdiag.cli.options import load_snapshot
 
-    return load_snapshot(source)
+    return load_snapshot(source, warn=warn)
 
 
 def watch(

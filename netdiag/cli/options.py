@@ -80,7 +80,9 @@ def source_from(params: dict[str, Any], namespace: str | None = None) -> Snapsho
     return source
 
 
-def load_snapshot(source: SnapshotSource) -> ClusterSnapshot:
+def load_snapshot(
+    source: SnapshotSource, *, warn: Callable[[str], None] | None = None
+) -> ClusterSnapshot:
     """Load the snapshot a command asked for; notes go to stderr, never stdout.
 
     The cyclic garbage collector is paused while loading: parsing allocates
@@ -98,7 +100,7 @@ def load_snapshot(source: SnapshotSource) -> ClusterSnapshot:
     finally:
         if paused:
             gc.enable()
-    warn_duplicates(snapshot)
+    warn_duplicates(snapshot, warn)
     return snapshot
 
 
@@ -106,15 +108,19 @@ def load_snapshot(source: SnapshotSource) -> ClusterSnapshot:
 DUPLICATES_SHOWN = 5
 
 
-def warn_duplicates(snapshot: ClusterSnapshot) -> None:
-    """Say on stderr which objects came twice (the last copy is kept), in every command."""
+def warn_duplicates(snapshot: ClusterSnapshot, warn: Callable[[str], None] | None = None) -> None:
+    """Say which objects came twice (the last copy is kept), in every command.
+
+    ``warn`` receives each ``warning: …`` line (default: stderr; the TUI shows them).
+    """
     from netdiag.visible import visible
 
+    say = warn or (lambda line: click.echo(line, err=True))
     dupes = [w for w in snapshot.warnings if ": duplicate, replaces " in w]
     for w in dupes[:DUPLICATES_SHOWN]:
-        click.echo(f"warning: {visible(w)}", err=True)
+        say(f"warning: {visible(w)}")
     if len(dupes) > DUPLICATES_SHOWN:
-        click.echo(f"warning: ... and {len(dupes) - DUPLICATES_SHOWN} more duplicates", err=True)
+        say(f"warning: ... and {len(dupes) - DUPLICATES_SHOWN} more duplicates")
 
 
 def _load(source: SnapshotSource) -> ClusterSnapshot:

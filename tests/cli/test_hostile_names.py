@@ -127,3 +127,15 @@ def test_drawn_formats_hold_no_raw_controls(tmp_path: Path, fmt: str) -> None:
     r = run_cli(["matrix", "-o", fmt, "--cluster", manifests(tmp_path)])
     assert r.exit_code == 0, r.stderr
     assert raw_controls(r.stdout) == []
+
+
+def test_duplicate_warnings_go_to_a_given_sink(tmp_path: Path) -> None:
+    """The TUI passes its own sink: stderr would draw over the running app."""
+    from netdiag.cli.options import SnapshotSource, load_snapshot
+
+    path = manifests(tmp_path, "p")
+    twice = tmp_path / "again.json"
+    twice.write_text(Path(path).read_text())
+    seen: list[str] = []
+    load_snapshot(SnapshotSource(cluster=(path, str(twice))), warn=seen.append)
+    assert seen and all(w.startswith("warning: ") and "duplicate" in w for w in seen)
