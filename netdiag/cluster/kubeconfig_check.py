@@ -26,9 +26,18 @@ _LISTS = {"clusters": "cluster", "contexts": "context", "users": "user"}
 
 def read_kubeconfig(path: str, limits: Limits) -> Mapping[str, Any]:
     """The parsed kubeconfig ``path``; ConfigError for anything client-go would refuse."""
-    data = _parse(path, _read(path, limits))
+    raw = _read(path, limits)
+    data = _parse(path, raw)
     if data is None:
         return {}
+    if b"&" in raw:  # YAML anchors: bound what their aliases repeat, as for manifests
+        from netdiag.cluster.bounded import check_document
+        from netdiag.limits import LimitError
+
+        try:
+            check_document(data, f"kubeconfig {path}", limits)
+        except LimitError as e:
+            raise ConfigError(e.message, hint=e.hint) from None
     if not isinstance(data, Mapping):
         raise ConfigError(
             f"kubeconfig {path}: expected a mapping (apiVersion, kind: Config, ...), "

@@ -32,6 +32,14 @@ CASES = {
     "current-list": ("current-context: [a]\n", "current-context: must be a string"),
     "deep": ("a: " + "[" * 100_000 + "]" * 100_000 + "\n", "malformed YAML"),
     "empty-server": (config(server=""), "context 'x': cluster 'c' has no server"),
+    "alias-bomb": (
+        "extensions:\n"
+        + "".join(
+            "  {}: &{} [{}]\n".format(c, c, ",".join([("*" + p) if p else "x"] * 9))
+            for p, c in zip(["", *"abcdefghi"], "abcdefghij", strict=True)
+        ),
+        "YAML alias expansions",
+    ),
 }
 
 
