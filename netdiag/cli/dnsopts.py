@@ -57,7 +57,7 @@ def parse_hostport(text: str, default_port: int, *, flag: str) -> tuple[str, int
         raise UsageError(f"{flag} {text}: missing host")
     if not port_text:
         return host, default_port
-    if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+    if not (port_text.isascii() and port_text.isdigit()) or not 0 <= int(port_text) <= 65535:
         raise UsageError(f"{flag} {text}: port must be a number from 0 to 65535")
     return host, int(port_text)
 
