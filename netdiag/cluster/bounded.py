@@ -81,15 +81,23 @@ def read_text(name: str, limits: Limits, label: str | None = None) -> str:
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
+#: A YAML anchor (``&name``) where a node can start: at a line start, after
+#: whitespace, ``[``, ``{`` or ``,``. An ``&`` inside a word (``?a=1&b=2`` in a
+#: URL or an annotation) is not one; a false positive only costs the walk.
+_ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s]", re.MULTILINE)
+
+
 def needs_check(text: str) -> bool:
     """Whether the documents of ``text`` need :func:`check_document`.
 
-    Only a YAML anchor (``&``) lets an alias share a node, and only a surrogate
+    Only a YAML anchor lets an alias share a node, and only a surrogate
     escape makes a lone surrogate; without them the walk (about twice the cost
     of parsing the JSON) is skipped. Nesting is then bounded by the parsers:
     libyaml stops at 1,000 levels, :func:`json.loads` at Python's recursion limit.
     """
-    return "&" in text or _SURROGATE_ESCAPE.search(text) is not None
+    if "&" in text and _ANCHOR.search(text) is not None:
+        return True
+    return _SURROGATE_ESCAPE.search(text) is not None
 
 
 def read_at_most(stream: Any, limit: int) -> bytes:

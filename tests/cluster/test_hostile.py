@@ -256,3 +256,20 @@ def test_other_file_options_refuse_devices(args: list[str]) -> None:
     r = run_cli(args)
     assert r.exit_code == 2
     assert "/dev/zero: is a character device, not a regular file" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "walked"),
+    [
+        ("a: &x [1]\nb: *x\n", True),
+        ("- &x 1\n", True),
+        ("a: {b: [&x 1, *x]}\n", True),
+        ("url: http://h/?a=1&b=2\n", False),  # an & inside a word is no anchor
+        ('{"name": "a\\ud800"}', True),
+        ('{"name": "plain"}', False),
+    ],
+)
+def test_documents_are_walked_only_when_they_can_need_it(text: str, walked: bool) -> None:
+    from netdiag.cluster.bounded import needs_check
+
+    assert needs_check(text) is walked
