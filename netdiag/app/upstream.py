@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from netdiag.errors import InputError, UsageError
+from netdiag.errors import UsageError
 
 if TYPE_CHECKING:
     from netdiag.app.source import Source
@@ -38,24 +38,14 @@ def parse_hostport(text: str, default_port: int, *, flag: str) -> tuple[str, int
     return host, int(port_text)
 
 
-def load_upstream_zone(path: str) -> UpstreamZone:
-    """Read a zone file; unreadable files are one-line input errors."""
-    from netdiag.dns.zone.upstream import parse_zone_text
-
-    try:  # open(), not pathlib: resolve's start-up does not need pathlib's imports
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"--upstream-zone {path}: cannot read: {e}") from e
-    return parse_zone_text(text, filename=path)
-
-
 def build_zone(snapshot: ClusterSnapshot, source: Source) -> ClusterZone:
     """The cluster zone for ``snapshot`` with ``source``'s upstream settings."""
     from netdiag.dns.zone.cluster import ClusterZone
 
     upstream: UpstreamZone | None = None
     if source.upstream_zone:
+        from netdiag.app.inputs import load_upstream_zone
+
         upstream = load_upstream_zone(source.upstream_zone)
     elif not source.upstream and source.is_demo:
         from netdiag.sources.demo import demo_upstream

@@ -16,6 +16,7 @@ import click
 
 from netdiag import __version__
 from netdiag.errors import ExitCode, NetdiagError
+from netdiag.visible import visible
 
 #: command name -> "module:attribute". Each command lives in its own module.
 COMMANDS: dict[str, str] = {
@@ -88,9 +89,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 def report(error: NetdiagError) -> None:
     """The one place that prints an error for the user."""
-    click.echo(f"error: {error.message}", err=True)
+    # Messages quote names from the input: never let them drive the terminal.
+    click.echo(f"error: {visible(error.message)}", err=True)
     if error.hint:
-        click.echo(f"hint: {error.hint}", err=True)
+        click.echo(f"hint: {visible(error.hint)}", err=True)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -11,6 +11,7 @@ import click
 
 from netdiag.cli.options import namespace_option, open_session, snapshot_options
 from netdiag.errors import ExitCode
+from netdiag.visible import visible_lines
 
 
 @click.command()
@@ -50,6 +51,6 @@ def audit(**params: Any) -> int:
         click.echo(json.dumps(to_sarif(findings, all_checks()), indent=2, sort_keys=True))
     else:
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        click.echo(to_text(findings, colour=colour))
+        click.echo(visible_lines(to_text(findings, colour=colour), sgr=colour))
     failing = at_or_above(findings, Severity(params["fail_on"]))
     return int(ExitCode.NEGATIVE) if failing else int(ExitCode.OK)

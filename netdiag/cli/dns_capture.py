@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from netdiag.app.inputs import read_resolv_conf
 from netdiag.cli.dns_capture_text import render_text
 from netdiag.cli.options import open_session, snapshot_options
 from netdiag.dns.capture.chains import Chain, ChainBuilder
@@ -20,6 +21,7 @@ from netdiag.dns.capture.pcap import Stats, read_dns
 from netdiag.dns.capture.profile import Detection, detect, infer_search
 from netdiag.dns.capture.report import build_report
 from netdiag.errors import InputError, UsageError
+from netdiag.visible import visible_lines
 
 if TYPE_CHECKING:
     from netdiag.dns.resolver.resolvconf import ResolvConf
@@ -72,12 +74,14 @@ def capture(
     captured. With --cluster/--context client IPs are shown as ns/pod.
     """
     _check_usage(read_file, iface, write_file, write_format)
-    conf = _read_resolv_conf(resolv_conf) if resolv_conf else None
+    conf = read_resolv_conf(resolv_conf) if resolv_conf else None
     # The snapshot first: a bad manifest must not throw away a live capture.
     pods, confs = _pod_map(snapshot) if _has_source(snapshot) else ({}, {})
     all_ports = frozenset((53, *ports))
     stats = Stats()
-    builder = ChainBuilder(ports=all_ports)
+    from netdiag.limits import current
+
+    builder = ChainBuilder(ports=all_ports, max_chains=current().capture_chains)
     if read_file is not None:
         source, error = _feed_file(builder, read_file, all_ports, stats)
     else:
@@ -85,6 +89,13 @@ def capture(
         live = (duration, count, write_file, write_format)
         source, error = _feed_live(builder, iface, all_ports, stats, live)
     chains = builder.finish()
+    if builder.dropped_chains:
+        click.echo(
+            f"warning: dropped the {builder.dropped_chains} oldest chains "
+            f"({builder.dropped_queries} queries) past the limit of {builder.max_chains} "
+            "open query chains; raise it with NETDIAG_MAX_CAPTURE_CHAINS=N",
+            err=True,
+        )
     report = build_report(
         chains,
         _detect_all(chains, conf, confs),
@@ -95,7 +106,7 @@ def capture(
     if output == "json":
         click.echo(json.dumps(report, indent=2, sort_keys=True))
     else:
-        click.echo(render_text(report), nl=False)
+        click.echo(visible_lines(render_text(report)), nl=False)
     if error is not None:
         raise error
 
@@ -159,6 +170,8 @@ def _counters(stats: Stats, builder: ChainBuilder) -> dict[str, int]:
         "other": stats.other,
         "tcp_gaps": stats.tcp_gaps,
         "orphan_responses": builder.orphan_responses,
+        "dropped_chains": builder.dropped_chains,
+        "dropped_queries": builder.dropped_queries,
     }
 
 
@@ -184,17 +197,6 @@ def _pod_map(snapshot: dict[str, Any]) -> tuple[dict[str, str], dict[str, Resolv
         for ip in pod.ips:
             names[ip], confs[ip] = pod.key, conf
     return names, confs
-
-
-def _read_resolv_conf(path: str) -> ResolvConf:
-    from netdiag.dns.resolver.resolvconf import parse_strict
-
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"--resolv-conf {path}: cannot read: {e}") from e
-    return parse_strict(text, origin=path)
 
 
 def _detect_all(

@@ -11,6 +11,7 @@ from netdiag.cli.dnsopts import upstream_options
 from netdiag.cli.options import open_session, snapshot_options
 from netdiag.dns.records import Record, ZoneAnswer
 from netdiag.errors import InputError, UsageError
+from netdiag.visible import visible_lines
 
 SCHEMA = "netdiag/dns-query/v1"
 
@@ -72,7 +73,7 @@ def query(name: str, rtype: str, output: str, source: str | None, **params: Any)
     if output == "json":
         click.echo(json.dumps(to_json(qname, qtype, answer, note), indent=2, sort_keys=True))
     else:
-        click.echo(render_text(qname, qtype, answer, note))
+        click.echo(visible_lines(render_text(qname, qtype, answer, note)))
     if not answer.answers:
         raise SystemExit(1)
 

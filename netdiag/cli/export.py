@@ -39,10 +39,10 @@ def _choose_format(fmt: str | None, output: str | None) -> str:
 
 
 def _read_input(path: str) -> Mapping[str, Any]:
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror or e}") from e
+    from netdiag.limits import current
+    from netdiag.sources.bounded import read_text
+
+    text = read_text(path, current())
     try:
         document = json.loads(text)
     except ValueError as e:

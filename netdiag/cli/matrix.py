@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from netdiag.app.session import Session
-from netdiag.cli.options import namespace_option, note, snapshot_options, source_from
+from netdiag.cli.options import namespace_option, note, snapshot_options, source_from, warn
 
 if TYPE_CHECKING:
     from netdiag.policy.matrix import Matrix
@@ -133,7 +133,7 @@ def matrix(**kwargs: Any) -> None:
 
         watch_matrix(source, build, output=kwargs["output"])
         return
-    session = Session.open(source, note=note)
+    session = Session.open(source, note=note, warn=warn)
     if len(session.snapshot.pods) > 2000 and sys.stderr.isatty():
         click.echo(f"computing the matrix of {len(session.snapshot.pods)} pods…", err=True)
     m = session.matrix(

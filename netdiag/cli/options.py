@@ -64,9 +64,16 @@ def note(text: str) -> None:
     click.echo(f"note: {text}", err=True)
 
 
+def warn(line: str) -> None:
+    """``warning: …`` lines about the input (duplicates, live refusals) go to stderr."""
+    from netdiag.visible import visible_lines
+
+    click.echo(visible_lines(line), err=True)
+
+
 def open_session(params: dict[str, Any], namespace: str | None = None) -> Session:
     """Load the source a command's flags name and start questioning it."""
-    return Session.open(source_from(params, namespace), note=note)
+    return Session.open(source_from(params, namespace), note=note, warn=warn)
 
 
 def namespace_option(func: F) -> F:

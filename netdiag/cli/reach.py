@@ -11,6 +11,7 @@ import click
 from netdiag.cli.matrix import use_color
 from netdiag.cli.options import open_session, snapshot_options
 from netdiag.errors import ExitCode
+from netdiag.visible import visible_lines
 
 
 @click.command()
@@ -51,5 +52,5 @@ def reach(ctx: click.Context, /, src: str, dst: str, **kwargs: Any) -> None:
         color = use_color()
         width = shutil.get_terminal_size((120, 24)).columns
         for line in verdict_lines(v, Style(color=color, unicode=color, width=width)):
-            click.echo(line)
+            click.echo(visible_lines(line, sgr=color))
     ctx.exit(int(ExitCode.OK if v.verdict is Verdict.ALLOWED else ExitCode.NEGATIVE))

@@ -11,29 +11,18 @@ from typing import Any
 
 import click
 
+from netdiag.app.inputs import read_resolv_conf
 from netdiag.cli.dnsopts import upstream_options
 from netdiag.cli.options import open_session, snapshot_options
 from netdiag.cli.resolve_pcap import pcap_option, write_trace_pcap
-from netdiag.errors import InputError, UsageError
+from netdiag.errors import UsageError
+from netdiag.visible import visible_lines
 
 
 def _choice(value: str, allowed: tuple[str, ...], flag: str) -> str:
     if value not in allowed:
         raise UsageError(f"{flag} {value!r}: expected one of {', '.join(allowed)}")
     return value
-
-
-def _read_resolv_conf(path: str) -> Any:
-    from netdiag.dns.resolver.resolvconf import parse_strict
-
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as e:
-        raise InputError(f"--resolv-conf {path}: {e.strerror or e}") from e
-    except UnicodeDecodeError as e:
-        raise InputError(f"--resolv-conf {path}: not UTF-8 text") from e
-    return parse_strict(text, origin=path)
 
 
 def _style() -> Any:
@@ -108,7 +97,7 @@ def resolve(**params: Any) -> int:
     backend = _choice(params["backend"], ("model", "live"), "--backend")
     if params["family"] and params["rtype"]:
         raise UsageError("--family and --type are exclusive", hint="--type asks one RR type")
-    conf = _read_resolv_conf(params["resolv_conf"]) if params["resolv_conf"] else None
+    conf = read_resolv_conf(params["resolv_conf"]) if params["resolv_conf"] else None
     session = open_session(params, params["namespace"])
     trace = session.trace(
         name,
@@ -129,7 +118,9 @@ def resolve(**params: Any) -> int:
     if output == "json":
         click.echo(json.dumps(to_json(trace), indent=2, sort_keys=True))
     else:
-        click.echo(render_text(trace, _style()), nl=False)
+        # click.style colours even when piped; NO_COLOR gives plain text.
+        colour = not os.environ.get("NO_COLOR")
+        click.echo(visible_lines(render_text(trace, _style()), sgr=colour), nl=False)
     return 0 if trace.resolved else 1
 
 

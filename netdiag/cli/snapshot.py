@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from netdiag.cli.options import open_session, snapshot_options
+from netdiag.visible import visible_lines
 
 if TYPE_CHECKING:  # the model is imported when the command runs, not for --help
     from netdiag.cluster.model import ClusterSnapshot
@@ -34,7 +35,7 @@ def snapshot(output: str, **kwargs: Any) -> None:
     """
     snap = open_session(kwargs).snapshot
     if output == "table":
-        click.echo(render_summary(snap), nl=False)
+        click.echo(visible_lines(render_summary(snap)), nl=False)
         return
     from netdiag.cluster.serialize import dump_json, dump_yaml
 

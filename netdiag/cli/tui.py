@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from netdiag.cli.options import note, snapshot_options, source_from
+from netdiag.cli.options import note, snapshot_options, source_from, warn
 from netdiag.errors import UsageError
 
 _MODES = ("resolve", "matrix", "policies", "overview")
@@ -39,7 +39,7 @@ def tui(screen: str, no_watch: bool, ascii_glyphs: bool, **params: Any) -> None:
         )
     from netdiag.app.source import load_snapshot
 
-    snapshot = load_snapshot(source, note=note)
+    snapshot = load_snapshot(source, note=note, warn=warn)
     from netdiag_tui.app import NetdiagApp
 
     app = NetdiagApp(

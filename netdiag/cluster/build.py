@@ -31,6 +31,7 @@ from netdiag.cluster.model import (
 from netdiag.cluster.networkpolicy import NetworkPolicy
 from netdiag.cluster.parse import PARSERS, ConfigMap, Parsed, manifest_error, parse_object
 from netdiag.errors import ManifestError
+from netdiag.limits import DEFAULTS, Limits
 
 KEEP_GOING_HINT = "--keep-going loads the other objects and reports this one as a warning"
 #: ``kubectl get`` typed lists (``PodList``) give their kind to items without one.
@@ -252,12 +253,13 @@ def _pods(
     nodes: list[Node],
     expand: Collection[str] | None,
     reuse: Reuse | None,
+    limits: Limits = DEFAULTS,
 ) -> list[Pod]:
     index = {(w.namespace, w.kind, w.name): w for w in workloads}
     pods = [_with_top_owner(p, index, reuse) for p in _dedupe(c.pods, "Pod", c.warnings)]
     names = {p.key for p in pods}
     expandable = [w for w in workloads if expand is None or w.namespace in expand]
-    for extra in expand_workloads(expandable, pods, nodes):
+    for extra in expand_workloads(expandable, pods, nodes, limits):
         if extra.key not in names:
             names.add(extra.key)
             # A ReplicaSet whose Deployment is not in the input still names it.
@@ -297,6 +299,7 @@ def snapshot_from_objects(
     source: str,
     keep_going: bool = False,
     expand_namespaces: Collection[str] | None = None,
+    limits: Limits = DEFAULTS,
 ) -> ClusterSnapshot:
     """Build a snapshot from ``(object dict, origin)`` pairs.
 
@@ -309,7 +312,11 @@ def snapshot_from_objects(
     """
     parsed = (parse_source(raw, origin, keep_going=keep_going) for raw, origin in objects)
     return assemble(
-        parsed, source=source, keep_going=keep_going, expand_namespaces=expand_namespaces
+        parsed,
+        source=source,
+        keep_going=keep_going,
+        expand_namespaces=expand_namespaces,
+        limits=limits,
     )
 
 
@@ -320,6 +327,7 @@ def assemble(
     keep_going: bool = False,
     expand_namespaces: Collection[str] | None = None,
     reuse: Reuse | None = None,
+    limits: Limits = DEFAULTS,
 ) -> ClusterSnapshot:
     """The snapshot of already parsed objects (see :func:`snapshot_from_objects`).
 
@@ -333,7 +341,7 @@ def assemble(
         key=lambda w: (w.namespace, w.name, w.kind),
     )
     services = _dedupe(c.services, "Service", c.warnings)
-    pods = _pods(c, workloads, nodes, expand_namespaces, reuse)
+    pods = _pods(c, workloads, nodes, expand_namespaces, reuse, limits)
     config_maps = _dedupe(c.config_maps, "ConfigMap", c.warnings)
     try:
         dns = cluster_dns(config_maps, services, workloads)

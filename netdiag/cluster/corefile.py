@@ -137,7 +137,9 @@ def _option(words: list[str], line: int, options: dict[str, object]) -> None:
             raise CorefileError(f"pods takes insecure, verified or disabled, not {args}", line)
         options["pods"] = args[0]
     elif name == "ttl":
-        if len(args) != 1 or not args[0].isdigit() or not 0 <= int(args[0]) <= 3600:
+        # strconv.Atoi: ASCII digits only (str.isdigit also takes Arabic-Indic "٣٠").
+        valid = len(args) == 1 and args[0].isascii() and args[0].isdigit()
+        if not valid or not 0 <= int(args[0]) <= 3600:
             raise CorefileError(f"ttl takes one number 0-3600, not {args}", line)
         options["ttl"] = int(args[0])
     elif name == "endpoint_pod_names":

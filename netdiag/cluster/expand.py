@@ -15,6 +15,7 @@ from dataclasses import replace
 from netdiag.cluster import fields as f
 from netdiag.cluster.model import Node, OwnerRef, Pod, Taint, Toleration, Workload
 from netdiag.cluster.parse_pod import parse_pod_spec
+from netdiag.limits import DEFAULTS, LimitError, Limits
 
 SYNTHETIC_NETWORK = ipaddress.IPv4Network("100.64.0.0/10")
 
@@ -47,9 +48,17 @@ def top_level_owner(
 
 
 def expand_workloads(
-    workloads: Sequence[Workload], pods: Sequence[Pod], nodes: Sequence[Node]
+    workloads: Sequence[Workload],
+    pods: Sequence[Pod],
+    nodes: Sequence[Node],
+    limits: Limits = DEFAULTS,
 ) -> list[Pod]:
-    """Pods for every top-level workload that has none in ``pods``."""
+    """Pods for every top-level workload that has none in ``pods``.
+
+    Raises:
+        LimitError: a workload asks for more than ``limits.workload_pods`` replicas,
+            or all of them for more than ``limits.synthetic_pods`` pods.
+    """
     index = {(w.namespace, w.kind, w.name): w for w in workloads}
     owned = {(p.namespace, p.owner.kind, p.owner.name) for p in pods if p.owner is not None}
     out: list[Pod] = []
@@ -59,7 +68,12 @@ def expand_workloads(
             continue  # a ReplicaSet of a Deployment, a Job of a CronJob: the parent expands
         if (wl.namespace, wl.kind, wl.name) in owned:
             continue
+        where = f"{wl.origin}: {wl.kind} {wl.namespace}/{wl.name}"
+        if wl.replicas > limits.workload_pods:
+            raise LimitError("workload_pods", where, f"spec.replicas {wl.replicas}", limits)
         out.extend(_pods_of(wl, nodes))
+        if len(out) > limits.synthetic_pods:
+            raise LimitError("synthetic_pods", where, f"{len(out)} pods", limits)
     return out
 
 

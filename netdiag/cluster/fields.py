@@ -99,9 +99,62 @@ def boolean(raw: Mapping[str, Any], key: str, path: str, default: bool = False) 
     return value
 
 
+#: apimachinery validation: a label value has at most 63 characters
+#: (``IsValidLabelValue``), a key a name of at most 63 after an optional DNS
+#: subdomain prefix of at most 253 (``IsQualifiedName``); annotations total
+#: 256 KiB (``TotalAnnotationSizeLimitB``) and a ConfigMap's data 1 MiB.
+LABEL_VALUE_MAX = 63
+LABEL_NAME_MAX = 63
+LABEL_PREFIX_MAX = 253
+TOTAL_BYTES_MAX = {"annotations": 256 * 1024, "data": 1024 * 1024}
+
+
 def labels(raw: Mapping[str, Any], key: str, path: str) -> Labels:
+    """A ``map[string]string`` field: labels, selectors, annotations, ConfigMap data.
+
+    Values must be strings (``null`` is ``""``, as Go's decoder makes it), never
+    coerced: the API server refuses ``version: 1.0``. Label-like maps follow the
+    label size rules; annotations and data their total size.
+    """
     value = mapping(raw, key, path)
-    return Labels({str(k): "" if v is None else str(v) for k, v in value.items()})
+    out: dict[str, str] = {}
+    for k, v in value.items():
+        if v is None:
+            v = ""
+        if not isinstance(k, str) or not isinstance(v, str):
+            bad = k if not isinstance(k, str) else v
+            raise FieldError(
+                f"must map strings to strings, not {type(bad).__name__}",
+                join(join(path, key), str(k)),
+            )
+        out[k] = v
+    total = TOTAL_BYTES_MAX.get(key)
+    if total is None:
+        for k, v in out.items():
+            _check_label(k, v, join(path, key))
+    elif (
+        sum(
+            len(k.encode("utf-8", "replace")) + len(v.encode("utf-8", "replace"))
+            for k, v in out.items()
+        )
+        > total
+    ):
+        raise FieldError(f"may not be larger than {total} bytes in total", join(path, key))
+    return Labels(out)
+
+
+def _check_label(k: str, v: str, path: str) -> None:
+    prefix, _, name = k.rpartition("/")
+    if len(v) > LABEL_VALUE_MAX:
+        raise FieldError(
+            f"value of {k[:80]!r} has {len(v)} characters (at most {LABEL_VALUE_MAX})", path
+        )
+    if not name or len(name) > LABEL_NAME_MAX or len(prefix) > LABEL_PREFIX_MAX:
+        raise FieldError(
+            f"invalid label key {k[:80]!r}: a name of 1-{LABEL_NAME_MAX} characters "
+            f"after an optional prefix of at most {LABEL_PREFIX_MAX}",
+            path,
+        )
 
 
 def protocol(raw: Mapping[str, Any], key: str, path: str) -> Protocol:
@@ -132,8 +185,9 @@ def int_or_port_name(value: object, path: str) -> int | str:
             raise FieldError(f"{value} is out of range 1-65535", path)
         return value
     if isinstance(value, str):
-        if value.isdigit():
-            return int_or_port_name(int(value), path)
+        # A string is a name, never a number: the API server validates it as an
+        # IANA_SVC_NAME, which needs a letter, so "80" (or Arabic-Indic "٨٠",
+        # which str.isdigit accepts) is refused (validation.IsValidPortName).
         if not valid_port_name(value):
             raise FieldError(f"invalid port name {value!r}", path)
         return value
@@ -143,7 +197,7 @@ def int_or_port_name(value: object, path: str) -> int | str:
 def valid_port_name(name: str) -> bool:
     return (
         0 < len(name) <= 15
-        and bool(_PORT_NAME.match(name))
+        and bool(_PORT_NAME.fullmatch(name))
         and not name.endswith("-")
         and any(c.isalpha() for c in name)
     )

@@ -191,6 +191,8 @@ def _pod(obj: Mapping[str, Any], ns: str, name: str, _k: str) -> tuple[Parsed, .
 
 
 def _check_ip(text: str, path: str) -> None:
+    if "%" in text:  # Go's net.ParseIP, which the API server uses, knows no zones
+        raise FieldError(f"invalid IP address {text!r} (zone index)", path)
     try:
         ipaddress.ip_address(text)
     except ValueError:

@@ -201,11 +201,15 @@ def parse_workload(obj: Mapping[str, Any], kind: str, namespace: str, name: str)
     )
 
 
+#: replicas and parallelism are int32 in the API (apps/v1 DeploymentSpec).
+INT32_MAX = 2**31 - 1
+
+
 def _replicas(spec: Mapping[str, Any], kind: str) -> int:
     if kind in ("Deployment", "StatefulSet", "ReplicaSet"):
-        return f.integer(spec, "replicas", "spec", default=1, low=0) or 0
+        return f.integer(spec, "replicas", "spec", default=1, low=0, high=INT32_MAX) or 0
     if kind == "Job":
-        return f.integer(spec, "parallelism", "spec", default=1, low=0) or 0
+        return f.integer(spec, "parallelism", "spec", default=1, low=0, high=INT32_MAX) or 0
     if kind == "CronJob":
         job = f.mapping(f.mapping(spec, "jobTemplate", "spec"), "spec", "spec.jobTemplate")
         return f.integer(job, "parallelism", "spec.jobTemplate.spec", default=1, low=0) or 0

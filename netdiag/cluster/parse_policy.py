@@ -118,6 +118,12 @@ def _network(text: str, path: str) -> ipaddress.IPv4Network | ipaddress.IPv6Netw
     # The API parses CIDRs "sloppily": host bits may be set (10.0.0.1/24 is valid).
     if "/" not in text:
         raise FieldError(f"invalid CIDR {text!r} (missing /prefix)", path)
+    # Go's net.ParseCIDR, which the API server uses, takes a decimal prefix
+    # length and no zone: ipaddress would read 10.0.0.0/255.255.0.0 as a /16
+    # and accept fe80::1%eth0/64.
+    prefix = text.rpartition("/")[2]
+    if "%" in text or not (prefix.isascii() and prefix.isdecimal()):
+        raise FieldError(f"invalid CIDR {text!r}", path)
     try:
         return ipaddress.ip_network(text, strict=False)
     except ValueError:

@@ -11,6 +11,7 @@ blocks red, connections amber with green labels.
 from __future__ import annotations
 
 from netdiag.export.graph import Edge, Graph, Node, port_label
+from netdiag.visible import BIDI_CONTROLS
 
 #: What :func:`port_label` says for every port of every protocol.
 OPEN = "all ports"
@@ -46,8 +47,9 @@ _KIND_STYLE = {
 }
 
 
-#: C0 controls and DEL cannot be drawn; they become U+FFFD.
-_CONTROLS = {c: "\ufffd" for c in (*range(32), 127)}
+#: C0 controls and DEL cannot be drawn, bidi controls would reorder what is
+#: drawn: they become U+FFFD.
+_CONTROLS = {c: "\ufffd" for c in (*range(32), 127, *BIDI_CONTROLS)}
 _ID_TABLE = str.maketrans({**_CONTROLS, "\\": "\\\\", '"': '\\"', "\n": "\\n"})
 _LABEL_TABLE = str.maketrans(
     {

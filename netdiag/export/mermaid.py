@@ -14,6 +14,7 @@ says whether a graph is under both so callers can aggregate first.
 from __future__ import annotations
 
 from netdiag.export.graph import Graph, Node, port_label
+from netdiag.visible import BIDI_CONTROLS
 
 MAX_EDGES = 500
 MAX_TEXT_SIZE = 50_000
@@ -24,7 +25,7 @@ _ENTITY = set('"#&<>%`|{}[]();:\\')
 
 _TABLE = str.maketrans(
     {
-        **{c: "#65533;" for c in (*range(32), 127)},
+        **{c: "#65533;" for c in (*range(32), 127, *BIDI_CONTROLS)},
         **{ch: f"#{ord(ch)};" for ch in _ENTITY},
         "\n": "<br>",
         "\t": " ",

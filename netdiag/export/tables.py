@@ -12,6 +12,7 @@ import csv
 import io
 
 from netdiag.export.graph import Graph, Node, port_label
+from netdiag.visible import csv_cell, visible_lines
 
 CSV_COLUMNS = (
     "from",
@@ -37,12 +38,12 @@ def render_csv(graph: Graph) -> str:
         for p in edge.ports:
             writer.writerow(
                 (
-                    source.id,
+                    csv_cell(source.id),
                     source.kind,
-                    source.namespace or "",
-                    target.id,
+                    csv_cell(source.namespace or ""),
+                    csv_cell(target.id),
                     target.kind,
-                    target.namespace or "",
+                    csv_cell(target.namespace or ""),
                     p.protocol,
                     "" if p.port is None else p.port,
                     "" if p.end_port is None else p.end_port,
@@ -69,8 +70,9 @@ _MD_TABLE = str.maketrans(
 
 def md_cell(text: str) -> str:
     """Table-cell text shown literally on GitHub: Markdown punctuation
-    backslash-escaped, ``<>&`` as entities (no raw HTML), line breaks as ``<br>``."""
-    return text.translate(_MD_TABLE)
+    backslash-escaped, ``<>&`` as entities (no raw HTML), line breaks as ``<br>``,
+    other invisible characters (U+202E, ...) escaped."""
+    return visible_lines(text.translate(_MD_TABLE))
 
 
 def _group(node: Node) -> str:

@@ -228,11 +228,11 @@ def parse_port_spec(text: str) -> PortSet:
     if proto_name not in Protocol.__members__:
         raise ValueError(f"unknown protocol {proto_part!r} in {text!r} (TCP, UDP or SCTP)")
     lo_s, dash, hi_s = port_part.partition("-")
-    try:
-        lo = int(lo_s)
-        hi = int(hi_s) if dash else lo
-    except ValueError:
-        raise ValueError(f"bad port {text!r}: expected PORT[-END][/PROTO]") from None
+    if not all(s.isascii() and s.isdigit() for s in ((lo_s, hi_s) if dash else (lo_s,))):
+        # int() would also take " 80" or Arabic-Indic "٨٠": a port is ASCII digits.
+        raise ValueError(f"bad port {text!r}: expected PORT[-END][/PROTO]")
+    lo = int(lo_s)
+    hi = int(hi_s) if dash else lo
     if not (MIN_PORT <= lo <= hi <= MAX_PORT):
         raise ValueError(f"bad port {text!r}: ports are 1-65535 and END >= PORT")
     return PortSet.of(Protocol[proto_name], lo, hi)

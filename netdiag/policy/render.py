@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from netdiag.policy.matrix import Matrix
 from netdiag.policy.verdict import ConnectionVerdict, PathVerdict, Side, Verdict
+from netdiag.visible import visible
 
 ASCII_GLYPHS = {Verdict.ALLOWED: ".", Verdict.DENIED: "X", Verdict.UNKNOWN: "?"}
 UNICODE_GLYPHS = {Verdict.ALLOWED: "✓", Verdict.DENIED: "✗", Verdict.UNKNOWN: "?"}
@@ -35,15 +36,16 @@ class Style:
 
 def truth_table(matrix: Matrix) -> str:
     """The upstream e2e ``TruthTable.PrettyPrint`` format: tab-separated ``.``/``X``/``?``."""
-    lines = ["\t".join(["-", *(c.id for c in matrix.cols)])]
+    lines = ["\t".join(["-", *(visible(c.id) for c in matrix.cols)])]
     for i, row in enumerate(matrix.rows):
         cells = [ASCII_GLYPHS[matrix.cell(i, j).verdict] for j in range(len(matrix.cols))]
-        lines.append("\t".join([row.id, *cells]))
+        lines.append("\t".join([visible(row.id), *cells]))
     return "\n".join(lines)
 
 
 def _label(node_id: str, synthetic: bool) -> str:
-    return node_id + (SYNTHETIC_MARK if synthetic else "")
+    # A name is one row: its newlines, tabs and escape sequences are shown, not obeyed.
+    return visible(node_id) + (SYNTHETIC_MARK if synthetic else "")
 
 
 def matrix_lines(matrix: Matrix, style: Style) -> Iterator[str]:

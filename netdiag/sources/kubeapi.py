@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from netdiag.errors import ClusterError
+from netdiag.limits import DEFAULTS, ClusterLimitError, Limits, current
+from netdiag.sources.apibody import deadline, list_body, parse_json, read_body
 from netdiag.sources.kubeconfig import Connection, one_line
 
 #: kubectl's default chunk size for lists (``--chunk-size``).
@@ -179,9 +181,22 @@ def call(
     except urllib3.exceptions.HTTPError as e:
         raise unreachable(conn, e) from e
     if not 200 <= response.status <= 299:
-        body = response.read()
-        raise _api_error(conn, query, verb, response.status, _status_message(body, response))
+        raise _api_error(conn, query, verb, response.status, _error_message(response.response))
     return response.response
+
+
+def _error_message(resp: Any) -> str:
+    """The Status message of an error response, read within small bounds."""
+    import time
+
+    small = Limits(response_bytes=1 << 20)
+    try:
+        body = read_body(resp, "error status", small, time.monotonic() + 10)
+    except ClusterError:
+        body = b""
+    finally:
+        resp.release_conn()
+    return _status_message(body, resp)
 
 
 def unreachable(conn: Connection, e: BaseException) -> ClusterError:
@@ -230,12 +245,17 @@ def _status_message(body: bytes, response: Any) -> str:
     return one_line(Exception(response.reason or "")) or f"HTTP {response.status}"
 
 
-def read_json(resp: Any) -> Any:
-    """Read a whole (non-streaming) response body as JSON and release the connection."""
+def read_json(resp: Any, what: str = "response", limits: Limits = DEFAULTS, by: float = 0) -> Any:
+    """Read a whole (non-streaming) response body as JSON and release the connection.
+
+    The body is read within ``limits`` and by the monotonic time ``by``
+    (default: ``page_seconds`` from now); see :mod:`netdiag.sources.apibody`.
+    """
     try:
-        return json.loads(resp.read())
+        body = read_body(resp, what, limits, by or deadline(limits))
     finally:
         resp.release_conn()
+    return parse_json(body, what, str(resp.headers.get("Content-Type") or ""))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -258,25 +278,44 @@ def list_all(
     objects look like manifests. A continue token that expired (410) restarts the
     list from the beginning: continuing with the token the 410 carries would mix
     two resourceVersions (api-concepts "Retrieving large results sets in chunks").
+
+    Each page is read within the :mod:`netdiag.limits` (``page_seconds``,
+    ``response_bytes``, ``gzip_ratio``); a list of more than ``pages`` pages, or
+    a continue token the server hands back unchanged, ends in ClusterError.
     """
+    import time
+
     import urllib3
 
+    limits = current()
+    what = query.describe()
+    read_timeout = min(timeout[1], float(limits.page_seconds))
     for _attempt in range(3):
         items: list[dict[str, Any]] = []
         token: str | None = None
+        pages = 0
         try:
             while True:
                 params: dict[str, str | int] = {"limit": page_size}
                 if token:
                     params["continue"] = token
-                body = read_json(call(conn, query, "list", params, timeout=timeout))
-                items.extend(_typed(query.resource, body.get("items") or ()))
+                pages += 1
+                if pages > limits.pages:
+                    raise ClusterLimitError("pages", what, f"{pages} pages", limits)
+                by = time.monotonic() + limits.page_seconds
+                resp = call(conn, query, "list", params, timeout=(timeout[0], read_timeout))
+                page, meta = list_body(read_json(resp, what, limits, by), what)
+                items.extend(_typed(query.resource, page))
                 if progress is not None:
                     progress(query, len(items))
-                meta = body.get("metadata") or {}
-                token = meta.get("continue")
+                previous, token = token, meta.get("continue") or None
+                if token is not None and token == previous:
+                    raise ClusterError(
+                        f"{what}: the API server sent the same continue token twice",
+                        hint="the server is not paging; try again or report it",
+                    )
                 if not token:
-                    rv = meta.get("resourceVersion", "")
+                    rv = meta.get("resourceVersion") or ""
                     return Listed(items=tuple(items), resource_version=rv)
         except Expired:
             continue

@@ -9,7 +9,9 @@ never touches the global ``Configuration`` nor writes back to the kubeconfig
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,24 +58,39 @@ def connect(*, context: str | None = None, kubeconfig: str | None = None) -> Con
     from kubernetes import client as k8s
     from kubernetes import config as kconfig
 
+    from netdiag.limits import current
+    from netdiag.sources.kubeconfig_check import check_server, read_kubeconfig
+
+    limits = current()
+    configs = [read_kubeconfig(p, limits) for p in _existing(path)]
     try:
         contexts = _contexts(path)
-        name = context or _current_context(_existing(path))
+        name = context or _current_context(configs)
         if context is not None and context not in contexts:
             raise ConfigError(
                 f"context {context!r} not found in kubeconfig {path}",
                 hint="available contexts: " + (", ".join(sorted(contexts)) or "none"),
             )
+        if name:
+            check_server(configs, name, path)
         configuration = _configuration(k8s.Configuration())
-        api_client = kconfig.new_client_from_config(  # type: ignore[no-untyped-call]
-            config_file=path,
-            context=name or None,
-            persist_config=False,
-            client_configuration=configuration,
-        )
+        with _client_log() as logged:
+            api_client = kconfig.new_client_from_config(  # type: ignore[no-untyped-call]
+                config_file=path,
+                context=name or None,
+                persist_config=False,
+                client_configuration=configuration,
+            )
+        if logged:
+            # The client logs a failing exec credential plugin on the root logger
+            # (ERROR:root:...) and goes on without credentials: make it our error.
+            raise ConfigError(
+                f"kubeconfig {path}: context {name!r}: {logged[-1]}",
+                hint="check the user's exec credential plugin (users[].user.exec)",
+            )
     except kconfig.ConfigException as e:
         raise ConfigError(f"kubeconfig {path}: {one_line(e)}") from e
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, TypeError, AttributeError, KeyError) as e:
         raise ConfigError(f"kubeconfig {path}: {one_line(e)}") from e
     return Connection(
         client=api_client, host=configuration.host, context=name, namespace=contexts.get(name)
@@ -98,20 +115,36 @@ def _contexts(path: str) -> dict[str, str | None]:
     return {c["name"]: (c.get("context") or {}).get("namespace") for c in contexts}
 
 
-def _current_context(paths: list[str]) -> str:
+def _current_context(configs: list[Mapping[str, Any]]) -> str:
     """The first file that sets ``current-context`` wins, as with kubectl.
 
     (The Python client's merger lets the last file win; client-go's
     ``clientcmd`` loading rules take the first non-empty value.)
     """
-    import yaml
-
-    for path in paths:
-        with open(path) as f:
-            config = yaml.safe_load(f) or {}
-        if isinstance(config, dict) and config.get("current-context"):
+    for config in configs:
+        if config.get("current-context"):
             return str(config["current-context"])
     return ""
+
+
+@contextlib.contextmanager
+def _client_log() -> Iterator[list[str]]:
+    """Collect what the client logs at ERROR on the root logger instead of printing it."""
+    import logging
+
+    records: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(one_line(Exception(record.getMessage())))
+
+    root = logging.getLogger()
+    handler = _Collect(logging.ERROR)
+    root.addHandler(handler)  # a root handler also stops logging.error's basicConfig
+    try:
+        yield records
+    finally:
+        root.removeHandler(handler)
 
 
 def _connect_in_cluster() -> Connection:

@@ -1,7 +1,7 @@
 """A read-only snapshot of a live cluster: list what the model needs, parse JSON straight in.
 
 ``load_live`` is what ``--context/--kubeconfig/--live`` run (see
-:func:`netdiag.cli.options.load_snapshot`). It only ever issues GET requests.
+:func:`netdiag.app.source.load_snapshot`). It only ever issues GET requests.
 Restricted RBAC is expected (k9s #42, #534): a 403 on one resource is recorded in
 ``ClusterSnapshot.incomplete`` with the exact verb, resource and namespace, one
 warning goes to stderr, and the rest of the cluster is still read.
@@ -222,7 +222,9 @@ def refusal_warning(refused: Iterable[Refused]) -> str:
 
 
 def stderr_warn(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    from netdiag.visible import visible_lines
+
+    print(visible_lines(message), file=sys.stderr, flush=True)
 
 
 class StderrProgress:

@@ -8,7 +8,6 @@ line or document.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,22 +16,42 @@ from typing import Any
 from netdiag.cluster.build import snapshot_from_objects
 from netdiag.cluster.model import ClusterSnapshot
 from netdiag.errors import ManifestError
+from netdiag.limits import DEFAULTS, LimitError, Limits, current
+from netdiag.sources.bounded import check_document, needs_check, read_text
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def load_manifests(paths: Sequence[str], *, keep_going: bool = False) -> ClusterSnapshot:
-    """Load every manifest under ``paths``.
+def load_manifests(
+    paths: Sequence[str], *, keep_going: bool = False, limits: Limits | None = None
+) -> ClusterSnapshot:
+    """Load every manifest under ``paths``, within ``limits`` (default: the environment's).
 
     Raises:
-        ManifestError: unreadable path, empty directory, malformed YAML/JSON, a
-            document without ``kind``, or (without ``keep_going``) an invalid object.
+        ManifestError: unreadable path, empty directory, no objects at all, a device
+            or FIFO, malformed YAML/JSON, a document without ``kind``, or (without
+            ``keep_going``) an invalid object.
+        LimitError: an input past one of :mod:`netdiag.limits`.
     """
+    limits = current() if limits is None else limits
     files = [f for p in paths for f in _files(p)]
     objects: list[tuple[Mapping[str, Any], str]] = []
     for name in files:
-        objects.extend(parse_documents(_read(name), name))
-    return snapshot_from_objects(objects, source=", ".join(paths), keep_going=keep_going)
+        objects.extend(parse_documents(read_text(name, limits), name, limits))
+    if not any(_is_object(obj) for obj, _origin in objects):
+        where = ", ".join("<stdin>" if p == "-" else p for p in paths)
+        raise ManifestError(
+            f"no Kubernetes objects in {where}",
+            hint="give manifests, e.g. the output of kubectl get -A -o yaml",
+        )
+    return snapshot_from_objects(
+        objects, source=", ".join(paths), keep_going=keep_going, limits=limits
+    )
+
+
+def _is_object(obj: Mapping[str, Any]) -> bool:
+    """Not a List that holds nothing (its annotations are passed on without items)."""
+    return not (str(obj.get("kind", "")).endswith("List") and obj.get("items") == [])
 
 
 def _files(path: str) -> list[str]:
@@ -59,18 +78,6 @@ def _files(path: str) -> list[str]:
     return [path]
 
 
-def _read(name: str) -> str:
-    try:
-        if name == "-":
-            return sys.stdin.read()
-        with open(name, encoding="utf-8") as fh:
-            return fh.read()
-    except OSError as e:
-        raise ManifestError(f"{name}: cannot read: {e.strerror or e}") from e
-    except UnicodeDecodeError as e:
-        raise ManifestError(f"{name}: not UTF-8 text (byte {e.start})") from e
-
-
 @dataclass(frozen=True, slots=True)
 class _Document:
     data: Any
@@ -80,7 +87,9 @@ class _Document:
     item_lines: tuple[int, ...] = ()
 
 
-def parse_documents(text: str, name: str) -> Iterator[tuple[Mapping[str, Any], str]]:
+def parse_documents(
+    text: str, name: str, limits: Limits = DEFAULTS
+) -> Iterator[tuple[Mapping[str, Any], str]]:
     """Yield ``(object, origin)`` for each non-empty document of a YAML/JSON stream.
 
     Origins name the file, the line where known and the document:
@@ -89,15 +98,18 @@ def parse_documents(text: str, name: str) -> Iterator[tuple[Mapping[str, Any], s
     """
     label = "<stdin>" if name == "-" else name
     if name.endswith(".json") or text.lstrip().startswith(("{", "[")):
-        docs = _json_documents(text, label)
+        docs = _json_documents(text, label, limits)
     else:
-        docs = _yaml_documents(text, label)
+        docs = _yaml_documents(text, label, limits)
+    walk = needs_check(text)
     for index, doc in enumerate(docs, start=1):
         data = doc.data
         if data is None:
             continue
         where = f"{label}:{doc.line}" if doc.line else label
         origin = f"{where} (document {index})"
+        if walk:
+            data = check_document(data, origin, limits)
         if isinstance(data, list):
             data = {"kind": "List", "items": data}
         if not isinstance(data, Mapping):
@@ -117,6 +129,8 @@ def _split_list(
 ) -> Iterator[tuple[Mapping[str, Any], str]]:
     kind = str(data["kind"])
     items = data.get("items")
+    if kind.endswith("List") and items is not None and not isinstance(items, list):
+        raise ManifestError(f"{origin}: items: must be a list, not {type(items).__name__}")
     if not (kind.endswith("List") and isinstance(items, list)) or len(doc.item_lines) != len(items):
         yield data, origin
         return
@@ -136,18 +150,26 @@ def _split_list(
             yield {"kind": "List", "items": [item]}, item_origin
 
 
-def _json_documents(text: str, label: str) -> list[_Document]:
+def _json_documents(text: str, label: str, limits: Limits) -> list[_Document]:
     import json
 
     try:
         return [_Document(json.loads(text))]
     except json.JSONDecodeError as e:
         if not label.endswith(".json"):
-            return _yaml_documents(text, label)  # YAML flow style that is not JSON
+            return _yaml_documents(text, label, limits)  # YAML flow style that is not JSON
         raise ManifestError(f"{label}:{e.lineno}:{e.colno}: malformed JSON: {e.msg}") from e
+    except RecursionError:
+        raise LimitError("nesting", label, f"more than {limits.nesting} levels", limits) from None
+    except ValueError as e:  # an integer of more than 4300 digits
+        raise ManifestError(f"{label}: malformed JSON: {_short(e)}") from None
 
 
-def _yaml_documents(text: str, label: str) -> list[_Document]:
+def _short(e: BaseException) -> str:
+    return str(e).partition(";")[0]
+
+
+def _yaml_documents(text: str, label: str, limits: Limits) -> list[_Document]:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
@@ -157,11 +179,20 @@ def _yaml_documents(text: str, label: str) -> list[_Document]:
             node = loader.get_node()
             if node is None:
                 break
-            docs.append(
-                _Document(
-                    loader.construct_document(node), node.start_mark.line + 1, _item_lines(node)
-                )
-            )
+            if len(docs) >= limits.documents:
+                raise LimitError("documents", label, f"more than {len(docs)} documents", limits)
+            line = node.start_mark.line + 1
+            try:
+                data = loader.construct_document(node)
+            except RecursionError:
+                raise LimitError(
+                    "nesting", f"{label}:{line}", "YAML nested too deep", limits
+                ) from None
+            except (ValueError, TypeError, OverflowError) as e:
+                # SafeConstructor's own checks fail as these (a timestamp 2001-13-45,
+                # an integer of 5,000 digits).
+                raise ManifestError(f"{label}:{line}: invalid YAML value: {_short(e)}") from None
+            docs.append(_Document(data, line, _item_lines(node)))
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label
@@ -170,7 +201,7 @@ def _yaml_documents(text: str, label: str) -> list[_Document]:
             problem += f" ({e.context} at line {e.context_mark.line + 1})"
         raise ManifestError(f"{where}: malformed YAML: {problem}") from e
     except yaml.YAMLError as e:
-        raise ManifestError(f"{label}: malformed YAML: {e}") from e
+        raise ManifestError(f"{label}: malformed YAML: {' '.join(str(e).split())}") from e
     finally:
         loader.dispose()
     return docs

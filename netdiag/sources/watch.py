@@ -262,7 +262,7 @@ class _Reflector(threading.Thread):
         )
         progressed = False
         try:
-            for line in _lines(self._resp):
+            for line in _lines(self._resp, self._query.describe("watch")):
                 if self._halt.is_set():
                     break
                 self._handle(line)
@@ -290,12 +290,9 @@ class _Reflector(threading.Thread):
             self._rv = rv
 
 
-def _lines(resp: Any) -> Iterator[bytes]:
-    """Newline-delimited JSON events from a chunked watch response."""
-    buffer = b""
-    for chunk in resp.stream(amt=None, decode_content=False):
-        buffer += chunk
-        *complete, buffer = buffer.split(b"\n")
-        yield from (line for line in complete if line.strip())
-    if buffer.strip():
-        yield buffer
+def _lines(resp: Any, what: str = "watch") -> Iterator[bytes]:
+    """Newline-delimited JSON events from a chunked watch response (each bounded)."""
+    from netdiag.limits import current
+    from netdiag.sources.apibody import lines
+
+    return lines(resp.stream(amt=None, decode_content=False), what, current())

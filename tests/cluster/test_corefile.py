@@ -113,3 +113,8 @@ def test_autopath_is_read_from_the_kubernetes_server_block(text: str, autopath: 
     block = parse_corefile(text)
     assert block is not None and block.autopath is autopath
     assert block.pods == "insecure" and block.ttl == 30  # the rest is read as before
+
+
+def test_ttl_takes_ascii_digits_only() -> None:
+    with pytest.raises(CorefileError, match="ttl takes one number"):
+        parse_corefile(".:53 {\n    kubernetes cluster.local {\n        ttl ٣٠\n    }\n}\n")

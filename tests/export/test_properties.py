@@ -25,6 +25,7 @@ from netdiag.export.formats import export_document
 from netdiag.export.graph import graph_from_document
 from netdiag.export.mermaid import render_mermaid
 from netdiag.export.schema import load_schema
+from netdiag.visible import csv_cell
 from tests.export.test_mermaid import comparable, expected, structure
 from tests.helpers import require_tool
 
@@ -79,7 +80,10 @@ def test_mermaid_text_reads_back(doc: dict[str, Any]) -> None:
 @given(documents())
 def test_csv_json_and_networkx_read_back(doc: dict[str, Any]) -> None:
     rows = list(csv.DictReader(io.StringIO(export_document(doc, "csv").data.decode(), newline="")))
-    assert {(r["from"], r["to"]) for r in rows} == {(e["from"], e["to"]) for e in doc["edges"]}
+    # A cell that would start a spreadsheet formula carries a leading "'" (OWASP).
+    assert {(r["from"], r["to"]) for r in rows} == {
+        (csv_cell(e["from"]), csv_cell(e["to"])) for e in doc["edges"]
+    }
     out = json.loads(export_document(doc, "json").data)
     jsonschema.validate(out, load_schema())
     g = nx.read_graphml(io.BytesIO(export_document(doc, "graphml").data))

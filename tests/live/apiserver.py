@@ -16,7 +16,8 @@ detection of changes", "Retrieving large results sets in chunks"):
 
 Test hooks: :meth:`apply`, :meth:`delete`, :meth:`expire_watches` (history lost:
 410 on the open watches), :meth:`drop_watches` (connections cut mid-stream),
-:meth:`expire_continue_tokens`, :meth:`forbid`.
+:meth:`expire_continue_tokens`, :meth:`forbid`, and :attr:`fault` — any answer
+at all to chosen requests (tests/live/faults.py has the hostile ones).
 """
 
 from __future__ import annotations
@@ -120,6 +121,9 @@ class FakeAPIServer:
         self.unserved: set[str] = set()
         #: ``(verb, group, plural, namespace, name) -> allowed``; ``None`` allows all.
         self.authorizer: Callable[[str, str, str, str | None, str | None], bool] | None = None
+        #: Fault injection: ``(handler, verb, plural, query) -> handled``; a fault that
+        #: answers the request itself (any bytes, any pace) returns True.
+        self.fault: Callable[[Any, str, str, dict[str, str]], bool] | None = None
         for obj in objects:
             self.apply(obj)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -388,6 +392,8 @@ def _handler_for(server: FakeAPIServer) -> type[BaseHTTPRequestHandler]:
                     f'{verb} resource "{plural}" in API group "{group}" {scope}'
                 )
                 self._send_json(403, _status(403, "Forbidden", message))
+                return
+            if server.fault is not None and server.fault(self, verb, plural, query):
                 return
             if verb == "get":
                 self._get(group, plural, namespace, name or "")

@@ -90,3 +90,9 @@ def test_parse_port_spec(spec: str, expected: PortSet) -> None:
 def test_parse_port_spec_rejects(spec: str) -> None:
     with pytest.raises(ValueError):
         parse_port_spec(spec)
+
+
+@pytest.mark.parametrize("spec", ["٨٠/TCP", "８０", "80-٩٠", "+80"])
+def test_port_numbers_are_ascii_digits(spec: str) -> None:
+    with pytest.raises(ValueError, match="bad port"):
+        parse_port_spec(spec)

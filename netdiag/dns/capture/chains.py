@@ -194,11 +194,19 @@ class ChainBuilder:
     Only *open* chains (that a later query could still join) are searched, and
     questions are found through an index, so the cost per packet stays flat on
     captures with millions of packets.
+
+    Memory is bounded: questions of chains closed for good are forgotten (a
+    response to them later counts as an orphan), and past ``max_chains`` chains
+    the oldest are dropped — counted in ``dropped_chains`` / ``dropped_queries``
+    so the report can say so.
     """
 
     ports: frozenset[int] = frozenset({53})
     chains: list[Chain] = field(default_factory=list)
     orphan_responses: int = 0
+    max_chains: int = 100_000
+    dropped_chains: int = 0
+    dropped_queries: int = 0
     #: Open chains by (client, first label): every candidate of a walk starts
     #: with the asked name's first label, so only these can be joined.
     _open: dict[tuple[str, str], list[Chain]] = field(default_factory=dict)
@@ -238,10 +246,46 @@ class ChainBuilder:
         return keep
 
     def _sweep(self, now: float) -> None:
-        """Forget keys whose chains all closed (bounded memory on long captures)."""
+        """Forget keys whose chains all closed, and the questions of closed chains."""
         for key in list(self._open):
             if not self._live(key, now):
                 del self._open[key]
+        horizon = now - UNANSWERED_GAP
+        for pkey, ex in list(self._pending.items()):
+            if ex.attempts[-1].ts < horizon:
+                del self._pending[pkey]
+        for qkey, (chain, _ex) in list(self._questions.items()):
+            if chain.closed:
+                del self._questions[qkey]
+
+    def _shed(self) -> None:
+        """Past ``max_chains``: drop the oldest half of the chains, open or not.
+
+        Half at a time keeps the cost per chain constant; only the dropped chains'
+        own entries are touched (each chain sits in the ``_open`` list of its
+        first query's key).
+        """
+        cut = len(self.chains) - max(1, self.max_chains // 2)
+        dropped, self.chains = self.chains[:cut], self.chains[cut:]
+        for chain in dropped:
+            chain.closed = True
+            self.dropped_chains += 1
+            for candidate in chain.candidates:
+                for ex in candidate.exchanges:
+                    self.dropped_queries += len(ex.attempts)
+                    qkey = (chain.client, ex.qname, ex.qtype)
+                    found = self._questions.get(qkey)
+                    if found is not None and found[0] is chain:
+                        del self._questions[qkey]
+                    for a in ex.attempts:
+                        pkey = (chain.client, a.sport, a.server, a.id, ex.qname, ex.qtype)
+                        self._pending.pop(pkey, None)
+            key = (chain.client, chain.candidates[0].name.split(".", 1)[0])
+            listed = self._open.get(key)
+            if listed is not None:
+                listed[:] = [c for c in listed if c is not chain]
+                if not listed:
+                    del self._open[key]
 
     def _query(self, pkt: DnsPacket) -> None:
         msg = pkt.msg
@@ -275,6 +319,8 @@ class ChainBuilder:
         chain.sports.add(attempt.sport)
         chain.last_ts = max(chain.last_ts, pkt.ts)
         self._pending[(pkt.src, pkt.sport, pkt.dst, msg.id, msg.qname, msg.qtype)] = exchange
+        if len(self.chains) > self.max_chains:
+            self._shed()
 
     def _chain_for(
         self, chains: list[Chain], client: str, qname: str, qtype: str, attempt: Attempt

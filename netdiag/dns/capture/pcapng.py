@@ -16,6 +16,10 @@ from netdiag.errors import InputError
 
 Corrupt = Callable[[str, int, str], InputError]
 
+#: The fixed part of each block body that :func:`_block` reads: IDB link type,
+#: reserved and snaplen; EPB and PB interface, timestamp and lengths; SPB length.
+_MIN_BODY = {1: 8, 6: 20, 3: 4, 2: 20}
+
 
 def _tsresol(order: str, options: bytes) -> float:
     pos = 0
@@ -23,7 +27,7 @@ def _tsresol(order: str, options: bytes) -> float:
         code, length = struct.unpack_from(order + "HH", options, pos)
         if code == 0:
             break
-        if code == 9 and length >= 1:
+        if code == 9 and length >= 1 and pos + 4 < len(options):
             value = options[pos + 4]
             return 2.0 ** -(value & 0x7F) if value & 0x80 else 10.0**-value
         pos += 4 + ((length + 3) & ~3)
@@ -68,6 +72,12 @@ def read_pcapng(
         body = reader.take(body_len + 4)
         if body is None or len(body) < body_len + 4:
             raise corrupt(path, offset, "block cut short")
+        if body_len < _MIN_BODY.get(block_type, 0):
+            raise corrupt(
+                path,
+                offset,
+                f"block type {block_type} of {body_len} bytes is shorter than its header",
+            )
         frame = _block(order, block_type, prefix + body[:body_len], interfaces)
         if frame is not None:
             yield frame

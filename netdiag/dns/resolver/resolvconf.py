@@ -130,7 +130,7 @@ class _Options:
             # res_setoptions uses atoi(): leading digits, anything else is 0.
             digits = ""
             for ch in value:
-                if not ch.isdigit():
+                if not ("0" <= ch <= "9"):  # atoi: ASCII digits only (str.isdigit takes "٣")
                     break
                 digits += ch
             cap = {"ndots": RES_MAXNDOTS, "timeout": RES_MAXRETRANS, "attempts": RES_MAXRETRY}

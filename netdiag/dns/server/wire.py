@@ -60,13 +60,32 @@ class _Question:
 
     @property
     def name(self) -> str:
-        text = ".".join(label.decode("ascii", "backslashreplace") for label in self.labels)
-        return text + "."
+        """The name in presentation form, escaped as RFC 1035 §5.1 (and dnspython) do.
+
+        A label holding a literal dot is ``a\\.b``, never the two labels ``a.b``:
+        joining raw labels with dots would answer ``tke-six-six-six\\.default.svc…``
+        (one label) with the records of ``tke-six-six-six.default.svc…``.
+        """
+        return "".join(_escape_label(label) + "." for label in self.labels) or "."
 
 
-def _header_only(qid: int, flags: int, rcode: int) -> bytes:
+_SPECIAL = frozenset(b'"().;\\@$')
+
+
+def _escape_label(label: bytes) -> str:
+    return "".join(
+        ("\\" + chr(c)) if c in _SPECIAL else chr(c) if 0x20 < c < 0x7F else f"\\{c:03d}"
+        for c in label
+    )
+
+
+#: RFC 1035 §2.3.4: a name is at most 255 octets on the wire.
+MAX_NAME_WIRE = 255
+
+
+def _header_only(qid: int, flags: int, rcode: int, question: bytes = b"") -> bytes:
     out_flags = _QR | (flags & (0x7800 | _RD)) | rcode
-    return _HEADER.pack(qid, out_flags, 0, 0, 0, 0)
+    return _HEADER.pack(qid, out_flags, 1 if question else 0, 0, 0, 0) + question
 
 
 def _parse_fast(data: bytes) -> _Question | None:
@@ -130,6 +149,11 @@ class Responder:
                 question = self._parse_slow(data)
             if question is None:
                 return Handled(_header_only(qid, flags, 1), rcode="FORMERR")
+            if sum(len(label) + 1 for label in question.labels) + 1 > MAX_NAME_WIRE:
+                # Too long to be a name: FORMERR echoing the question (SERVFAIL
+                # would make resolvers retry elsewhere).
+                reply = _header_only(qid, flags, 1, question.key_bytes)
+                return Handled(reply, question.name, _type_text(question.qtype), "FORMERR")
             ns = self.zone.namespace_of(client) if client and self.zone.autopath else None
             return self._answer(question, limit, ns)
         except Exception:  # never let one packet take the server down

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from netdiag.dns.capture.chains import Chain, build_chains
+from netdiag.dns.capture.chains import Chain, ChainBuilder, build_chains
 from netdiag.dns.capture.pcap import read_dns
 from netdiag.dns.capture.profile import detect
+from netdiag.dns.capture.wire import DnsPacket, Message
 from tests.dns import capture_gen as gen
 
 
@@ -168,3 +169,40 @@ def test_aaaa_sent_after_the_a_answer_still_joins_the_pair(tmp_path: Path) -> No
     ]
     [chain] = chains_of(tmp_path, pkts)
     assert [e.qtype for e in chain.exchanges] == ["A", "AAAA"]
+
+
+def _unanswered(i: int) -> DnsPacket:
+    msg = Message(
+        id=i & 0xFFFF,
+        response=False,
+        opcode=0,
+        truncated=False,
+        rcode="NOERROR",
+        qname=f"name{i}.example.",
+        qtype="A",
+        ancount=0,
+    )
+    return DnsPacket(i * 0.001, f"10.1.{i % 200}.{i % 50}", "10.96.0.10", 40000, 53, "udp", msg)
+
+
+def test_chain_state_is_bounded_and_drops_are_counted() -> None:
+    builder = ChainBuilder(max_chains=1000)
+    for i in range(5000):
+        builder.feed(_unanswered(i))
+    assert len(builder.chains) <= 1000
+    assert len(builder._pending) <= 1000 and len(builder._questions) <= 1000
+    chains = builder.finish()
+    assert builder.dropped_chains + len(chains) == 5000
+    assert builder.dropped_queries == builder.dropped_chains
+    # The newest chains are kept.
+    assert chains[-1].candidates[0].name == "name4999.example."
+
+
+def test_closed_chains_questions_are_forgotten() -> None:
+    builder = ChainBuilder()
+    builder.feed(_unanswered(1))
+    later = _unanswered(2)._replace(ts=1000.0)
+    builder._sweep(later.ts)
+    assert not builder._pending and not builder._questions
+    builder.feed(later)
+    assert len(builder.finish()) == 2 and builder.dropped_chains == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,38 @@ def test_edns_payload_and_name_compression(tmp_path: Path) -> None:
     got = list(read_dns(str(gen.write(tmp_path / "e.pcap", pkts))))
     assert got[0].msg.edns_payload == 1232 and got[1].msg.edns_payload is None
     assert got[1].msg.answers == ("10.1.1.1", "10.1.1.2") and got[1].msg.ancount == 2
+
+
+def _block(block_type: int, body: bytes) -> bytes:
+    size = 12 + len(body)
+    return struct.pack("<II", block_type, size) + body + struct.pack("<I", size)
+
+
+SHB = _block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+IDB = _block(1, struct.pack("<HHI", 1, 0, 65535))
+
+
+@pytest.mark.parametrize(
+    ("blocks", "block_type"),
+    [
+        (_block(1, b"\x01\x00"), 1),  # IDB without its snaplen
+        (IDB + _block(6, b"\x00" * 8), 6),  # EPB cut inside its header
+        (IDB + _block(2, b"\x00" * 12), 2),  # obsolete PB
+        (IDB + _block(3, b""), 3),  # SPB without its length
+    ],
+    ids=["idb", "epb", "pb", "spb"],
+)
+def test_pcapng_block_shorter_than_its_header(
+    tmp_path: Path, blocks: bytes, block_type: int
+) -> None:
+    path = tmp_path / "short.pcapng"
+    path.write_bytes(SHB + blocks)
+    with pytest.raises(InputError, match=f"block type {block_type} of .* shorter than its header"):
+        list(read_dns(str(path)))
+
+
+def test_pcapng_tsresol_option_cut_short(tmp_path: Path) -> None:
+    idb = _block(1, struct.pack("<HHI", 1, 0, 65535) + struct.pack("<HH", 9, 1))
+    path = tmp_path / "opt.pcapng"
+    path.write_bytes(SHB + idb)
+    assert list(read_dns(str(path))) == []

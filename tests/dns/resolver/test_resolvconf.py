@@ -77,3 +77,8 @@ def test_render_round_trips() -> None:
     conf = parse(text)
     assert parse(conf.render()) == conf
     assert conf.render() == text
+
+
+def test_option_values_read_like_atoi_ascii_only() -> None:
+    assert parse("options ndots:٣\n").ndots == 0
+    assert parse("options ndots:3x\n").ndots == 3

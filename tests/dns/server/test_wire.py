@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import struct
 
 import dns.edns
 import dns.flags
 import dns.message
+import dns.name
 import dns.rcode
 import dns.rdatatype
 import pytest
@@ -165,3 +167,42 @@ def test_mutated_queries_never_raise(responder: Responder) -> None:
         for _ in range(rng.randrange(1, 4)):
             data[rng.randrange(len(data))] = rng.randrange(256)
         responder.handle(bytes(data[: rng.randrange(len(data) + 1)]), 512)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        dns.name.Name([b"web.default.svc.cluster.local", b""]),
+        dns.name.from_text(r"web\.default.svc.cluster.local."),
+    ],
+    ids=["one-label", "escaped-dot"],
+)
+def test_a_label_holding_a_dot_is_not_the_dotted_name(
+    responder: Responder, name: dns.name.Name
+) -> None:
+    q = dns.message.make_query(name, "A")
+    r, handled = ask(responder, q)
+    assert r.rcode() == dns.rcode.NXDOMAIN and not r.answer
+    assert r.question[0].name == name  # echoed label for label
+    # The log can tell it from web.default.svc.cluster.local.
+    assert handled.name == name.to_text()
+    assert handled.name.startswith("web\\.default")
+
+
+def test_control_bytes_in_labels_are_escaped_in_the_log(responder: Responder) -> None:
+    name = dns.name.Name([b"a\x1b]0;pwned\x07b", b"default", b"svc", b"cluster", b"local", b""])
+    _r, handled = ask(responder, dns.message.make_query(name, "A"))
+    assert handled.name == name.to_text()
+    assert "\x1b" not in handled.name and "\\027" in handled.name
+
+
+def test_names_over_255_octets_get_formerr_with_the_question(responder: Responder) -> None:
+    q = dns.message.make_query("web.default.svc.cluster.local", "A").to_wire()
+    header, rest = q[:12], q[12:]
+    labels = b"".join(bytes([63]) + b"a" * 63 for _ in range(4))  # 256 octets with the root
+    data = header + labels + b"\x00" + rest[-4:]
+    handled = responder.handle(data, 512)
+    assert handled.reply is not None and handled.rcode == "FORMERR"
+    qid, flags, qd, an, ns, ar = struct.unpack(">HHHHHH", handled.reply[:12])
+    assert (qid, flags & 0xF, qd, an, ns, ar) == (q[0] << 8 | q[1], 1, 1, 0, 0, 0)
+    assert handled.reply[12:] == labels + b"\x00" + rest[-4:]
