@@ -340,6 +340,8 @@ def snapshot_manifests(snap: ClusterSnapshot) -> list[Obj]:
         *(network_policy_manifest(p) for p in snap.network_policies),
         *(workload_manifest(w) for w in snap.workloads),
         *(pod_manifest(p) for p in snap.pods),
+        # Policy kinds kept raw go back out as they were read.
+        *(dict(p.raw) for p in snap.foreign_policies),
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from netdiag.cluster.policykinds import UnevaluatedLayer
 from netdiag.policy.ports import ALL, EMPTY, PortSet
 
 
@@ -91,6 +92,8 @@ class ConnectionVerdict:
     query: PortSet | None
     paths: tuple[PathVerdict, ...]
     notes: tuple[str, ...] = ()
+    #: Policy kinds in the snapshot that this verdict does not take into account.
+    unevaluated: tuple[UnevaluatedLayer, ...] = ()
 
 
 def combine(egress: Side, ingress: Side) -> tuple[Verdict, PortSet]:
@@ -198,6 +201,7 @@ def verdict_document(v: ConnectionVerdict) -> dict[str, object]:
         "verdict": v.verdict.value,
         "ports": v.ports.to_json(),
         "notes": list(v.notes),
+        "unevaluated_layers": [layer.to_json() for layer in v.unevaluated],
         "paths": [
             {
                 "src": p.src,
