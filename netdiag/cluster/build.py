@@ -41,6 +41,7 @@ from netdiag.cluster.policykinds import (
     is_modelled,
     parse_foreign,
 )
+from netdiag.cluster.tiers import ClusterNetworkPolicy
 from netdiag.errors import ManifestError
 
 KEEP_GOING_HINT = "--keep-going loads the other objects and reports this one as a warning"
@@ -60,6 +61,7 @@ class _Collected:
     workloads: list[Workload] = field(default_factory=list)
     config_maps: list[ConfigMap] = field(default_factory=list)
     foreign: list[ForeignPolicy] = field(default_factory=list)
+    tiered: list[ClusterNetworkPolicy] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     incomplete: list[str] = field(default_factory=list)
@@ -196,6 +198,7 @@ def _collect(parsed: Iterable[ParsedSource]) -> _Collected:
         Workload: c.workloads,
         ConfigMap: c.config_maps,
         ForeignPolicy: c.foreign,
+        ClusterNetworkPolicy: c.tiered,
     }
     for source in parsed:
         if source.warnings:
@@ -220,6 +223,17 @@ def _dedupe(items: list[Any], kind: str, warnings: list[str]) -> list[Any]:
             warnings.append(f"{item.origin}: {ref}: duplicate, replaces {seen[key].origin}")
         seen[key] = item
     return [seen[k] for k in sorted(seen)]
+
+
+def _tiered(c: _Collected) -> tuple[ClusterNetworkPolicy, ...]:
+    """Tiered policies by kind and name (the last duplicate wins), in evaluation order."""
+    seen: dict[tuple[str, str], ClusterNetworkPolicy] = {}
+    for p in c.tiered:
+        key = (p.kind, p.name)
+        if key in seen:
+            c.warnings.append(f"{p.origin}: {p.display}: duplicate, replaces {seen[key].origin}")
+        seen[key] = p
+    return tuple(sorted(seen.values(), key=lambda p: (p.tier.value, p.priority, p.kind, p.name)))
 
 
 def _foreign(c: _Collected) -> tuple[ForeignPolicy, ...]:
@@ -380,6 +394,7 @@ def assemble(
         network_policies=tuple(_dedupe(c.policies, "NetworkPolicy", c.warnings)),
         nodes=tuple(nodes),
         workloads=tuple(workloads),
+        cluster_network_policies=_tiered(c),
         foreign_policies=_foreign(c),
         dns=dns,
         cni=cni_info(workloads, pods),

@@ -23,6 +23,7 @@ from netdiag.cluster.networkpolicy import (
 )
 from netdiag.cluster.policykinds import ForeignPolicy, UnevaluatedLayer, unevaluated_layers
 from netdiag.cluster.selectors import LabelSelector
+from netdiag.cluster.tiers import ClusterNetworkPolicy
 
 __all__ = [
     "EMPTY_LABELS",
@@ -330,6 +331,9 @@ class ClusterSnapshot:
     network_policies: tuple[NetworkPolicy, ...] = ()
     nodes: tuple[Node, ...] = ()
     workloads: tuple[Workload, ...] = ()
+    #: ClusterNetworkPolicies (and v1alpha1 Admin/BaselineAdminNetworkPolicies),
+    #: sorted by tier, priority, kind and name.
+    cluster_network_policies: tuple[ClusterNetworkPolicy, ...] = ()
     #: Objects of policy kinds netdiag keeps raw (:mod:`netdiag.cluster.policykinds`).
     foreign_policies: tuple[ForeignPolicy, ...] = ()
     dns: ClusterDNS = ClusterDNS()
