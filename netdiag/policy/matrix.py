@@ -10,15 +10,17 @@ after which :meth:`Matrix.cell` is O(1). Explanations delegate to
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 
 from netdiag.cluster.model import ClusterSnapshot, Labels
-from netdiag.policy.cells import Cell, CellTable, compute_cells
+from netdiag.policy.cells import Cell, CellTable, compute_cells, is_edge
+from netdiag.policy.chaincells import member_endpoint
 from netdiag.policy.classes import Member, build_classes
 from netdiag.policy.compile import parse_network
 from netdiag.policy.endpoints import Endpoint, cluster_ip_of, pod_endpoint
 from netdiag.policy.evaluate import Evaluator
+from netdiag.policy.layers import PolicyLayer
 from netdiag.policy.ports import ALL, PortSet
 from netdiag.policy.verdict import ConnectionVerdict, Verdict
 
@@ -62,10 +64,18 @@ class Matrix:
         self.members: list[Member] = _members(
             snapshot, self.evaluator, namespaces, externals, policy_cidrs
         )
-        classes = build_classes(self.members, self.evaluator.policies, self.evaluator.ns_labels)
+        ev = self.evaluator
+        layers = [lay for lay in ev.chain if lay is not None]
+        classes = build_classes(
+            self.members,
+            ev.policies,
+            ev.ns_labels,
+            extra_blocks=[b for lay in layers for b in lay.address_blocks()],
+            extra_key=_layer_key(layers) if layers else None,
+        )
         self._coarse = classes.coarse
         self.class_count = classes.count
-        self._table: CellTable = compute_cells(classes, self.evaluator.policies, ports or ALL)
+        self._table: CellTable = compute_cells(classes, ev.policies, ports or ALL, ev.chain)
         self.rows: tuple[Node, ...] = _nodes(self.members, granularity, self.evaluator.ns_labels)
         self.cols = self.rows
         #: Group granularities: each node's group class (its set of member classes),
@@ -177,13 +187,23 @@ class Matrix:
         n = len(self.rows)
         ext = [r.kind == "cidr" for r in self.rows]
         cls, rows, cells = self.node_classes()
-        edge = [c.verdict is not Verdict.DENIED and bool(c.ports) for c in cells]
+        edge = [is_edge(c) for c in cells]
         for i in range(n):
             codes = rows[cls[i]]
             for j in range(n):
                 code = codes[cls[j]]
                 if edge[code] and i != j and not (ext[i] and ext[j]):
                     yield i, j, cells[code]
+
+
+def _layer_key(layers: Sequence[PolicyLayer]) -> Callable[[Member], Hashable]:
+    """What the layers beyond v1 read of a class member (part of its class key)."""
+
+    def key(mem: Member) -> Hashable:
+        ep = member_endpoint(mem)
+        return tuple(lay.signature(ep) for lay in layers)
+
+    return key
 
 
 def _pairs(a: dict[int, int], b: dict[int, int], same: bool) -> list[tuple[int, int]]:
@@ -237,7 +257,8 @@ def _nodes(
         elif granularity == "namespace":
             key = ("ns", mem.pod.namespace)
             meta[key] = ("namespace", mem.pod.namespace, mem.pod.namespace)
-        elif mem.pod.owner is not None:
+        elif mem.pod.owner is not None and mem.pod.owner.kind != "Node":
+            # Static pods (owned by their Node) fall through: each is its own workload.
             key = ("wl", f"{mem.pod.namespace}/{mem.pod.owner.name}")
             meta[key] = ("workload", mem.pod.namespace, mem.pod.owner.name)
         else:

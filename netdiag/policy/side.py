@@ -21,7 +21,7 @@ from netdiag.policy.compile import (
     named_ports_of,
 )
 from netdiag.policy.endpoints import Endpoint, cluster_ips, namespace_labels
-from netdiag.policy.layers import NETWORKPOLICY, NetworkPolicyLayer, run_chain
+from netdiag.policy.layers import NETWORKPOLICY, NetworkPolicyLayer, PolicyLayer, run_chain
 from netdiag.policy.ports import ALL, EMPTY, PortSet
 from netdiag.policy.tiers import tier_layers
 from netdiag.policy.verdict import Decision, Direction, RuleMatch, RuleMiss, Side
@@ -54,6 +54,10 @@ class SideEvaluator:
             self._by_ns.setdefault(pol.namespace, []).append(pol)
         #: The tier layers around NetworkPolicy v1 (empty without tiered policies).
         self.admin, self.baseline = tier_layers(snapshot, self.ns_labels)
+        #: The layer chain in evaluation order; ``None`` marks where the
+        #: NetworkPolicy v1 layer goes (built per question from its verdict).
+        #: A CNI policy layer is inserted here at its place.
+        self.chain: tuple[PolicyLayer | None, ...] = (self.admin, None, self.baseline)
 
     # -- one side ---------------------------------------------------------------
     def selecting(self, pod: Pod, direction: Direction) -> list[CompiledPolicy]:
@@ -71,9 +75,7 @@ class SideEvaluator:
     ) -> Side:
         """One direction through the whole layer chain (admin → v1 → baseline → default)."""
         v1 = self.v1_side(subject, peer, direction, query)
-        if not (
-            self.admin.selects(subject, direction) or self.baseline.selects(subject, direction)
-        ):
+        if not any(lay is not None and lay.selects(subject, direction) for lay in self.chain):
             return v1
         layer = NetworkPolicyLayer(
             isolated=v1.isolated,
@@ -91,7 +93,8 @@ class SideEvaluator:
                 for m in v1.matches
             ),
         )
-        chain = run_chain((self.admin, layer, self.baseline), subject, peer, direction, query)
+        layers = tuple(layer if lay is None else lay for lay in self.chain)
+        chain = run_chain(layers, subject, peer, direction, query)
         tiered = tuple(
             p.name for lay in (self.admin, self.baseline) for p in lay.selecting(subject.pod)
         )

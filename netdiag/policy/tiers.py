@@ -251,6 +251,13 @@ class TierLayer:
             for peer in r.peers
             for b in peer.blocks
         )
+        self._peers = tuple(
+            peer
+            for p in self.policies
+            for r in (*p.ingress, *p.egress)
+            for peer in r.peers
+            if not peer.unset
+        )
         self._subject_memo: dict[tuple[str, Labels], tuple[CompiledTierPolicy, ...]] = {}
         self._peer_memo: dict[tuple[int, str, Labels], bool] = {}
 
@@ -262,7 +269,10 @@ class TierLayer:
         return self._blocks
 
     def signature(self, endpoint: Endpoint) -> Hashable:
-        return ()  # namespace, labels, named ports, hostNetwork and blocks say it all
+        """The policies selecting it as subject and the peers matching it."""
+        subject = tuple(p.index for p in self.selecting(endpoint.pod))
+        peers = tuple(i for i, cp in enumerate(self._peers) if self.peer_matches(cp, endpoint))
+        return (subject, peers)
 
     def selecting(self, pod: Pod | None) -> tuple[CompiledTierPolicy, ...]:
         """Policies of this tier whose subject selects ``pod`` (never a host-network pod)."""
