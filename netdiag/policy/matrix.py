@@ -12,6 +12,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from netdiag.cluster.model import ClusterSnapshot, Labels
 from netdiag.policy.cells import Cell, CellTable, compute_cells, is_edge
@@ -23,6 +24,9 @@ from netdiag.policy.evaluate import Evaluator
 from netdiag.policy.layers import PolicyLayer
 from netdiag.policy.ports import ALL, PortSet
 from netdiag.policy.verdict import ConnectionVerdict, Verdict
+
+if TYPE_CHECKING:
+    from netdiag.dns.upstream import UpstreamZone
 
 GRANULARITIES = ("pod", "workload", "namespace")
 SCHEMA = "netdiag/reachability/v1"
@@ -54,13 +58,16 @@ class Matrix:
         externals: Sequence[str] = (),
         ports: PortSet | None = None,
         policy_cidrs: bool = True,
+        upstream: UpstreamZone | None = None,
     ) -> None:
+        """``upstream``: the external DNS zone ClusterNetworkPolicy ``domainNames`` resolve
+        through (:mod:`netdiag.policy.domains`)."""
         if granularity not in GRANULARITIES:
             raise ValueError(f"granularity must be one of {', '.join(GRANULARITIES)}")
         self.snapshot = snapshot
         self.granularity = granularity
         self.query = ports
-        self.evaluator = Evaluator(snapshot)
+        self.evaluator = Evaluator(snapshot, upstream)
         self.members: list[Member] = _members(
             snapshot, self.evaluator, namespaces, externals, policy_cidrs
         )
@@ -231,6 +238,12 @@ def _members(
                         cidrs.setdefault(cp.ip_block.cidr)
                         for ex in cp.ip_block.excepts:
                             cidrs.setdefault(str(ex))
+        for pol in snapshot.cluster_network_policies:
+            # ClusterNetworkPolicy networks peers name CIDRs the same way.
+            for tier_rule in pol.egress:
+                for tier_peer in tier_rule.peers:
+                    for cidr in tier_peer.networks or ():
+                        cidrs.setdefault(cidr)
     seen = set()
     for text in cidrs:
         net = parse_network(text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from netdiag.cluster.model import ClusterSnapshot, Labels, Pod
 from netdiag.policy.compile import (
@@ -25,6 +26,9 @@ from netdiag.policy.layers import NETWORKPOLICY, NetworkPolicyLayer, PolicyLayer
 from netdiag.policy.ports import ALL, EMPTY, PortSet
 from netdiag.policy.tiers import tier_layers
 from netdiag.policy.verdict import Decision, Direction, RuleMatch, RuleMiss, Side
+
+if TYPE_CHECKING:
+    from netdiag.dns.upstream import UpstreamZone
 
 
 def open_side(
@@ -44,7 +48,8 @@ def open_side(
 class SideEvaluator:
     """Compiled policies and lookup tables for one snapshot; judges one side."""
 
-    def __init__(self, snapshot: ClusterSnapshot) -> None:
+    def __init__(self, snapshot: ClusterSnapshot, upstream: UpstreamZone | None = None) -> None:
+        """``upstream``: the external DNS zone ``domainNames`` peers resolve through."""
         self.snapshot = snapshot
         self.policies: tuple[CompiledPolicy, ...] = compile_policies(snapshot.network_policies)
         self.ns_labels: dict[str, Labels] = namespace_labels(snapshot)
@@ -53,7 +58,7 @@ class SideEvaluator:
         for pol in self.policies:
             self._by_ns.setdefault(pol.namespace, []).append(pol)
         #: The tier layers around NetworkPolicy v1 (empty without tiered policies).
-        self.admin, self.baseline = tier_layers(snapshot, self.ns_labels)
+        self.admin, self.baseline = tier_layers(snapshot, self.ns_labels, upstream)
         #: The layer chain in evaluation order; ``None`` marks where the
         #: NetworkPolicy v1 layer goes (built per question from its verdict).
         #: A CNI policy layer is inserted here at its place.
@@ -75,8 +80,6 @@ class SideEvaluator:
     ) -> Side:
         """One direction through the whole layer chain (admin → v1 → baseline → default)."""
         v1 = self.v1_side(subject, peer, direction, query)
-        if not any(lay is not None and lay.selects(subject, direction) for lay in self.chain):
-            return v1
         layer = NetworkPolicyLayer(
             isolated=v1.isolated,
             allowed=v1.ports,
@@ -93,6 +96,10 @@ class SideEvaluator:
                 for m in v1.matches
             ),
         )
+        if not any(lay is not None and lay.selects(subject, direction) for lay in self.chain):
+            # NetworkPolicy v1 alone: the same side, with the chain's account of it.
+            alone = run_chain((layer,), subject, peer, direction, query)
+            return replace(v1, decisions=alone.decisions)
         layers = tuple(layer if lay is None else lay for lay in self.chain)
         chain = run_chain(layers, subject, peer, direction, query)
         tiered = tuple(
@@ -107,6 +114,8 @@ class SideEvaluator:
             matches=v1.matches if reached_v1 else (),
             misses=(*chain.misses, *(v1.misses if reached_v1 else ())),
             unknown=v1.unknown or chain.unknown_reason,
+            # "not isolated" is the v1 layer's view; the chain's decisions say the rest.
+            notes=v1.notes if v1.isolated else (),
             decisions=chain.decisions,
         )
 

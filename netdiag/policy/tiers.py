@@ -24,6 +24,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from netdiag.cluster.model import ClusterSnapshot, Labels, Pod
 from netdiag.cluster.selectors import LabelSelector
@@ -38,13 +39,18 @@ from netdiag.cluster.tiers import (
     TierRule,
 )
 from netdiag.policy.compile import CompiledIPBlock, NamedPorts, named_ports_of, parse_network
+from netdiag.policy.domains import resolve_domains
 from netdiag.policy.endpoints import Endpoint
 from netdiag.policy.layers import ADMIN, BASELINE, LayerResult
 from netdiag.policy.ports import ALL, EMPTY, PROTOCOLS, PortSet
 from netdiag.policy.verdict import Decision, Direction, RuleMiss
 
-#: Resolves a ``domainNames`` entry to the addresses the cluster DNS answers for it.
-DomainResolver = Mapping[str, tuple[str, ...]]
+if TYPE_CHECKING:
+    from netdiag.dns.upstream import UpstreamZone
+
+#: A ``domainNames`` entry -> the ``(name, address)`` pairs the cluster DNS answers for it
+#: (:func:`netdiag.policy.domains.resolve_domains`).
+DomainResolver = Mapping[str, tuple[tuple[str, str], ...]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,6 +65,16 @@ class CompiledTierPeer:
     #: No field set: fails closed.
     unset: bool = False
     text: str = ""
+    #: ``domainNames``: which name answered which address.
+    names: tuple[tuple[str, str], ...] = ()
+
+    def names_for(self, peer: Endpoint) -> str:
+        """The names whose answers hold ``peer``'s address (for explanations)."""
+        addresses = set(peer.pod.ips) if peer.pod is not None else set()
+        if peer.network is not None and peer.network.num_addresses == 1:
+            addresses.add(str(peer.network.network_address))
+        hits = sorted({n for n, a in self.names if a in addresses})
+        return ", ".join(hits)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -183,13 +199,14 @@ def compile_tier_peer(
             index=index, blocks=tuple(found), by_address=True, text=f"{which} ({shown})"
         )
     if peer.domain_names is not None:
-        addresses = sorted({a for name in peer.domain_names for a in domains.get(name, ())})
-        found = [b for b in map(_host_block, addresses) if b is not None]
+        pairs = tuple(sorted({p for name in peer.domain_names for p in domains.get(name, ())}))
+        found = [b for b in map(_host_block, sorted({a for _, a in pairs})) if b is not None]
         return CompiledTierPeer(
             index=index,
             blocks=tuple(found),
             by_address=True,
             text="domainNames " + ", ".join(peer.domain_names),
+            names=pairs,
         )
     return CompiledTierPeer(index=index, unset=True, text="a peer with no field (fails closed)")
 
@@ -390,7 +407,7 @@ class TierLayer:
                     rule=rule.label if rule.name else f"{section}[{rule.index}]",
                     action=rule.action.value,
                     ports=ports,
-                    detail=f"peer {hit.index}: {hit.text}; {rule.describe_ports()}",
+                    detail=_detail(hit, peer, rule),
                 )
             )
         return out
@@ -434,6 +451,14 @@ class TierLayer:
         return hit
 
 
+def _detail(hit: CompiledTierPeer, peer: Endpoint, rule: CompiledTierRule) -> str:
+    text = f"peer {hit.index}: {hit.text}"
+    names = hit.names_for(peer) if hit.names else ""
+    if names:
+        text += f" (DNS answers for {names} hold {peer.text})"
+    return f"{text}; {rule.describe_ports()}"
+
+
 def _by_priority(
     policies: Sequence[CompiledTierPolicy], direction: Direction
 ) -> list[list[CompiledTierPolicy]]:
@@ -451,8 +476,19 @@ def _by_priority(
 def tier_layers(
     snapshot: ClusterSnapshot,
     ns_labels: Mapping[str, Labels],
-    domains: DomainResolver | None = None,
+    upstream: UpstreamZone | None = None,
 ) -> tuple[TierLayer, TierLayer]:
-    """The Admin and Baseline layers of ``snapshot`` (either may hold no policy)."""
+    """The Admin and Baseline layers of ``snapshot`` (either may hold no policy).
+
+    ``domainNames`` resolve through the cluster DNS model over ``upstream``.
+    """
+    patterns = [
+        name
+        for pol in snapshot.cluster_network_policies
+        for rule in pol.egress
+        for peer in rule.peers
+        for name in peer.domain_names or ()
+    ]
+    domains = resolve_domains(snapshot, patterns, upstream) if patterns else {}
     compiled = compile_tier_policies(snapshot, domains)
     return TierLayer(Tier.ADMIN, compiled, ns_labels), TierLayer(Tier.BASELINE, compiled, ns_labels)
