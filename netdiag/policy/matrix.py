@@ -238,9 +238,9 @@ def _members(
                         cidrs.setdefault(cp.ip_block.cidr)
                         for ex in cp.ip_block.excepts:
                             cidrs.setdefault(str(ex))
-        for pol in snapshot.cluster_network_policies:
+        for tiered in snapshot.cluster_network_policies:
             # ClusterNetworkPolicy networks peers name CIDRs the same way.
-            for tier_rule in pol.egress:
+            for tier_rule in tiered.egress:
                 for tier_peer in tier_rule.peers:
                     for cidr in tier_peer.networks or ():
                         cidrs.setdefault(cidr)
