@@ -85,10 +85,6 @@ class CompiledTierRule:
     peers: tuple[CompiledTierPeer, ...]
     ports: tuple[TierPort, ...]
 
-    @property
-    def label(self) -> str:
-        return self.name or f"[{self.index}]"
-
     def port_set(self, named: NamedPorts | None) -> PortSet:
         """The ports this rule matches toward a destination with ``named`` ports."""
         if not self.ports:
@@ -374,7 +370,7 @@ class TierLayer:
             if not left:
                 break
             hit = self.rule_peer(rule, peer)
-            where = f"{pol.name} {section} rule {rule.label}"
+            where = f"{pol.name} rule {rule.name or f'{section}[{rule.index}]'}"
             if hit is None:
                 reason = f"{where} ({rule.action.value}) is for " + "; ".join(
                     p.text for p in rule.peers
@@ -404,7 +400,7 @@ class TierLayer:
                     policy=pol.name,
                     kind=pol.policy.kind,
                     priority=None if pol.priority == BANP_PRIORITY else pol.priority,
-                    rule=rule.label if rule.name else f"{section}[{rule.index}]",
+                    rule=rule.name or f"{section}[{rule.index}]",
                     action=rule.action.value,
                     ports=ports,
                     detail=_detail(hit, peer, rule),
