@@ -187,21 +187,15 @@ def compute_cells(
         if prof and key not in cols:
             cols[key] = _ingress_col(prof, d, policies, cls, ps, query, all_bits)
         ing.append(cols[key] if prof else None)
-    over = chain_overrides(
-        cls,
-        chain,
-        query,
-        [None if r is None else [ps.sets[x] for x in r] for r in eg],
-        [None if c is None else [ps.sets[x] for x in c] for c in ing],
-    )
+    over = chain_overrides(cls, chain, q, ps.sets, ps.id, eg, ing)
     if over is None:
         return _fill(cls, ps, q, eg, ing)
     for s, row in enumerate(over.egress):
         if row is not None:
-            eg[s] = [ps.id(x) for x in row]
+            eg[s] = row
     for d, col in enumerate(over.ingress):
         if col is not None:
-            ing[d] = [ps.id(x) for x in col]
+            ing[d] = col
     return _fill(cls, ps, q, eg, ing, over.egress_unknown, over.ingress_unknown)
 
 
