@@ -13,6 +13,7 @@ from netdiag.audit import (
     layers,
     naming,
     resilience,
+    tiers,
 )
 from netdiag.audit.context import AuditContext
 from netdiag.audit.findings import Check, Finding, Severity
@@ -24,6 +25,7 @@ Runner = Callable[[AuditContext], Iterator[Finding]]
 MODULES: tuple[tuple[tuple[Check, ...], Runner], ...] = (
     (cni.CHECKS, cni.run),
     (layers.CHECKS, layers.run),
+    (tiers.CHECKS, tiers.run),
     (isolation.CHECKS, isolation.run),
     (deadparts.CHECKS, deadparts.run),
     (naming.CHECKS, naming.run),
