@@ -169,7 +169,14 @@ def _side_lines(side: Side, indent: str) -> Iterator[str]:
 def _chain_lines(side: Side, what: str, indent: str) -> Iterator[str]:
     """A side decided through the layer chain: each decision, in evaluation order."""
     yield f"{indent}{what}: judged by admin → networkpolicy → baseline → default"
+    passed = False
+    v1_said = any(d.layer == "networkpolicy" for d in side.decisions)
     for d in side.decisions:
+        if passed and not v1_said and d.layer != "admin":
+            # Where the Pass went: the NetworkPolicy layer had nothing to say.
+            yield f"{indent}  networkpolicy: no NetworkPolicy isolates {side.subject}: passes on"
+            v1_said = True
+        passed = passed or d.action == "Pass"
         if d.layer == "default":
             yield f"{indent}  default: Allow on {d.ports} (no layer decided these ports)"
             continue
