@@ -96,6 +96,14 @@ class PoliciesScreen(ModeScreen):
                     str(len(v.egress)),
                     key=v.key,
                 )
+        snapshot = self.netdiag.snapshot
+        # Tiered policies after the namespaced ones, in evaluation order (tier, priority).
+        for tp in getattr(snapshot, "cluster_network_policies", ()):
+            if flt in tp.name.lower():
+                label = f"{tp.tier.value}/{tp.priority} {tp.kind} {tp.name}"
+                table.add_row(label, "tier", "-", str(len(tp.ingress)), str(len(tp.egress)))
+        for layer in getattr(snapshot, "unevaluated_layers", ()):
+            table.add_row(f"⚠ {layer.display} ×{layer.count}", "NOT evaluated", "-", "-", "-")
         table.move_cursor(row=min(keep, max(table.row_count - 1, 0)))
         pods = self.query_one("#pods", DataTable)
         keep = pods.cursor_row
