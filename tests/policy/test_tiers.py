@@ -259,3 +259,19 @@ def test_matrix_and_reach_agree_on_tier_ports() -> None:
     cell = m.cell(ids.index("y/a"), ids.index("x/b"))
     assert cell.verdict is Verdict.DENIED
     assert evaluate(snap, "y/a", "x/b").ports == PortSet()
+
+
+def test_matrix_export_and_reach_give_the_same_tier_verdicts(tmp_path: Path) -> None:
+    (tmp_path / "ext.zone").write_text(ZONE)
+    (tmp_path / "c.yaml").write_text(DOMAINS)
+    base = ["--cluster", str(tmp_path / "c.yaml"), "--upstream-zone", str(tmp_path / "ext.zone")]
+    ext = ["--external", "192.0.2.10", "--external", "192.0.2.20"]
+    matrix = run_cli(["matrix", "-o", "json", *ext, *base])
+    export = run_cli(["export", "-f", "json", "--granularity", "pod", *ext, *base])
+    assert matrix.exit_code == 0 and export.exit_code == 0, export.stderr
+    doc = json.loads(matrix.stdout)
+    assert doc == json.loads(export.stdout)
+    edges = {(e["from"], e["to"]) for e in doc["edges"]}
+    assert ("a/p1", "192.0.2.10") in edges and ("a/p1", "192.0.2.20") not in edges
+    for dst, code in (("192.0.2.10", 0), ("192.0.2.20", 1)):
+        assert run_cli(["reach", "a/p1", dst, *base]).exit_code == code
