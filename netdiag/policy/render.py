@@ -166,8 +166,20 @@ def _side_lines(side: Side, indent: str) -> Iterator[str]:
         yield f"{indent}  note: {note}"
 
 
+def _clean(text: str) -> str:
+    """Control characters (names and rule names are user input) shown escaped."""
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
+    )
+
+
 def _chain_lines(side: Side, what: str, indent: str) -> Iterator[str]:
     """A side decided through the layer chain: each decision, in evaluation order."""
+    for line in _chain_text(side, what, indent):
+        yield _clean(line)
+
+
+def _chain_text(side: Side, what: str, indent: str) -> Iterator[str]:
     yield f"{indent}{what}: judged by admin → networkpolicy → baseline → default"
     passed = False
     v1_said = any(d.layer == "networkpolicy" for d in side.decisions)

@@ -275,3 +275,13 @@ def test_matrix_export_and_reach_give_the_same_tier_verdicts(tmp_path: Path) -> 
     assert ("a/p1", "192.0.2.10") in edges and ("a/p1", "192.0.2.20") not in edges
     for dst, code in (("192.0.2.10", 0), ("192.0.2.20", 1)):
         assert run_cli(["reach", "a/p1", dst, *base]).exit_code == code
+
+
+def test_control_characters_in_rule_names_are_shown_escaped() -> None:
+    from netdiag.policy.render import Style, verdict_lines
+
+    deny = TierRule(name="x\x1b[31mred", action=Action.DENY, peers=(TierPeer(namespaces=ALL_NS),))
+    snap = replace(e2e_cluster(), cluster_network_policies=(cnp("p\x07", ingress=(deny,)),))
+    text = "\n".join(verdict_lines(evaluate(snap, "y/a", "x/a"), Style()))
+    assert "\x1b" not in text and "\x07" not in text
+    assert "x\\x1b[31mred" in text
