@@ -93,6 +93,7 @@ class TierLayer:
         self._address_memo: dict[tuple[int, str], bool] = {}
         self._relevant: dict[tuple[tuple[int, ...], Direction], tuple[int, bool]] = {}
         self._bits_memo: dict[str, int] = {}
+        self._decide_memo: dict[tuple[object, ...], LayerResult] = {}
 
     # -- PolicyLayer ----------------------------------------------------------------
     def selects(self, subject: Endpoint, direction: Direction) -> bool:
@@ -102,10 +103,8 @@ class TierLayer:
         return self._blocks
 
     def signature(self, endpoint: Endpoint) -> Hashable:
-        """The policies selecting it as subject and the peer matchers matching it."""
-        subject = tuple(p.index for p in self.selecting(endpoint.pod))
-        peers = tuple(i for i, cp in enumerate(self._matchers) if self.peer_matches(cp, endpoint))
-        return (subject, peers)
+        """The policies selecting it as subject and the peer matchers matching it (bits)."""
+        return (tuple(p.index for p in self.selecting(endpoint.pod)), self._bits(endpoint))
 
     def profile(self, subject: Endpoint, direction: Direction) -> Hashable:
         """What :meth:`decide` reads of the subject: the policies selecting it in
@@ -184,6 +183,24 @@ class TierLayer:
         direction: Direction,
         undecided: PortSet,
         explain: bool = True,
+    ) -> LayerResult:
+        if explain:
+            return self._decide(subject, peer, direction, undecided, True)
+        # Ports only (the matrix): equal profile and peer key, equal result.
+        profile = self.profile(subject, direction)
+        key = (direction, profile, self.peer_key(profile, peer, direction), undecided)
+        hit = self._decide_memo.get(key)
+        if hit is None:
+            hit = self._decide_memo[key] = self._decide(subject, peer, direction, undecided, False)
+        return hit
+
+    def _decide(
+        self,
+        subject: Endpoint,
+        peer: Endpoint,
+        direction: Direction,
+        undecided: PortSet,
+        explain: bool,
     ) -> LayerResult:
         dst = peer if direction is Direction.EGRESS else subject
         named = named_ports_of(dst.pod) if dst.pod is not None else None
