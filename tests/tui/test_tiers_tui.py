@@ -57,6 +57,12 @@ async def test_policies_screen_lists_tiers_and_unevaluated_kinds(tmp_path: Path)
         first = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
         assert "Admin/10 ClusterNetworkPolicy deny-ingress" in first
         assert "⚠ CiliumNetworkPolicy.cilium.io ×1" in first
+        table.move_cursor(row=first.index("⚠ CiliumNetworkPolicy.cilium.io ×1"))
+        await settle(app, pilot)
+        table.move_cursor(row=first.index("Admin/10 ClusterNetworkPolicy deny-ingress"))
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "tier Admin, priority 10" in text and "ingress ingress[0]: Deny" in text
 
 
 async def test_matrix_marks_unevaluated_kinds_and_explains_the_tier_chain(tmp_path: Path) -> None:
