@@ -285,3 +285,26 @@ def test_control_characters_in_rule_names_are_shown_escaped() -> None:
     text = "\n".join(verdict_lines(evaluate(snap, "y/a", "x/a"), Style()))
     assert "\x1b" not in text and "\x07" not in text
     assert "x\\x1b[31mred" in text
+
+
+def test_cluster_ip_in_a_networks_peer_is_unknown_only_when_orderings_disagree() -> None:
+    svc = Service(
+        namespace="y",
+        name="web",
+        cluster_ips=("10.96.0.30",),
+        ports=(ServicePort(port=80),),
+        selector=Labels({"pod": "a"}),
+    )
+    subject = TierSubject(namespaces=sel(ns="x"))
+
+    def with_networks(*cidrs: str) -> object:
+        accept = TierRule(action=Action.ACCEPT, peers=(TierPeer(networks=cidrs),))
+        pol = cnp("nets", egress=(accept, deny_rest()), subject=subject)
+        return replace(e2e_cluster(services=(svc,)), cluster_network_policies=(pol,))
+
+    # The ClusterIP range only: pre-DNAT accepted, post-DNAT denied -> '?'.
+    v = evaluate(with_networks("10.96.0.0/16"), "x/a", "y/web", TCP80)  # type: ignore[arg-type]
+    assert v.verdict is Verdict.UNKNOWN and "nets rule" in v.paths[0].egress.unknown
+    # Both the ClusterIP and the backend: both orderings accept.
+    both = evaluate(with_networks("10.96.0.0/16", "10.244.1.0/24"), "x/a", "y/web", TCP80)  # type: ignore[arg-type]
+    assert both.verdict is Verdict.ALLOWED
