@@ -44,6 +44,20 @@ class Evaluator(SideEvaluator):
     def pods(
         self, src: Endpoint, dst: Endpoint, query: PortSet = ALL, via: str = ""
     ) -> PathVerdict:
+        if src.pod is not None and dst.pod is not None and src.pod.key == dst.pod.key and via:
+            # Through a Service IP: the policy tiers apply to a pod reaching itself.
+            egress = self.hairpin_side(src, dst, Direction.EGRESS, query)
+            ingress = self.hairpin_side(dst, src, Direction.INGRESS, query)
+            verdict, ports = combine(egress, ingress)
+            return PathVerdict(
+                src=src.text,
+                dst=dst.text,
+                verdict=verdict,
+                ports=ports,
+                egress=egress,
+                ingress=ingress,
+                via=via,
+            )
         if src.pod is not None and dst.pod is not None and src.pod.key == dst.pod.key:
             # Trap 8: a pod can always reach itself (NetworkPolicy does not apply to loopback).
             note = "a pod can always connect to itself"

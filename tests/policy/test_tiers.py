@@ -308,3 +308,29 @@ def test_cluster_ip_in_a_networks_peer_is_unknown_only_when_orderings_disagree()
     # Both the ClusterIP and the backend: both orderings accept.
     both = evaluate(with_networks("10.96.0.0/16", "10.244.1.0/24"), "x/a", "y/web", TCP80)  # type: ignore[arg-type]
     assert both.verdict is Verdict.ALLOWED
+
+
+def test_hairpin_through_a_service_is_subject_to_tiers_but_the_own_ip_is_not() -> None:
+    svc = Service(
+        namespace="x",
+        name="self",
+        cluster_ips=("10.96.0.40",),
+        ports=(ServicePort(port=80),),
+        selector=Labels({"pod": "a"}),
+    )
+    deny_all = TierRule(action=Action.DENY, peers=(TierPeer(namespaces=ALL_NS),))
+    snap = replace(
+        e2e_cluster([policy("x", "iso", selector=sel(pod="a"), ingress=[])], services=(svc,)),
+        cluster_network_policies=(cnp("deny", ingress=(deny_all,)),),
+    )
+    assert evaluate(snap, "x/a", "x/a", TCP80).verdict is Verdict.ALLOWED  # own IP
+    via = evaluate(snap, "x/a", "x/self", TCP80)
+    assert via.verdict is Verdict.DENIED
+    assert via.paths[0].ingress.decisions[0].policy == "deny"
+    # Without tiers the NetworkPolicy alone never blocks a pod from itself.
+    plain = replace(snap, cluster_network_policies=())
+    assert evaluate(plain, "x/a", "x/self", TCP80).verdict is Verdict.ALLOWED
+    # A Pass reaches NetworkPolicy, which lets the pod reach itself.
+    passes = TierRule(action=Action.PASS, peers=(TierPeer(namespaces=ALL_NS),))
+    passed = replace(snap, cluster_network_policies=(cnp("pass", ingress=(passes,)),))
+    assert evaluate(passed, "x/a", "x/self", TCP80).verdict is Verdict.ALLOWED
