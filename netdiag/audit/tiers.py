@@ -252,3 +252,29 @@ def _implementation(
                     fix="Use networks peers (node or resolved addresses) instead.",
                     origins=(pol.origin,),
                 )
+
+
+def tier_default_deny(snapshot: ClusterSnapshot, namespace: str, section: str) -> str:
+    """A tiered policy that denies every ``section`` connection of every pod of
+    ``namespace`` that nothing before it decided (a namespace-wide catch-all Deny
+    rule without protocols), or ``""``: the tier equivalent of a default-deny."""
+    ns = next((n.labels for n in snapshot.namespaces if n.name == namespace), None)
+    labels = ns or Labels({"kubernetes.io/metadata.name": namespace})
+    for pol in snapshot.cluster_network_policies:
+        if pol.subject.namespaces is None or not pol.subject.namespaces.matches(labels):
+            continue
+        for rule in getattr(pol, section):
+            if (
+                rule.action is Action.DENY
+                and not rule.ports
+                and any(_everything(peer, section) for peer in rule.peers)
+            ):
+                return pol.display
+    return ""
+
+
+def _everything(peer: TierPeer, section: str) -> bool:
+    if peer.namespaces is not None and peer.namespaces.is_empty:
+        return section == "ingress"  # egress to external addresses stays open
+    networks = set(peer.networks or ())
+    return {"0.0.0.0/0", "::/0"} <= networks or (section == "egress" and "0.0.0.0/0" in networks)
