@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from netdiag.dns.resolver.resolvconf import ResolvConf
     from netdiag.dns.resolver.trace import Trace
     from netdiag.dns.zone.cluster import ClusterZone
+    from netdiag.dns.zone.upstream import UpstreamZone
     from netdiag.policy.evaluate import Evaluator
     from netdiag.policy.matrix import Matrix
     from netdiag.policy.ports import PortSet
@@ -67,15 +68,35 @@ def did_you_mean(word: str, known: Iterable[str], *, listing: str) -> str:
     return f"{listing}: " + (", ".join(known) if known else "none")
 
 
-class Session:
-    """One snapshot (and the source it came from) being questioned."""
+def unevaluated_warnings(snapshot: ClusterSnapshot) -> tuple[str, ...]:
+    """One ``warning:`` line per policy kind present that no verdict takes into
+    account: a layer is never silently ignored. The kinds come from netdiag's own
+    table, never from the input, so the lines hold no attacker-controlled text."""
+    return tuple(f"warning: {layer.warning}" for layer in snapshot.unevaluated_layers)
 
-    def __init__(self, source: Source, snapshot: ClusterSnapshot) -> None:
+
+class Session:
+    """One snapshot (and the source it came from) being questioned.
+
+    ``warn`` receives ``warning: …`` lines: the policy kinds no verdict of this
+    session takes into account, said once, before the first policy answer.
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        snapshot: ClusterSnapshot,
+        *,
+        warn: Callable[[str], None] | None = None,
+    ) -> None:
         self.source = source
         self.snapshot = snapshot
+        self.warn = warn
         self._lock = threading.Lock()
+        self._upstream: tuple[UpstreamZone | None] | None = None
         self._zone: ClusterZone | None = None
         self._evaluator: Evaluator | None = None
+        self._warned = False
 
     @classmethod
     def open(
@@ -87,13 +108,12 @@ class Session:
         quiet_progress: bool = False,
     ) -> Session:
         """Load ``source`` (blocking) and start questioning it."""
-        return cls(
-            source, load_snapshot(source, note=note, warn=warn, quiet_progress=quiet_progress)
-        )
+        snapshot = load_snapshot(source, note=note, warn=warn, quiet_progress=quiet_progress)
+        return cls(source, snapshot, warn=warn)
 
     def with_snapshot(self, snapshot: ClusterSnapshot) -> Session:
         """The same source, a newer snapshot (a live reload)."""
-        return Session(self.source, snapshot)
+        return Session(self.source, snapshot, warn=self.warn)
 
     # -- names ------------------------------------------------------------------
     def namespaces(self) -> tuple[str, ...]:
@@ -127,13 +147,23 @@ class Session:
         return found
 
     # -- DNS --------------------------------------------------------------------
+    def upstream(self) -> UpstreamZone | None:
+        """The zone file answering names outside the cluster (read once)."""
+        with self._lock:
+            if self._upstream is None:
+                from netdiag.app.upstream import upstream_of
+
+                self._upstream = (upstream_of(self.source),)
+            return self._upstream[0]
+
     def zone(self) -> ClusterZone:
         """The cluster zone with the source's upstream (built once)."""
+        upstream = self.upstream()
         with self._lock:
             if self._zone is None:
                 from netdiag.app.upstream import build_zone
 
-                self._zone = build_zone(self.snapshot, self.source)
+                self._zone = build_zone(self.snapshot, self.source, upstream)
             return self._zone
 
     def trace(
@@ -195,13 +225,21 @@ class Session:
 
     # -- policy -----------------------------------------------------------------
     def evaluator(self) -> Evaluator:
-        """The compiled policies of the snapshot (built once)."""
+        """The compiled policies of the snapshot (built once); ClusterNetworkPolicy
+        ``domainNames`` resolve through the source's upstream zone."""
+        upstream = self.upstream()
         with self._lock:
             if self._evaluator is None:
                 from netdiag.policy.evaluate import Evaluator
 
-                self._evaluator = Evaluator(self.snapshot)
+                self._evaluator = Evaluator(self.snapshot, upstream)
             return self._evaluator
+
+    def _say_unevaluated(self) -> None:
+        if self.warn is not None and not self._warned:
+            self._warned = True
+            for line in unevaluated_warnings(self.snapshot):
+                self.warn(line)
 
     def matrix(
         self,
@@ -225,12 +263,14 @@ class Session:
                     hint="namespaces with pods: "
                     + ", ".join(sorted({p.namespace for p in self.snapshot.pods})),
                 )
+        self._say_unevaluated()
         return Matrix(
             self.snapshot,
             granularity=granularity,
             namespaces=(namespace,) if namespace else (),
             externals=tuple(externals),
             ports=query,
+            upstream=self.upstream(),
         )
 
     def reachability(
@@ -264,6 +304,7 @@ class Session:
                 f"{src} → {dst}: neither end is a pod or Service of the cluster",
                 hint="NetworkPolicies judge traffic to or from pods; name a pod or Service",
             )
+        self._say_unevaluated()
         return self.evaluator().connection(s, d, query)
 
     # -- audit ------------------------------------------------------------------

@@ -38,19 +38,29 @@ def parse_hostport(text: str, default_port: int, *, flag: str) -> tuple[str, int
     return host, int(port_text)
 
 
-def build_zone(snapshot: ClusterSnapshot, source: Source) -> ClusterZone:
-    """The cluster zone for ``snapshot`` with ``source``'s upstream settings."""
-    from netdiag.dns.zone.cluster import ClusterZone
-
-    upstream: UpstreamZone | None = None
+def upstream_of(source: Source) -> UpstreamZone | None:
+    """The zone file answering names outside the cluster: ``--upstream-zone``, else
+    the bundled demo's own (unless a real ``--upstream`` server was named)."""
     if source.upstream_zone:
         from netdiag.app.inputs import load_upstream_zone
 
-        upstream = load_upstream_zone(source.upstream_zone)
-    elif not source.upstream and source.is_demo:
+        return load_upstream_zone(source.upstream_zone)
+    if not source.upstream and source.is_demo:
         from netdiag.sources.demo import demo_upstream
 
-        upstream = demo_upstream()
+        return demo_upstream()
+    return None
+
+
+def build_zone(
+    snapshot: ClusterSnapshot, source: Source, upstream: UpstreamZone | None = None
+) -> ClusterZone:
+    """The cluster zone for ``snapshot`` with ``source``'s upstream settings
+    (``upstream``: the zone file already read by :func:`upstream_of`)."""
+    from netdiag.dns.zone.cluster import ClusterZone
+
+    if upstream is None:
+        upstream = upstream_of(source)
     if source.upstream:
         from netdiag.dns.zone.forward import Forwarder
 

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from netdiag.audit import cni, coredns, deadparts, dnscfg, isolation, naming, resilience
+from netdiag.audit import (
+    cni,
+    coredns,
+    deadparts,
+    dnscfg,
+    isolation,
+    layers,
+    naming,
+    resilience,
+    tiers,
+)
 from netdiag.audit.context import AuditContext
 from netdiag.audit.findings import Check, Finding, Severity
 from netdiag.cluster.model import ClusterSnapshot
@@ -15,6 +25,8 @@ Runner = Callable[[AuditContext], Iterator[Finding]]
 #: (checks, runner) per module, in report order.
 MODULES: tuple[tuple[tuple[Check, ...], Runner], ...] = (
     (cni.CHECKS, cni.run),
+    (layers.CHECKS, layers.run),
+    (tiers.CHECKS, tiers.run),
     (isolation.CHECKS, isolation.run),
     (deadparts.CHECKS, deadparts.run),
     (naming.CHECKS, naming.run),

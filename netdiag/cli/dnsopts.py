@@ -32,3 +32,16 @@ def upstream_options(func: F) -> F:
         help="RFC 1035 zone file answering names outside the cluster domain.",
     )(func)
     return func
+
+
+def upstream_zone_option(func: F) -> F:
+    """``--upstream-zone FILE`` alone: where ClusterNetworkPolicy ``domainNames``
+    resolve outside the cluster domain (the bundled demo cluster brings its own)."""
+    return click.option(
+        "--upstream-zone",
+        "upstream_zone",
+        default=None,
+        metavar="FILE",
+        help="RFC 1035 zone file answering names outside the cluster domain "
+        "(for ClusterNetworkPolicy domainNames peers).",
+    )(func)

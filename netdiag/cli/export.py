@@ -15,6 +15,7 @@ from typing import Any, BinaryIO
 
 import click
 
+from netdiag.cli.dnsopts import upstream_zone_option
 from netdiag.cli.options import namespace_option, open_session, snapshot_options
 from netdiag.errors import InputError, UsageError
 from netdiag.export.formats import FORMATS, LEVELS, Exported, export_document, format_for_path
@@ -164,6 +165,7 @@ def _document_from_snapshot(
     help="Draw a saved netdiag/reachability/v1 document (netdiag matrix -o json) "
     "instead of a snapshot; '-' reads stdin.",
 )
+@upstream_zone_option
 @snapshot_options
 def export(**params: Any) -> None:
     """Export the reachability graph: which pods may connect to which, on which ports.

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from netdiag.app.session import Session
+from netdiag.cli.dnsopts import upstream_zone_option
 from netdiag.cli.options import namespace_option, note, snapshot_options, source_from, warn
 
 if TYPE_CHECKING:
@@ -109,6 +110,7 @@ RENDERERS.update(
     is_flag=True,
     help="Live cluster: print edges added/removed as objects change (Ctrl-C stops).",
 )
+@upstream_zone_option
 @snapshot_options
 def matrix(**kwargs: Any) -> None:
     """Reachability between pods (or workloads, namespaces, CIDRs) under the NetworkPolicies.

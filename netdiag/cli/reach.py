@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from netdiag.cli.dnsopts import upstream_zone_option
 from netdiag.cli.matrix import use_color
 from netdiag.cli.options import open_session, snapshot_options
 from netdiag.errors import ExitCode
@@ -32,6 +33,7 @@ from netdiag.visible import visible_lines
     show_default=True,
     help="Output format.",
 )
+@upstream_zone_option
 @snapshot_options
 @click.pass_context
 def reach(ctx: click.Context, /, src: str, dst: str, **kwargs: Any) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
 from netdiag.cluster.meta import Labels, Protocol
@@ -47,6 +47,8 @@ class Classes:
     peer_bits: list[int]
     peers: list[CompiledPeer] = field(default_factory=list)
     peer_index: dict[CompiledPeer, int] = field(default_factory=dict)
+    #: One member of each class (what layers beyond v1 are asked about).
+    reps: list[Member] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -94,7 +96,11 @@ def build_classes(
     members: Sequence[Member],
     policies: Sequence[CompiledPolicy],
     ns_labels: dict[str, Labels],
+    extra_blocks: Sequence[CompiledIPBlock] = (),
+    extra_key: Callable[[Member], Hashable] | None = None,
 ) -> Classes:
+    """Classes of ``members``; ``extra_blocks`` and ``extra_key`` are what other policy
+    layers read of an endpoint (address ranges they match, their own signature)."""
     peer_index: dict[CompiledPeer, int] = {}
     for pol in policies:
         for rules in (pol.ingress, pol.egress):
@@ -108,6 +114,10 @@ def build_classes(
         if cp.ip_block is not None and cp.ip_block not in block_id:
             block_id[cp.ip_block] = len(blocks)
             blocks.append(cp.ip_block)
+    for block in extra_blocks:
+        if block not in block_id:
+            block_id[block] = len(blocks)
+            blocks.append(block)
     in_blocks = _block_members(blocks, members)
     # Pass 1: fine classes by a cheap key.
     fine_of: list[int] = []
@@ -147,7 +157,8 @@ def build_classes(
     for p, fl in enumerate(peer_fine):
         for f in fl:
             matched_by[f].append(p)
-    cls = _coarsen(members, fine_of, fine_rep, eg_sel, in_sel, matched_by, peer_fine, peers)
+    extra = [extra_key(rep) if extra_key is not None else () for rep in fine_rep]
+    cls = _coarsen(members, fine_of, fine_rep, eg_sel, in_sel, matched_by, peer_fine, peers, extra)
     cls.peer_index = peer_index
     return cls
 
@@ -193,6 +204,7 @@ def _coarsen(
     matched_by: list[list[int]],
     peer_fine: list[list[int]],
     peers: list[CompiledPeer],
+    extra: list[Hashable],
 ) -> Classes:
     """Pass 2: merge fine classes with the same signature (what every rule can see)."""
     coarse_key: dict[object, int] = {}
@@ -225,9 +237,11 @@ def _coarsen(
             host,
             cip,
             pod is not None,
+            extra[f],
         )
         c = coarse_key.setdefault(key, len(cls.egress_policies))
         if c == len(cls.egress_policies):
+            cls.reps.append(mem)
             cls.egress_policies.append(tuple(eg_sel[f]))
             cls.ingress_policies.append(tuple(in_sel[f]))
             cls.named.append(named)

@@ -10,18 +10,24 @@ after which :meth:`Matrix.cell` is O(1). Explanations delegate to
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from netdiag.cluster.meta import Labels
 from netdiag.cluster.model import ClusterSnapshot
-from netdiag.policy.cells import Cell, CellTable, compute_cells
+from netdiag.policy.cells import Cell, CellTable, compute_cells, is_edge
+from netdiag.policy.chaincells import member_endpoint
 from netdiag.policy.classes import Member, build_classes
 from netdiag.policy.compile import parse_network
 from netdiag.policy.endpoints import Endpoint, cluster_ip_of, pod_endpoint
 from netdiag.policy.evaluate import Evaluator
+from netdiag.policy.layers import PolicyLayer
 from netdiag.policy.ports import ALL, PortSet
 from netdiag.policy.verdict import ConnectionVerdict, Verdict
+
+if TYPE_CHECKING:
+    from netdiag.dns.zone.upstream import UpstreamZone
 
 GRANULARITIES = ("pod", "workload", "namespace")
 SCHEMA = "netdiag/reachability/v1"
@@ -53,20 +59,31 @@ class Matrix:
         externals: Sequence[str] = (),
         ports: PortSet | None = None,
         policy_cidrs: bool = True,
+        upstream: UpstreamZone | None = None,
     ) -> None:
+        """``upstream``: the external DNS zone ClusterNetworkPolicy ``domainNames`` resolve
+        through (:mod:`netdiag.policy.domains`)."""
         if granularity not in GRANULARITIES:
             raise ValueError(f"granularity must be one of {', '.join(GRANULARITIES)}")
         self.snapshot = snapshot
         self.granularity = granularity
         self.query = ports
-        self.evaluator = Evaluator(snapshot)
+        self.evaluator = Evaluator(snapshot, upstream)
         self.members: list[Member] = _members(
             snapshot, self.evaluator, namespaces, externals, policy_cidrs
         )
-        classes = build_classes(self.members, self.evaluator.policies, self.evaluator.ns_labels)
+        ev = self.evaluator
+        layers = [lay for lay in ev.chain if lay is not None]
+        classes = build_classes(
+            self.members,
+            ev.policies,
+            ev.ns_labels,
+            extra_blocks=[b for lay in layers for b in lay.address_blocks()],
+            extra_key=_layer_key(layers) if layers else None,
+        )
         self._coarse = classes.coarse
         self.class_count = classes.count
-        self._table: CellTable = compute_cells(classes, self.evaluator.policies, ports or ALL)
+        self._table: CellTable = compute_cells(classes, ev.policies, ports or ALL, ev.chain)
         self.rows: tuple[Node, ...] = _nodes(self.members, granularity, self.evaluator.ns_labels)
         self.cols = self.rows
         #: Group granularities: each node's group class (its set of member classes),
@@ -178,13 +195,23 @@ class Matrix:
         n = len(self.rows)
         ext = [r.kind == "cidr" for r in self.rows]
         cls, rows, cells = self.node_classes()
-        edge = [c.is_edge for c in cells]
+        edge = [is_edge(c) for c in cells]
         for i in range(n):
             codes = rows[cls[i]]
             for j in range(n):
                 code = codes[cls[j]]
                 if edge[code] and i != j and not (ext[i] and ext[j]):
                     yield i, j, cells[code]
+
+
+def _layer_key(layers: Sequence[PolicyLayer]) -> Callable[[Member], Hashable]:
+    """What the layers beyond v1 read of a class member (part of its class key)."""
+
+    def key(mem: Member) -> Hashable:
+        ep = member_endpoint(mem)
+        return tuple(lay.signature(ep) for lay in layers)
+
+    return key
 
 
 def _pairs(a: dict[int, int], b: dict[int, int], same: bool) -> list[tuple[int, int]]:
@@ -212,6 +239,12 @@ def _members(
                         cidrs.setdefault(cp.ip_block.cidr)
                         for ex in cp.ip_block.excepts:
                             cidrs.setdefault(str(ex))
+        for tiered in snapshot.cluster_network_policies:
+            # ClusterNetworkPolicy networks peers name CIDRs the same way.
+            for tier_rule in tiered.egress:
+                for tier_peer in tier_rule.peers:
+                    for cidr in tier_peer.networks or ():
+                        cidrs.setdefault(cidr)
     seen = set()
     for text in cidrs:
         net = parse_network(text)
@@ -238,7 +271,8 @@ def _nodes(
         elif granularity == "namespace":
             key = ("ns", mem.pod.namespace)
             meta[key] = ("namespace", mem.pod.namespace, mem.pod.namespace)
-        elif mem.pod.owner is not None:
+        elif mem.pod.owner is not None and mem.pod.owner.kind != "Node":
+            # Static pods (owned by their Node) fall through: each is its own workload.
             key = ("wl", f"{mem.pod.namespace}/{mem.pod.owner.name}")
             meta[key] = ("workload", mem.pod.namespace, mem.pod.owner.name)
         else:
@@ -301,12 +335,18 @@ def iter_edge_documents(matrix: Matrix) -> Iterator[dict[str, object]]:
         yield edge
 
 
+def unevaluated_json(snapshot: ClusterSnapshot) -> list[dict[str, object]]:
+    """``unevaluated_layers``: policy kinds present that no verdict here takes into account."""
+    return [layer.to_json() for layer in snapshot.unevaluated_layers]
+
+
 def reachability_document(matrix: Matrix) -> dict[str, object]:
     """JSON ``netdiag/reachability/v1`` (docs/architecture.md): nodes and edges, sorted, stable."""
     return {
         "schema": SCHEMA,
         "granularity": matrix.granularity,
         "notes": list(matrix.notes),
+        "unevaluated_layers": unevaluated_json(matrix.snapshot),
         "nodes": [_node_json(n) for n in matrix.rows],
         "edges": list(iter_edge_documents(matrix)),
     }
@@ -320,6 +360,7 @@ def iter_reachability_json(matrix: Matrix) -> Iterator[str]:
     yield f'  "schema": {json.dumps(SCHEMA)},'
     yield f'  "granularity": {json.dumps(matrix.granularity)},'
     yield f'  "notes": {json.dumps(list(matrix.notes))},'
+    yield f'  "unevaluated_layers": {json.dumps(unevaluated_json(matrix.snapshot))},'
     yield '  "nodes": ['
     last = len(matrix.rows) - 1
     for k, n in enumerate(matrix.rows):

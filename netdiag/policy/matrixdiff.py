@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netdiag.cluster.model import ClusterSnapshot, Pod
+from netdiag.policy.cells import is_edge
 from netdiag.policy.endpoints import cluster_ips
 from netdiag.policy.matrix import Matrix, reachability_document
 from netdiag.policy.ports import PortSet
@@ -162,11 +163,11 @@ class _View:
 
 def _view(m: Matrix, values: dict[Edge | None, int]) -> _View:
     cls, codes, cells = m.node_classes()
-    # The document's edges (Cell.is_edge), implementation-defined when the verdict
-    # is UNKNOWN (iter_reachability_json), compared as diff_documents does.
+    # The document's edges (is_edge); implementation-defined when the verdict is
+    # UNKNOWN (iter_reachability_json), compared as diff_documents does.
     val = [
         values.setdefault((port_keys(c.ports), c.verdict is Verdict.UNKNOWN), len(values))
-        if c.is_edge
+        if is_edge(c)
         else 0
         for c in cells
     ]
@@ -242,7 +243,7 @@ def _values(view: _View, c: int, ext: bool, cols: list[tuple[int, bool]]) -> lis
 def edge_count(m: Matrix) -> int:
     """``len(reachability_document(m)["edges"])``, counted per class pair."""
     cls, codes, cells = m.node_classes()
-    edge = [c.is_edge for c in cells]
+    edge = [is_edge(c) for c in cells]
     sizes = Counter(zip(cls, (r.kind == "cidr" for r in m.rows), strict=True))
     total = 0
     for (a, xa), na in sizes.items():
@@ -270,9 +271,10 @@ def _pod_inputs(pod: Pod) -> tuple[object, ...]:
 def matrix_inputs(snapshot: ClusterSnapshot) -> tuple[object, ...]:
     """Everything of a snapshot a :class:`Matrix` reads; equal inputs, equal matrix.
 
-    Policies, namespaces (labels), the pods' identity, labels, IPs, flags, container
-    ports and owner, Service ClusterIPs (trap 8), and what the notes say (CNI,
-    incomplete reads). Not: a pod's readiness or phase, Service ports, EndpointSlices,
+    Policies (tiered ones too, and the kinds left unevaluated), namespaces (labels),
+    the pods' identity, labels, IPs, flags, container ports and owner, Service
+    ClusterIPs (trap 8), and what the notes say (CNI, incomplete reads). Not (unless
+    a tier peer reads them: nodes, DNS): a pod's readiness or phase, Service ports, EndpointSlices,
     nodes, DNS — the commonest watch events on a real cluster.
     """
     return (
@@ -282,7 +284,22 @@ def matrix_inputs(snapshot: ClusterSnapshot) -> tuple[object, ...]:
         tuple(sorted(cluster_ips(snapshot).items())),
         snapshot.cni,
         snapshot.incomplete,
+        *_tier_inputs(snapshot),
     )
+
+
+def _tier_inputs(snapshot: ClusterSnapshot) -> tuple[object, ...]:
+    """Tiered policies, the kinds left unevaluated, and what tier peers read: nodes
+    (``nodes`` peers) and the DNS model (``domainNames`` peers), only when used."""
+    peers = [
+        peer for pol in snapshot.cluster_network_policies for r in pol.egress for peer in r.peers
+    ]
+    out: tuple[object, ...] = (snapshot.cluster_network_policies, snapshot.foreign_policies)
+    if any(peer.nodes is not None for peer in peers):
+        out += (snapshot.nodes,)
+    if any(peer.domain_names is not None for peer in peers):
+        out += (snapshot.services, snapshot.endpoint_slices, snapshot.dns)
+    return out
 
 
 class MatrixFollower:

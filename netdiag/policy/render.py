@@ -133,8 +133,15 @@ def _path_lines(p: PathVerdict, style: Style, several: bool) -> Iterator[str]:
     yield from _side_lines(p.ingress, indent)
 
 
+#: Layers of the chain other than NetworkPolicy v1 and the default.
+_V1_ONLY = frozenset({"networkpolicy", "default"})
+
+
 def _side_lines(side: Side, indent: str) -> Iterator[str]:
     what = f"{side.direction.value} of {side.subject}"
+    if any(d.layer not in _V1_ONLY for d in side.decisions):
+        yield from _chain_lines(side, what, indent)
+        return
     if not side.applicable:
         yield f"{indent}{what}: not a pod, no policy applies"
         return
@@ -155,6 +162,50 @@ def _side_lines(side: Side, indent: str) -> Iterator[str]:
             if miss and miss.rule >= 0
             else ""
         )
+    if side.unknown:
+        yield f"{indent}  ? {side.unknown}"
+    for note in side.notes:
+        yield f"{indent}  note: {note}"
+
+
+def _clean(text: str) -> str:
+    """Control characters (names and rule names are user input) shown escaped."""
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
+    )
+
+
+def _chain_lines(side: Side, what: str, indent: str) -> Iterator[str]:
+    """A side decided through the layer chain: each decision, in evaluation order."""
+    for line in _chain_text(side, what, indent):
+        yield _clean(line)
+
+
+def _chain_text(side: Side, what: str, indent: str) -> Iterator[str]:
+    yield f"{indent}{what}: judged by admin → networkpolicy → baseline → default"
+    passed = False
+    v1_said = any(d.layer == "networkpolicy" for d in side.decisions)
+    for d in side.decisions:
+        if passed and not v1_said and d.layer != "admin":
+            # Where the Pass went: the NetworkPolicy layer had nothing to say.
+            yield f"{indent}  networkpolicy: no NetworkPolicy isolates {side.subject}: passes on"
+            v1_said = True
+        passed = passed or d.action == "Pass"
+        if d.layer == "default":
+            yield f"{indent}  default: Allow on {d.ports} (no layer decided these ports)"
+            continue
+        who = f"{d.kind} {d.policy}" if d.policy else d.kind
+        if d.priority is not None:
+            who += f" (priority {d.priority})"
+        rule = f" rule {d.rule}" if d.rule else ""
+        line = f"{indent}  {d.layer}: {who}{rule}: {d.action} on {d.ports}"
+        if d.action == "Pass":
+            line += " → evaluation continues at the next layer"
+        yield line + (f" ({d.detail})" if d.detail else "")
+    if not any(d.action in ("Accept", "Allow") for d in side.decisions):
+        miss = side.nearest_miss
+        if miss is not None:
+            yield f"{indent}  nearest miss: {miss.reason}"
     if side.unknown:
         yield f"{indent}  ? {side.unknown}"
     for note in side.notes:

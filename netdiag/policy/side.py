@@ -9,6 +9,8 @@ The connections (both sides, Services, the snapshot's notes) are
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from netdiag.cluster.meta import Labels
 from netdiag.cluster.model import ClusterSnapshot, Pod
@@ -21,8 +23,13 @@ from netdiag.policy.compile import (
     named_ports_of,
 )
 from netdiag.policy.endpoints import Endpoint, cluster_ips, namespace_labels
+from netdiag.policy.layers import NETWORKPOLICY, NetworkPolicyLayer, PolicyLayer, run_chain
 from netdiag.policy.ports import ALL, EMPTY, PortSet
-from netdiag.policy.verdict import Direction, RuleMatch, RuleMiss, Side
+from netdiag.policy.tiers import tier_layers
+from netdiag.policy.verdict import Decision, Direction, RuleMatch, RuleMiss, Side
+
+if TYPE_CHECKING:
+    from netdiag.dns.zone.upstream import UpstreamZone
 
 
 def open_side(
@@ -42,7 +49,8 @@ def open_side(
 class SideEvaluator:
     """Compiled policies and lookup tables for one snapshot; judges one side."""
 
-    def __init__(self, snapshot: ClusterSnapshot) -> None:
+    def __init__(self, snapshot: ClusterSnapshot, upstream: UpstreamZone | None = None) -> None:
+        """``upstream``: the external DNS zone ``domainNames`` peers resolve through."""
         self.snapshot = snapshot
         self.policies: tuple[CompiledPolicy, ...] = compile_policies(snapshot.network_policies)
         self.ns_labels: dict[str, Labels] = namespace_labels(snapshot)
@@ -50,6 +58,12 @@ class SideEvaluator:
         self._by_ns: dict[str, list[CompiledPolicy]] = {}
         for pol in self.policies:
             self._by_ns.setdefault(pol.namespace, []).append(pol)
+        #: The tier layers around NetworkPolicy v1 (empty without tiered policies).
+        self.admin, self.baseline = tier_layers(snapshot, self.ns_labels, upstream)
+        #: The layer chain in evaluation order; ``None`` marks where the
+        #: NetworkPolicy v1 layer goes (built per question from its verdict).
+        #: A CNI policy layer is inserted here at its place.
+        self.chain: tuple[PolicyLayer | None, ...] = (self.admin, None, self.baseline)
 
     # -- one side ---------------------------------------------------------------
     def selecting(self, pod: Pod, direction: Direction) -> list[CompiledPolicy]:
@@ -65,6 +79,90 @@ class SideEvaluator:
     def side(
         self, subject: Endpoint, peer: Endpoint, direction: Direction, query: PortSet = ALL
     ) -> Side:
+        """One direction through the whole layer chain (admin → v1 → baseline → default)."""
+        v1 = self.v1_side(subject, peer, direction, query)
+        layer = NetworkPolicyLayer(
+            isolated=v1.isolated,
+            allowed=v1.ports,
+            decisions=tuple(
+                Decision(
+                    layer=NETWORKPOLICY,
+                    policy=m.policy,
+                    kind="NetworkPolicy",
+                    rule=f"{direction.value}[{m.rule}]",
+                    action="Allow",
+                    ports=m.ports,
+                    detail=f"{m.peer_text}; {m.port_text}",
+                )
+                for m in v1.matches
+            ),
+        )
+        if not any(lay is not None and lay.selects(subject, direction) for lay in self.chain):
+            # NetworkPolicy v1 alone: the same side, with the chain's account of it.
+            alone = run_chain((layer,), subject, peer, direction, query)
+            return replace(v1, decisions=alone.decisions)
+        layers = tuple(layer if lay is None else lay for lay in self.chain)
+        chain = run_chain(layers, subject, peer, direction, query)
+        tiered = tuple(
+            p.name for lay in (self.admin, self.baseline) for p in lay.selecting(subject.pod)
+        )
+        reached_v1 = NETWORKPOLICY in chain.layers
+        return replace(
+            v1,
+            isolated=True,
+            policies=tuple(dict.fromkeys((*tiered, *v1.policies))),
+            ports=chain.allowed | chain.unknown,
+            matches=v1.matches if reached_v1 else (),
+            misses=(*chain.misses, *(v1.misses if reached_v1 else ())),
+            unknown=v1.unknown or chain.unknown_reason,
+            # "not isolated" is the v1 layer's view; the chain's decisions say the rest.
+            notes=v1.notes if v1.isolated else (),
+            decisions=chain.decisions,
+        )
+
+    def hairpin_side(
+        self, subject: Endpoint, peer: Endpoint, direction: Direction, query: PortSet = ALL
+    ) -> Side:
+        """A pod reaching itself through a Service IP: tiers apply (network-policy-api:
+        only a pod reaching its *own IP* is exempt); NetworkPolicy v1 lets a pod reach
+        itself, so where it isolates the pod it accepts."""
+        note = "a pod can always connect to itself"
+        if not any(lay is not None and lay.selects(subject, direction) for lay in self.chain):
+            return open_side(direction, subject.text, query, note)
+        assert subject.pod is not None
+        v1_isolated = bool(self.selecting(subject.pod, direction))
+        allow_self = Decision(
+            layer=NETWORKPOLICY, kind="NetworkPolicy", action="Allow", ports=ALL, detail=note
+        )
+        layer = NetworkPolicyLayer(
+            isolated=v1_isolated, allowed=ALL, decisions=(allow_self,) if v1_isolated else ()
+        )
+        chain = run_chain(
+            tuple(layer if lay is None else lay for lay in self.chain),
+            subject,
+            peer,
+            direction,
+            query,
+        )
+        return Side(
+            direction=direction,
+            subject=subject.text,
+            applicable=True,
+            isolated=True,
+            policies=tuple(
+                p.name for lay in (self.admin, self.baseline) for p in lay.selecting(subject.pod)
+            ),
+            ports=chain.allowed | chain.unknown,
+            misses=chain.misses,
+            unknown=chain.unknown_reason,
+            notes=("through a Service IP, a pod reaching itself is subject to the policy tiers",),
+            decisions=chain.decisions,
+        )
+
+    def v1_side(
+        self, subject: Endpoint, peer: Endpoint, direction: Direction, query: PortSet = ALL
+    ) -> Side:
+        """One direction under networking.k8s.io/v1 NetworkPolicies alone."""
         pod = subject.pod
         if pod is None:
             note = "not a pod: no NetworkPolicy applies to it"

@@ -103,6 +103,8 @@ def read_all(
             listed[query.key] = list_all(conn, query, page_size=page_size, progress=progress)
             used[query.key] = query
         except Refused as e:
+            if e.status == 404 and query.resource.optional:
+                continue  # that CRD is not installed: nothing of its kind exists
             refused.append(e)
             fallback = _fallback(conn, query)
             if fallback is None or fallback.key in listed:
@@ -214,9 +216,14 @@ def refusal_warning(refused: Iterable[Refused]) -> str:
     """One line per refused request, with what it can change; printed once."""
     lines = []
     for r in refused:
-        effect = CONSEQUENCES.get(
-            r.query.resource.plural, "pods are grouped by their direct owner only"
-        )
+        resource = r.query.resource
+        if resource.optional:
+            # Policy tiers and CNI policy kinds: objects that may allow or deny.
+            effect = f"{resource.kind} objects are unknown, so any answer may be wrong"
+        else:
+            effect = CONSEQUENCES.get(
+                resource.plural, "pods are grouped by their direct owner only"
+            )
         lines.append(f"warning: the API server refused {r.what}: {effect}")
     return "\n".join(lines)
 
