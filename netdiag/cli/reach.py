@@ -8,9 +8,10 @@ from typing import Any
 
 import click
 
+from netdiag.cli.dnsopts import upstream_options
 from netdiag.cli.matrix import parse_ports, use_color
 from netdiag.cli.options import load_snapshot, snapshot_options, source_from
-from netdiag.errors import ExitCode
+from netdiag.errors import ExitCode, UsageError
 
 
 @click.command()
@@ -31,16 +32,41 @@ from netdiag.errors import ExitCode
     show_default=True,
     help="Output format.",
 )
+@click.option(
+    "--name",
+    "as_name",
+    is_flag=True,
+    help="DST is a DNS name (the default for anything not ns/x, an IP or a CIDR).",
+)
+@click.option(
+    "--resolver",
+    default="glibc",
+    metavar="glibc|musl|go",
+    show_default=True,
+    help="For a name: the stub resolver SRC uses.",
+)
+@click.option(
+    "--family",
+    default="unspec",
+    metavar="unspec|inet|inet6",
+    show_default=True,
+    help="For a name: getaddrinfo family.",
+)
+@upstream_options
 @snapshot_options
 @click.pass_context
 def reach(ctx: click.Context, /, src: str, dst: str, **kwargs: Any) -> None:
-    """Evaluate SRC → DST: ns/pod, ns/service, an IP or a CIDR.
+    """Evaluate SRC → DST: ns/pod, ns/service, an IP, a CIDR, or a DNS name.
 
     Shows the egress side of SRC and the ingress side of DST: which policies
     select each, which rule (policy, rule index, peer index, port) allowed it,
     or the nearest miss. A Service is judged per backend pod after DNAT to
-    its targetPort. Exit status: 0 allowed, 1 denied or implementation-defined.
+    its targetPort. A name is resolved as SRC's resolver would, then the DNS
+    path (SRC to its nameservers on 53) and each returned address are judged.
+    Exit status: 0 allowed, 1 denied or implementation-defined.
     """
+    if kwargs["as_name"] or is_name(dst):
+        ctx.exit(_reach_name(src, dst, kwargs))
     from netdiag.policy.endpoints import resolve_endpoint
     from netdiag.policy.evaluate import Evaluator
     from netdiag.policy.render import Style, verdict_lines
@@ -59,3 +85,52 @@ def reach(ctx: click.Context, /, src: str, dst: str, **kwargs: Any) -> None:
         for line in verdict_lines(v, Style(color=color, unicode=color, width=width)):
             click.echo(line)
     ctx.exit(int(ExitCode.OK if v.verdict is Verdict.ALLOWED else ExitCode.NEGATIVE))
+
+
+def is_name(dst: str) -> bool:
+    """Not ``ns/x``, not a CIDR, not an IP address: a DNS name."""
+    import ipaddress
+
+    if "/" in dst:
+        return False
+    try:
+        ipaddress.ip_address(dst)
+    except ValueError:
+        return True
+    return False
+
+
+def _reach_name(src: str, name: str, kwargs: dict[str, Any]) -> int:
+    from netdiag.cli.dnsopts import build_zone
+    from netdiag.dns.search import FAMILIES, RESOLVERS, validate_name
+    from netdiag.policy.namereach import reach_name
+    from netdiag.policy.namereach_report import name_reach_document, name_reach_lines
+    from netdiag.policy.render import Style
+    from netdiag.policy.verdict import Verdict
+
+    for flag, value, allowed in (
+        ("--resolver", kwargs["resolver"], RESOLVERS),
+        ("--family", kwargs["family"], FAMILIES),
+    ):
+        if value not in allowed:
+            raise UsageError(f"{flag} {value!r}: expected one of {', '.join(allowed)}")
+    validate_name(name)
+    query = parse_ports(kwargs["ports"])
+    snap = load_snapshot(source_from(kwargs))
+    result = reach_name(
+        snap,
+        src,
+        name,
+        query,
+        resolver=kwargs["resolver"],
+        family=kwargs["family"],
+        zone=build_zone(snap, kwargs),
+    )
+    if kwargs["output"] == "json":
+        click.echo(json.dumps(name_reach_document(result), indent=2))
+    else:
+        color = use_color()
+        width = shutil.get_terminal_size((120, 24)).columns
+        for line in name_reach_lines(result, Style(color=color, unicode=color, width=width)):
+            click.echo(line)
+    return int(ExitCode.OK if result.verdict is Verdict.ALLOWED else ExitCode.NEGATIVE)

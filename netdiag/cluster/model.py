@@ -21,6 +21,7 @@ from netdiag.cluster.networkpolicy import (
     NetworkPolicyPort,
     NetworkPolicyRule,
 )
+from netdiag.cluster.nodelocal import NodeLocalCache
 from netdiag.cluster.selectors import LabelSelector
 
 __all__ = [
@@ -302,6 +303,8 @@ class ClusterDNS:
     corefile: str = ""
     #: NodeLocal DNSCache listen address when its DaemonSet is present.
     nodelocal_ip: str | None = None
+    #: NodeLocal DNSCache itself (mode, binds, Corefile zones) when present.
+    nodelocal: NodeLocalCache | None = None
     #: The nodes' own ``/etc/resolv.conf`` text (kubelet's ``--resolv-conf``): the
     #: source of node search domains for ClusterFirst and of everything for
     #: dnsPolicy Default / hostNetwork pods. Read from the ConfigMap

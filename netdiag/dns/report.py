@@ -83,6 +83,7 @@ def to_json(trace: Trace) -> dict[str, Any]:
         ],
         "warnings": list(trace.warnings),
         "notes": list(trace.notes),
+        "dns_path": list(trace.path),
     }
 
 
@@ -132,6 +133,10 @@ def render_text(trace: Trace, style: Style = _plain) -> str:
         lines.append(style(f"  ! {warning}", fg="yellow"))
     for note in trace.notes:
         lines.append(style(f"  note: {note}", dim=True))
+    if trace.path:
+        lines.append("")
+        lines.append(style("dns path", bold=True))
+        lines.extend("  " + line for line in trace.path)
     call = _CALLS[trace.resolver]
     what = (
         f"{_TYPE_CALLS[trace.resolver]} {trace.rtype}"

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from netdiag.cluster.model import ClusterSnapshot, Pod
 from netdiag.dns.advice import Advice, advise
 from netdiag.dns.autopath import autopath_client
+from netdiag.dns.dnspath import path_lines
 from netdiag.dns.driver import (
     Backend,
     Cost,
@@ -85,6 +86,9 @@ class Trace(NamedTuple):
     #: What the profile ignored or read differently, and what the model assumed.
     notes: tuple[str, ...] = ()
     nameservers: tuple[str, ...] = ()
+    #: The hops behind the first nameserver (NodeLocal DNSCache, its cache TTLs
+    #: and forwards) for the zones the walk asked about; empty when none.
+    path: tuple[str, ...] = ()
 
     @property
     def resolved(self) -> bool:
@@ -276,7 +280,7 @@ def _trace(
         assumption = getattr(zone, "assumption", "")
         if assumption:
             notes = (*notes, f"assumed: {assumption}")
-    return explain(
+    trace = explain(
         snapshot,
         name,
         conf,
@@ -291,3 +295,9 @@ def _trace(
         with_advice=not live,
         by_question=not live,
     )
+    if snapshot.dns.nodelocal is not None and trace.nameservers:
+        asked = tuple(dict.fromkeys(q.name for q in trace.queries))
+        path = path_lines(snapshot, trace.nameservers[0], asked)
+        if path:
+            trace = trace._replace(path=tuple(path))
+    return trace
