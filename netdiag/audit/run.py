@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from netdiag.audit import cni, coredns, deadparts, dnscfg, isolation, naming, resilience
+from netdiag.audit import (
+    cni,
+    coredns,
+    deadparts,
+    dnscfg,
+    isolation,
+    naming,
+    nodelocal,
+    resilience,
+)
 from netdiag.audit.context import AuditContext
 from netdiag.audit.findings import Check, Finding, Severity
 from netdiag.cluster.model import ClusterSnapshot
@@ -15,6 +24,7 @@ Runner = Callable[[AuditContext], Iterator[Finding]]
 MODULES: tuple[tuple[tuple[Check, ...], Runner], ...] = (
     (cni.CHECKS, cni.run),
     (isolation.CHECKS, isolation.run),
+    (nodelocal.CHECKS, nodelocal.run),
     (deadparts.CHECKS, deadparts.run),
     (naming.CHECKS, naming.run),
     (dnscfg.CHECKS, dnscfg.run),
