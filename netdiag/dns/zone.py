@@ -29,6 +29,7 @@ from netdiag.dns.kubeindex import KubeIndex, canonical_ip
 from netdiag.dns.kubeplugin import DNS_SCHEMA_VERSION, REVERSE_ZONES, KubernetesPlugin, under
 from netdiag.dns.records import Rcode, Record, ZoneAnswer
 from netdiag.dns.upstream import UpstreamZone
+from netdiag.dns.zonecase import respell_zone
 from netdiag.dns.zonerecords import absolute
 
 __all__ = ["DNS_SCHEMA_VERSION", "ClusterZone", "Forwarder"]
@@ -138,14 +139,17 @@ class ClusterZone(KubernetesPlugin):
                 if done is not None:
                     return done
         key = (absolute(name), rtype.upper())
-        hit = self._memo.get(key)
-        if hit is not None:
-            return hit
-        answer = self._resolve(key[0], key[1], ())
-        if self.forwarder is None:
-            if len(self._memo) >= _MEMO_LIMIT:
-                self._memo.clear()
-            self._memo[key] = answer
+        answer = self._memo.get(key)
+        if answer is None:
+            answer = self._resolve(key[0], key[1], ())
+            if self.forwarder is None:
+                if len(self._memo) >= _MEMO_LIMIT:
+                    self._memo.clear()
+                self._memo[key] = answer
+        if name != name.lower():
+            zone = self.zone_of(key[0])
+            if zone is not None:
+                answer = respell_zone(answer, name, zone)
         return answer
 
     def _resolve(self, qname: str, rtype: str, chain: tuple[Record, ...]) -> ZoneAnswer:
