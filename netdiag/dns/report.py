@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from netdiag.dns.records import Rcode, Record
+from netdiag.dns.search import ip_literal
 from netdiag.dns.trace import Trace
 
 #: The published contract: ``netdiag/dns/resolve-v1.schema.json`` (tests validate against it).
@@ -98,6 +99,8 @@ def _strategy(trace: Trace) -> str:
     name, conf = trace.name, trace.resolv_conf
     if trace.rtype and trace.resolver == "musl":
         return "musl's res_search is res_query: the name as is, no search list"
+    if trace.rtype is None and ip_literal(name) is not None:
+        return "an IP address: a numeric host, no lookup"
     if name.endswith("."):
         return "trailing dot: the name as is, nothing else"
     dots = name.count(".")
@@ -193,6 +196,8 @@ def _summary(trace: Trace, style: Style) -> list[str]:
     cost = f"{c.queries} queries, {c.nxdomains} NXDOMAIN, {c.round_trips} {trips}"
     if c.timeouts:
         cost += f", {c.timeouts} timed out (~{c.waited_seconds:g} s waiting)"
+    elif c.waited_seconds:
+        cost += f", ~{c.waited_seconds:g} s waiting (replies the library ignores)"
     out.append(style("cost     ", bold=True) + cost)
     for a in trace.advice:
         saved = f"saves {a.queries_saved} quer{'y' if a.queries_saved == 1 else 'ies'}"

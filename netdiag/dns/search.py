@@ -191,10 +191,61 @@ def start(
     validate_name(name)
     config = config_for(resolver, conf, nameservers=nameservers)
     qtypes = qtypes_for(family, rtype, config)
+    if rtype is None:
+        address = ip_literal(name)
+        if address is not None:
+            return Resolution(algorithm=_numeric(resolver, address, family), config=config)
     return Resolution(
         algorithm=_algorithm(resolver)(config, name, qtypes, rtype is not None, family),
         config=config,
     )
+
+
+def ip_literal(name: str) -> str | None:
+    """``name`` as an IP address when it is a literal getaddrinfo takes as is.
+
+    glibc ``getaddrinfo`` (``__inet_aton_exact`` / ``inet_pton`` before any
+    lookup), musl ``__lookup_ipliteral`` and Go (``net.ParseIP`` before
+    ``lookupIP``) return a numeric host without sending a query. Only the
+    dotted-quad and IPv6 forms all three accept are recognised here.
+    """
+    if not name or not (name[0].isdigit() or ":" in name):
+        return None
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(name))
+    except ValueError:
+        return None
+
+
+#: The error for a literal of the other family: glibc ``gaih_inet`` returns
+#: ``-EAI_ADDRFAMILY``, musl ``__lookup_ipliteral`` ``EAI_NONAME``, Go's
+#: ``filterAddrList`` an ``AddrError`` "no suitable address found".
+_FAMILY_ERRORS = {
+    "glibc": "EAI_ADDRFAMILY",
+    "musl": "EAI_NONAME",
+    "go": "no suitable address found",
+}
+
+
+def _numeric(resolver: str, address: str, family: str) -> Algorithm:
+    """A numeric host: no query; the address itself, if the family allows it."""
+    v6 = ":" in address
+    if (family == "inet" and v6) or (family == "inet6" and not v6):
+        return LookupResult(
+            resolved=False,
+            error=_FAMILY_ERRORS[resolver],
+            notes=(f"{address} is an IP address of the other family: no query is sent",),
+        )
+    record = Record(name=address, type="AAAA" if v6 else "A", ttl=0, data=address)
+    return LookupResult(
+        resolved=True,
+        winner=address,
+        records=(record,),
+        notes=(f"{address} is an IP address: getaddrinfo returns it without a query",),
+    )
+    yield ()  # a generator that finishes at once: no batch is sent
 
 
 AlgorithmFactory = Callable[[ProfileConfig, str, tuple[str, ...], bool, str], Algorithm]

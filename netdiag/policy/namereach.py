@@ -371,7 +371,8 @@ def _dns_fix(snapshot: ClusterSnapshot, pod: Pod, hop: DnsHop) -> tuple[str, str
     path = next((p for p in hop.connection.paths if p.verdict is hop.verdict), None)
     if path is None:
         return f"{hop.server.address}: " + "; ".join(hop.connection.notes), ""
-    return _path_fix(snapshot, pod, path, both)
+    what = f"the pods behind service {server.service.key}" if server.service else ""
+    return _path_fix(snapshot, pod, path, both, what=what)
 
 
 def _path_fix(
@@ -380,6 +381,8 @@ def _path_fix(
     path: PathVerdict,
     ports: list[tuple[str, int | None]],
     also: tuple[str, ...] = (),
+    *,
+    what: str = "",
 ) -> tuple[str, str]:
     """The rule to add on the side that denies ``path`` (ports after DNAT: trap 7);
     ``also``: further external addresses of the name the same rule must allow."""
@@ -405,7 +408,7 @@ def _path_fix(
                 _rule_yaml(Direction.EGRESS, peer, ports),
             )
         return (
-            f"add to {policy} an egress rule allowing {path.dst} on {port_text}",
+            f"add to {policy} an egress rule allowing {what or path.dst} on {port_text}",
             _rule_yaml(Direction.EGRESS, peer, ports),
         )
     side = path.ingress

@@ -153,3 +153,12 @@ def test_text_escapes_hostile_names_and_summarises_many_addresses() -> None:
     text = "\n".join(name_reach_lines(ask(snap, zone, "app/client", "big.app:80/TCP"), Style()))
     assert "40 addresses allowed" in text
     assert text.count("\naddress ") == 1
+
+
+def test_an_ip_literal_needs_no_dns() -> None:
+    # getaddrinfo returns a numeric host without a query: DNS egress is irrelevant.
+    snap, zone = load("dns-udp-blocked")
+    r = ask(snap, zone, "app/client", "10.96.1.10:80/TCP")
+    assert r.trace.queries == () and r.dns == ()
+    assert r.verdict is Verdict.ALLOWED
+    assert [(a.kind, a.target) for a in r.addresses] == [("service", "app/web")]
