@@ -31,7 +31,7 @@ from netdiag.dns.dnspath import DnsServer, dns_server
 from netdiag.dns.resolvconf import ResolvConf
 from netdiag.dns.trace import Trace, Zone, trace_name
 from netdiag.errors import InputError
-from netdiag.policy.endpoints import Endpoint, pod_endpoint, resolve_endpoint
+from netdiag.policy.endpoints import Endpoint, backend_pods, pod_endpoint, resolve_endpoint
 from netdiag.policy.evaluate import Evaluator
 from netdiag.policy.memo import SnapshotMemo
 from netdiag.policy.ports import PortSet
@@ -57,6 +57,9 @@ class DnsHop:
     connection: ConnectionVerdict
     #: Why the verdict is implementation-defined or what qualifies it.
     note: str = ""
+    #: Set for the node cache's own forward to the cluster DNS: the address of
+    #: the NodeLocal DNSCache this hop sits behind (the packets are the node's).
+    behind: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,7 +90,8 @@ class NameReach:
     verdict: Verdict
     #: The first hop that blocks (or is implementation-defined), ``""`` when allowed.
     blocker: str = ""
-    #: Which hop that is: ``dns-udp``, ``dns-tcp``, ``name``, ``address`` (``""``: none).
+    #: Which hop that is: ``dns-udp``, ``dns-tcp``, ``dns-node`` (the node cache's
+    #: forward to CoreDNS), ``name``, ``address`` (``""``: none).
     hop: str = ""
     #: The one change that would fix the blocker.
     fix: str = ""
@@ -182,7 +186,83 @@ def _dns_hops(
         server = dns_server(snapshot, address)
         for proto, why in protocols:
             hops.append(_dns_hop(snapshot, ev, src, server, proto, why))
+        if server.nodelocal is not None and protocols:
+            upstream = _cache_forward(snapshot, ev, src, server, trace)
+            if upstream is not None:
+                hops.append(upstream)
     return hops
+
+
+def _cache_forward(
+    snapshot: ClusterSnapshot, ev: Evaluator, src: Endpoint, server: DnsServer, trace: Trace
+) -> DnsHop | None:
+    """The node cache's forward of the walk's cluster names to the cluster DNS.
+
+    The packets come from the node (hostNetwork), so only the CoreDNS pods'
+    ingress policies can refuse them, and whether policy applies to traffic
+    from a node is implementation-defined: a refusal is reported as ``unknown``.
+    """
+    nl = server.nodelocal
+    assert nl is not None
+    asked = [q.name for q in trace.queries]
+    name = trace.winner or (asked[-1] if asked else "")
+    zone = nl.zone_for(name)
+    if zone is None:
+        return None
+    svc = next((s for s in snapshot.services for ip in zone.forward if ip in s.cluster_ips), None)
+    if svc is None:
+        return None  # forwarded outside the cluster (the node's resolv.conf)
+    proto = Protocol.TCP if zone.force_tcp else Protocol.UDP
+    node_ip = _node_ip(snapshot, src.pod)
+    if not node_ip and not any(
+        ev.selecting(b, Direction.INGRESS) for b in backend_pods(snapshot, svc)
+    ):
+        return None  # nothing can refuse it, whatever the node's address
+    node = Endpoint(
+        text=f"node {src.pod.node_name if src.pod else '?'} ({node_ip or 'address unknown'})",
+        # Unknown address: "any address" (only an ipBlock of 0.0.0.0/0 covers it).
+        network=ipaddress.ip_network(node_ip or "0.0.0.0/0"),
+    )
+    cv = ev.connection(node, svc, PortSet.of(proto, 53))
+    verdict, note = cv.verdict, ""
+    if verdict is Verdict.DENIED or (verdict is Verdict.ALLOWED and not node_ip):
+        verdict = Verdict.UNKNOWN
+        note = (
+            "the CoreDNS pods' ingress policy does not allow the node; whether policy "
+            "applies to traffic from a node is implementation-defined"
+            if node_ip
+            else "the node's address is not in the snapshot and the CoreDNS pods are "
+            "ingress-isolated: whether their policy lets the node cache in is unknown"
+        )
+    how = "force_tcp" if zone.force_tcp else "UDP"
+    return DnsHop(
+        server=DnsServer(address=svc.cluster_ips[0], kind="service", service=svc),
+        protocol=proto,
+        needed_by=f"NodeLocal DNSCache forwards {zone.zone} ({how}) from the node",
+        verdict=verdict,
+        connection=cv,
+        note=note,
+        behind=server.address,
+    )
+
+
+def _node_ip(snapshot: ClusterSnapshot, pod: Pod | None) -> str:
+    if pod is None:
+        return ""
+    for node in snapshot.nodes:
+        if node.name == pod.node_name:
+            for address in node.addresses:
+                if _is_ip(address):
+                    return address
+    return ""
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _dns_hop(
@@ -230,7 +310,7 @@ def _dns_verdict(trace: Trace, hops: tuple[DnsHop, ...]) -> tuple[Verdict, tuple
         return Verdict.ALLOWED, ("no DNS query is sent for this name",)
     by_server: dict[str, list[DnsHop]] = {}
     for h in hops:
-        by_server.setdefault(h.server.address, []).append(h)
+        by_server.setdefault(h.behind or h.server.address, []).append(h)
     results = {a: _worst(h.verdict for h in group) for a, group in by_server.items()}
     notes: list[str] = []
     first_ok = next((a for a, v in results.items() if v is Verdict.ALLOWED), None)
@@ -308,8 +388,11 @@ def _overall(
     if dns_verdict is not Verdict.ALLOWED:
         hop = next(h for h in hops if h.verdict is dns_verdict)
         what = f"DNS: {hop.protocol.value} 53 to {hop.server.address} ({hop.server.text})"
+        if hop.behind:
+            what = f"DNS: NodeLocal DNSCache {hop.behind} → {what[5:]}"
         fix, yaml = _dns_fix(snapshot, pod, hop)
-        return dns_verdict, f"dns-{hop.protocol.value.lower()}", what, fix, yaml
+        kind = "dns-node" if hop.behind else f"dns-{hop.protocol.value.lower()}"
+        return dns_verdict, kind, what, fix, yaml
     if not trace.resolved:
         error = trace.result.error or "no answer"
         return (
@@ -367,6 +450,17 @@ def _dns_fix(snapshot: ClusterSnapshot, pod: Pod, hop: DnsHop) -> tuple[str, str
             f"allow egress from {pod.key} to ipBlock {cidr} (NodeLocal DNSCache) on UDP and "
             "TCP 53: no pod selector matches a hostNetwork cache on the node",
             _rule_yaml(Direction.EGRESS, f"ipBlock: {{cidr: {cidr}}}", both),
+        )
+    if hop.behind:
+        path = next((p for p in hop.connection.paths if p.verdict is not Verdict.ALLOWED), None)
+        policies = path.ingress.policies if path is not None else ()
+        address = path.src.rsplit("(", 1)[-1].rstrip(")") if path is not None else ""
+        cidr = _cidr(address) if _is_ip(address) else "<the nodes' addresses>"
+        proto = hop.protocol.value
+        return (
+            f"add to {policies[0] if policies else 'the CoreDNS ingress policy'} an ingress "
+            f"rule allowing ipBlock {cidr} (the node cache) on {proto} 53",
+            _rule_yaml(Direction.INGRESS, f"ipBlock: {{cidr: {cidr}}}", [(proto, 53)]),
         )
     path = next((p for p in hop.connection.paths if p.verdict is hop.verdict), None)
     if path is None:

@@ -91,6 +91,7 @@ def name_reach_document(r: NameReach) -> dict[str, Any]:
                     "needed_by": h.needed_by,
                     "verdict": h.verdict.value,
                     "implementation_defined": h.note or None,
+                    "behind": h.behind or None,
                     "paths": verdict_document(h.connection)["paths"],
                 }
                 for h in r.dns

@@ -162,3 +162,44 @@ def test_an_ip_literal_needs_no_dns() -> None:
     assert r.trace.queries == () and r.dns == ()
     assert r.verdict is Verdict.ALLOWED
     assert [(a.kind, a.target) for a in r.addresses] == [("service", "app/web")]
+
+
+_COREDNS_INGRESS = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: coredns, namespace: kube-system}
+spec:
+  podSelector: {matchLabels: {k8s-app: kube-dns}}
+  policyTypes: [Ingress]
+  ingress:
+  - from: [{namespaceSelector: {}}%s]
+    ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]
+---
+apiVersion: v1
+kind: Node
+metadata: {name: node-1}
+status: {addresses: [{type: InternalIP, address: 10.0.0.5}]}
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra_peer", "verdict", "hop"),
+    [("", Verdict.UNKNOWN, "dns-node"), (", {ipBlock: {cidr: 10.0.0.0/24}}", Verdict.ALLOWED, "")],
+)
+def test_the_node_caches_forward_to_coredns_is_judged_from_the_node(
+    tmp_path: Path, extra_peer: str, verdict: Verdict, hop: str
+) -> None:
+    # The cache forwards cluster.local to kube-dns-upstream over TCP (force_tcp)
+    # from the node: pod selectors in the CoreDNS pods' ingress policy never match it.
+    extra = tmp_path / "coredns.yaml"
+    extra.write_text(_COREDNS_INGRESS % extra_peer)
+    files = [str(BASE / "cluster.yaml"), str(ROOT / "nodelocal-ipvs"), str(extra)]
+    snap = load_manifests(files)
+    r = reach_name(snap, "app/admin", "web.app", parse_port_spec("80"), zone=ClusterZone(snap))
+    node_hops = [h for h in r.dns if h.behind]
+    assert [(h.behind, h.server.address, h.protocol.value) for h in node_hops] == [
+        ("169.254.20.10", "10.96.0.11", "TCP")
+    ]
+    assert (r.verdict, r.hop) == (verdict, hop)
+    if hop:
+        assert "ipBlock: {cidr: 10.0.0.5/32}" in r.fix_yaml and "kube-system/coredns" in r.fix
