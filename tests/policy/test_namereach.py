@@ -203,3 +203,29 @@ def test_the_node_caches_forward_to_coredns_is_judged_from_the_node(
     assert (r.verdict, r.hop) == (verdict, hop)
     if hop:
         assert "ipBlock: {cidr: 10.0.0.5/32}" in r.fix_yaml and "kube-system/coredns" in r.fix
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_the_answer_is_the_conjunction_of_its_hops(scenario: str) -> None:
+    # Allowed exactly when the DNS path works (or no query is needed), the name
+    # resolves and every address allows; the blocker is the first hop that does not.
+    snap, zone = load(scenario)
+    columns = (ROOT / scenario / "expected.txt").read_text().splitlines()[0].split("\t")[1:]
+    for src in ("app/client", "app/admin"):
+        for column in columns:
+            r = ask(snap, zone, src, column)
+            hops_ok = r.dns_verdict is Verdict.ALLOWED
+            addresses_ok = bool(r.addresses) and all(
+                a.verdict is Verdict.ALLOWED for a in r.addresses
+            )
+            allowed = hops_ok and r.trace.resolved and addresses_ok
+            assert (r.verdict is Verdict.ALLOWED) == allowed, (src, column)
+            assert (r.hop == "") == allowed
+            if not hops_ok:
+                assert r.hop.startswith("dns-")
+            elif not r.trace.resolved:
+                assert r.hop == "name"
+            elif not allowed:
+                assert r.hop == "address"
+            # Every blocking hop comes with the change that fixes it.
+            assert bool(r.fix) == bool(r.hop)
