@@ -89,6 +89,12 @@ CASES = [
     ),
     ("no-aaaa", "search nx.test ok.test\noptions no-aaaa", "www", "unspec"),
     ("single-request", "search nx.test ok.test\noptions single-request", "www", "unspec"),
+    (
+        "timeout-single-request",
+        f"search slow.test ok.test\noptions {FAST} single-request",
+        "www",
+        "unspec",
+    ),
     ("dot-search-entry", "search nx.test . ok.test", "www", "unspec"),
     # Replies over the UDP limit (TC): glibc repeats the pair over TCP, Go the
     # one query (its EDNS payload is 1,232), musl 1.2.3 takes the empty reply.

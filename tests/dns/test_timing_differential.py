@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.system]
 #: Seconds the wall clock may differ from the schedule (process start-up, a
 #: loaded 2-core box); the schedules compared differ by 1 s or more.
 TOLERANCE = 0.6
-BODY = "search a.test b.test\noptions timeout:1 attempts:2 ndots:1\n"
+BODY = "search a.test b.test\noptions timeout:1 attempts:2 ndots:1{extra}\n"
 
 
 @pytest.fixture(scope="module")
@@ -73,11 +73,20 @@ def _timed(fn: object) -> float:
     return time.monotonic() - t0
 
 
-@pytest.mark.parametrize(("resolver", "expected"), [("glibc", 4.0), ("musl", 1.0), ("go", 6.0)])
+@pytest.mark.parametrize(
+    ("resolver", "extra", "expected"),
+    [
+        ("glibc", "", 4.0),
+        # send_dg sends AAAA only after A's reply: a timeout ends the exchange.
+        ("glibc", " single-request", 4.0),
+        ("musl", "", 1.0),
+        ("go", "", 6.0),
+    ],
+)
 def test_silent_server_time_matches_the_library(
-    clients: Clients, silent: str, tmp_path: Path, resolver: str, expected: float
+    clients: Clients, silent: str, tmp_path: Path, resolver: str, extra: str, expected: float
 ) -> None:
-    text = f"nameserver {silent}\n{BODY}"
+    text = f"nameserver {silent}\n{BODY.format(extra=extra)}"
     path = tmp_path / "resolv.conf"
     path.write_text(text)
 
