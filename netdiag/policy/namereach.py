@@ -23,7 +23,7 @@ returned addresses, as traffic to a Service may land on any backend.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from netdiag.cluster.model import ClusterSnapshot, Pod, Protocol, Service
@@ -34,8 +34,9 @@ from netdiag.errors import InputError
 from netdiag.policy.endpoints import Endpoint, backend_pods, pod_endpoint, resolve_endpoint
 from netdiag.policy.evaluate import Evaluator
 from netdiag.policy.memo import SnapshotMemo
+from netdiag.policy.namereach_fix import dns_fix, is_ip, path_fix, target_ports
 from netdiag.policy.ports import PortSet
-from netdiag.policy.verdict import ConnectionVerdict, Direction, PathVerdict, Verdict
+from netdiag.policy.verdict import ConnectionVerdict, Direction, Verdict
 
 #: CNIs reported to apply egress policy to a pod's traffic to its own node (the
 #: NodeLocal DNSCache address): projectcalico/calico#3795 (Calico, Canal), Cilium
@@ -252,17 +253,9 @@ def _node_ip(snapshot: ClusterSnapshot, pod: Pod | None) -> str:
     for node in snapshot.nodes:
         if node.name == pod.node_name:
             for address in node.addresses:
-                if _is_ip(address):
+                if is_ip(address):
                     return address
     return ""
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _dns_hop(
@@ -390,7 +383,15 @@ def _overall(
         what = f"DNS: {hop.protocol.value} 53 to {hop.server.address} ({hop.server.text})"
         if hop.behind:
             what = f"DNS: NodeLocal DNSCache {hop.behind} → {what[5:]}"
-        fix, yaml = _dns_fix(snapshot, pod, hop)
+        fix, yaml = dns_fix(
+            snapshot,
+            pod,
+            server=hop.server,
+            protocol=hop.protocol,
+            behind=hop.behind,
+            verdict=hop.verdict,
+            connection=hop.connection,
+        )
         kind = "dns-node" if hop.behind else f"dns-{hop.protocol.value.lower()}"
         return dns_verdict, kind, what, fix, yaml
     if not trace.resolved:
@@ -415,118 +416,13 @@ def _overall(
                 a.address for a in addresses if a.kind == "external" and a.verdict is wanted
             )
             also = external if bad.kind == "external" else ()
-            fix, yaml = _path_fix(snapshot, pod, path, _target_ports(path, query), also)
+            fix, yaml = path_fix(snapshot, pod, path, target_ports(path, query), also)
             side = (
                 path.egress if path.egress.ports.is_empty or path.egress.unknown else path.ingress
             )
             where = f"{what}: {side.direction.value} of {side.subject}"
             return wanted, "address", where, fix, yaml
     return Verdict.ALLOWED, "", "", "", ""
-
-
-def _rule_yaml(direction: Direction, peer: str, ports: list[tuple[str, int | None]]) -> str:
-    key = "to" if direction is Direction.EGRESS else "from"
-    lines = [f"- {key}:", f"  - {peer}", "  ports:"]
-    for proto, port in ports:
-        lines.append(f"  - protocol: {proto}" + (f"\n    port: {port}" if port is not None else ""))
-    return "\n".join(lines) + "\n"
-
-
-def _pod_peer(namespace: str, labels: Mapping[str, str]) -> str:
-    """A peer selecting pods with ``labels`` in ``namespace`` (by its automatic name label)."""
-    ns = f"{{matchLabels: {{kubernetes.io/metadata.name: {namespace}}}}}"
-    if not labels:
-        return f"namespaceSelector: {ns}"
-    pods = ", ".join(f"{k}: {v}" for k, v in sorted(labels.items()))
-    return f"namespaceSelector: {ns}\n    podSelector: {{matchLabels: {{{pods}}}}}"
-
-
-def _dns_fix(snapshot: ClusterSnapshot, pod: Pod, hop: DnsHop) -> tuple[str, str]:
-    both: list[tuple[str, int | None]] = [("UDP", 53), ("TCP", 53)]
-    server = hop.server
-    if server.kind == "nodelocal":
-        cidr = _cidr(server.address)
-        return (
-            f"allow egress from {pod.key} to ipBlock {cidr} (NodeLocal DNSCache) on UDP and "
-            "TCP 53: no pod selector matches a hostNetwork cache on the node",
-            _rule_yaml(Direction.EGRESS, f"ipBlock: {{cidr: {cidr}}}", both),
-        )
-    if hop.behind:
-        path = next((p for p in hop.connection.paths if p.verdict is not Verdict.ALLOWED), None)
-        policies = path.ingress.policies if path is not None else ()
-        address = path.src.rsplit("(", 1)[-1].rstrip(")") if path is not None else ""
-        cidr = _cidr(address) if _is_ip(address) else "<the nodes' addresses>"
-        proto = hop.protocol.value
-        return (
-            f"add to {policies[0] if policies else 'the CoreDNS ingress policy'} an ingress "
-            f"rule allowing ipBlock {cidr} (the node cache) on {proto} 53",
-            _rule_yaml(Direction.INGRESS, f"ipBlock: {{cidr: {cidr}}}", [(proto, 53)]),
-        )
-    path = next((p for p in hop.connection.paths if p.verdict is hop.verdict), None)
-    if path is None:
-        return f"{hop.server.address}: " + "; ".join(hop.connection.notes), ""
-    what = f"the pods behind service {server.service.key}" if server.service else ""
-    return _path_fix(snapshot, pod, path, both, what=what)
-
-
-def _path_fix(
-    snapshot: ClusterSnapshot,
-    pod: Pod,
-    path: PathVerdict,
-    ports: list[tuple[str, int | None]],
-    also: tuple[str, ...] = (),
-    *,
-    what: str = "",
-) -> tuple[str, str]:
-    """The rule to add on the side that denies ``path`` (ports after DNAT: trap 7);
-    ``also``: further external addresses of the name the same rule must allow."""
-    port_text = ", ".join(f"{p} {n}" if n is not None else f"every {p} port" for p, n in ports)
-    if path.egress.ports.is_empty or path.egress.unknown:
-        side = path.egress
-        miss = side.nearest_miss
-        policy = (
-            miss.policy
-            if miss is not None and miss.rule >= 0
-            else (side.policies[0] if side.policies else f"a policy selecting {pod.key}")
-        )
-        ns, _, name = path.dst.partition("/")
-        dst_pod = snapshot.pod(ns, name) if name else None
-        if dst_pod is not None:
-            peer = _pod_peer(dst_pod.namespace, dst_pod.labels)
-        else:
-            cidrs = [_cidr(a.split(" ", 1)[0]) for a in (*also, path.dst)]
-            cidrs = list(dict.fromkeys(cidrs))
-            peer = "\n  - ".join(f"ipBlock: {{cidr: {c}}}" for c in cidrs)
-            return (
-                f"add to {policy} an egress rule allowing {', '.join(cidrs)} on {port_text}",
-                _rule_yaml(Direction.EGRESS, peer, ports),
-            )
-        return (
-            f"add to {policy} an egress rule allowing {what or path.dst} on {port_text}",
-            _rule_yaml(Direction.EGRESS, peer, ports),
-        )
-    side = path.ingress
-    policy = side.policies[0] if side.policies else f"a policy selecting {path.dst}"
-    return (
-        f"add to {policy} an ingress rule allowing {pod.key} on {port_text}",
-        _rule_yaml(Direction.INGRESS, _pod_peer(pod.namespace, pod.labels), ports),
-    )
-
-
-def _cidr(address: str) -> str:
-    return f"{address}/{128 if ':' in address else 32}"
-
-
-def _target_ports(path: PathVerdict, query: PortSet | None) -> list[tuple[str, int | None]]:
-    """The ports the policy sees: a Service backend's targetPort, else the question's."""
-    if path.service_port is not None and path.via:
-        proto = next(p for p, _ in path.service_port.items())
-        tail = path.via.rsplit(":", 1)[-1]  # "service … → ns/pod:8080" (Evaluator)
-        if tail.isdigit():
-            return [(proto.value, int(tail))]
-    if query is None:
-        return [("TCP", None)]
-    return [(proto.value, lo) for proto, rng in query.items() for lo, _hi in rng] or [("TCP", None)]
 
 
 __all__ = [
