@@ -21,6 +21,7 @@ from netdiag.cluster.model import Pod, Protocol
 from netdiag.dns.kubelet import pod_resolv_conf
 from netdiag.policy.endpoints import Endpoint, pod_endpoint
 from netdiag.policy.evaluate import Evaluator
+from netdiag.policy.namereach import POLICES_HOST_TRAFFIC
 from netdiag.policy.ports import PortSet
 from netdiag.policy.verdict import Direction, Verdict
 
@@ -73,6 +74,13 @@ def run(ctx: AuditContext) -> Iterator[Finding]:
                     "egress to the kube-dns pods on UDP 53 is allowed, but the pods' "
                     "packets never reach them: the node cache answers first"
                 )
+        severity = None
+        if not any(p in POLICES_HOST_TRAFFIC for p in ctx.snapshot.cni.plugins):
+            severity = Severity.WARNING
+            evidence.append(
+                "the CNI is not known to apply egress policy to a pod's traffic to its "
+                "own node: implementation-defined (Calico, Canal and Cilium do)"
+            )
         cidrs = [f"{a}/{128 if ':' in a else 32}" for a in cached]
         names = ", ".join(sorted(p.name for p in pods)[:5]) + (
             f" (+{len(pods) - 5} more)" if len(pods) > 5 else ""
@@ -86,6 +94,7 @@ def run(ctx: AuditContext) -> Iterator[Finding]:
                 "does not allow: DNS breaks"
             ),
             objects=(
+                *(f"Pod {p.key}" for p in pods[:20]),
                 *(f"NetworkPolicy {p}" for p in policies),
                 "DaemonSet kube-system/node-local-dns",
             ),
@@ -97,6 +106,7 @@ def run(ctx: AuditContext) -> Iterator[Finding]:
             ),
             fix_yaml=_FIX_YAML.format(blocks=blocks),
             origins=(pod.origin,),
+            severity=severity,
         )
 
 
