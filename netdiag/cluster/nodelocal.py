@@ -27,6 +27,7 @@ owns it), ``,__PILLAR__DNS__SERVER__`` is removed and kubelet's
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -90,6 +91,14 @@ class NodeLocalCache:
         return best
 
 
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _placeholder(text: str) -> bool:
     return "__PILLAR__" in text
 
@@ -129,10 +138,19 @@ def nodelocal_cache(
     if not local or _placeholder(local):
         notes.append(f"-localip not substituted: assumed {DEFAULT_LOCAL_IP}")
         local = DEFAULT_LOCAL_IP
+    elif not _is_ip(local):
+        notes.append(f"-localip {local[:64]!r} is not an address: assumed {DEFAULT_LOCAL_IP}")
+        local = DEFAULT_LOCAL_IP
     rest = tuple(b for b in binds[1:] if b)
     if any(b == "__PILLAR__DNS__SERVER__" for b in rest):
         rest = tuple(b for b in rest if b != "__PILLAR__DNS__SERVER__") + kube_dns_ips
         notes.append("-localip lists __PILLAR__DNS__SERVER__: read as the kube-dns ClusterIP")
+    bad = [b for b in rest if not _is_ip(b)]
+    if bad:
+        notes.append(
+            f"-localip entries that are not addresses ignored: {', '.join(map(repr, bad))[:120]}"
+        )
+        rest = tuple(b for b in rest if _is_ip(b))
     mode = "iptables" if rest else "ipvs"
     upstream_svc = _arg(args, "upstreamsvc") or DEFAULT_UPSTREAM_SERVICE
     cluster_dns = service_ips.get(upstream_svc, ()) or kube_dns_ips

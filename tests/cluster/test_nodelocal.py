@@ -96,3 +96,16 @@ def test_snapshot_round_trip_keeps_the_corefile(tmp_path: Path) -> None:
     again = load_manifests([str(out)])
     assert again.dns.nodelocal == snap.dns.nodelocal
     assert again.dns.nodelocal is not None and again.dns.nodelocal.corefile
+
+
+def test_hostile_localip_values_fall_back_with_a_note() -> None:
+    nl = nodelocal_cache(
+        ["-localip", "not-an-ip\x1b[31m,10.96.0.10,also bad"],
+        "x {\n cache {\n",  # unterminated blocks: read as far as they go
+        cluster_domain="cluster.local",
+        kube_dns_ips=("10.96.0.10",),
+        service_ips={},
+    )
+    assert nl.local_ip == "169.254.20.10" and nl.binds == ("169.254.20.10", "10.96.0.10")
+    assert any("not an address" in n for n in nl.notes)
+    assert any("ignored" in n for n in nl.notes)
