@@ -73,11 +73,16 @@ def _zone_text(z: NodeLocalZone) -> str:
         if z.success_ttl or z.denial_ttl
         else "not cached"
     )
-    targets = " ".join(z.forward) or "(no forward)"
+    # Corefile text is the cluster's (hostile): control characters shown escaped.
+    targets = _printable(" ".join(z.forward)) or "(no forward)"
     if targets == "/etc/resolv.conf":
         targets = "the node's resolv.conf (bypassing CoreDNS)"
     how = "over TCP (force_tcp)" if z.force_tcp else "over UDP"
-    return f"{z.zone}: {cache}; forwarded {how} to {targets}"
+    return f"{_printable(z.zone)}: {cache}; forwarded {how} to {targets}"
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def path_lines(snapshot: ClusterSnapshot, nameserver: str, names: tuple[str, ...]) -> list[str]:
