@@ -52,6 +52,13 @@ from netdiag.errors import ExitCode, UsageError
     show_default=True,
     help="For a name: getaddrinfo family.",
 )
+@click.option(
+    "--resolv-conf",
+    "resolv_conf",
+    default=None,
+    metavar="FILE",
+    help="For a name: use this resolv.conf instead of the one kubelet gives SRC.",
+)
 @upstream_options
 @snapshot_options
 @click.pass_context
@@ -102,6 +109,7 @@ def is_name(dst: str) -> bool:
 
 def _reach_name(src: str, name: str, kwargs: dict[str, Any]) -> int:
     from netdiag.cli.dnsopts import build_zone
+    from netdiag.cli.resolve import _read_resolv_conf
     from netdiag.dns.search import FAMILIES, RESOLVERS, validate_name
     from netdiag.policy.namereach import reach_name
     from netdiag.policy.namereach_report import name_reach_document, name_reach_lines
@@ -116,6 +124,7 @@ def _reach_name(src: str, name: str, kwargs: dict[str, Any]) -> int:
             raise UsageError(f"{flag} {value!r}: expected one of {', '.join(allowed)}")
     validate_name(name)
     query = parse_ports(kwargs["ports"])
+    conf = _read_resolv_conf(kwargs["resolv_conf"]) if kwargs["resolv_conf"] else None
     snap = load_snapshot(source_from(kwargs))
     result = reach_name(
         snap,
@@ -124,6 +133,7 @@ def _reach_name(src: str, name: str, kwargs: dict[str, Any]) -> int:
         query,
         resolver=kwargs["resolver"],
         family=kwargs["family"],
+        resolv_conf=conf,
         zone=build_zone(snap, kwargs),
     )
     if kwargs["output"] == "json":

@@ -226,7 +226,9 @@ def _cache_forward(
     )
     cv = ev.connection(node, svc, PortSet.of(proto, 53))
     verdict, note = cv.verdict, ""
-    if verdict is Verdict.DENIED or (verdict is Verdict.ALLOWED and not node_ip):
+    # With the address unknown, "allowed" means allowed for any address (a
+    # rule without peers, or 0.0.0.0/0); "denied" may be a narrower ipBlock's miss.
+    if verdict is Verdict.DENIED:
         verdict = Verdict.UNKNOWN
         note = (
             "the CoreDNS pods' ingress policy does not allow the node; whether policy "

@@ -133,3 +133,16 @@ def test_bad_name_and_resolver_are_input_errors() -> None:
     assert r.exit_code == 2 and "empty label" in r.stderr
     r = run_cli(["reach", "app/client", "web.app", "--resolver", "bind", *names_cluster("open")])
     assert r.exit_code == 2 and "--resolver 'bind'" in r.stderr
+
+
+def test_name_with_a_given_resolv_conf(tmp_path: Path) -> None:
+    conf = tmp_path / "resolv.conf"
+    conf.write_text("nameserver 10.96.0.10\nsearch app.svc.cluster.local\noptions use-vc\n")
+    args = ["reach", "app/client", "web.app", "--resolv-conf", str(conf), "-o", "json"]
+    r = run_cli([*args, *names_cluster("dns-tcp-blocked")])
+    assert r.exit_code == 1
+    doc = json.loads(r.stdout)
+    assert doc["blocked_hop"] == "dns-tcp"
+    assert [h["protocol"] for h in doc["dns"]["hops"]] == ["TCP"]
+    missing = run_cli(["reach", "app/client", "web.app", "--resolv-conf", str(tmp_path / "x")])
+    assert missing.exit_code == 2 and missing.stderr.startswith("error: --resolv-conf")

@@ -229,3 +229,35 @@ def test_the_answer_is_the_conjunction_of_its_hops(scenario: str) -> None:
                 assert r.hop == "address"
             # Every blocking hop comes with the change that fixes it.
             assert bool(r.fix) == bool(r.hop)
+
+
+_OPEN_ALL = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: zz-open, namespace: %s}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+  ingress: [{}]
+  egress: [{}]
+"""
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_allowing_everything_leaves_only_the_name_as_a_blocker(
+    scenario: str, tmp_path: Path
+) -> None:
+    # Policies only add up (union): an allow-all policy in every namespace makes
+    # every hop open, so only a name that does not resolve can still block.
+    snap, _zone = load(scenario)
+    extra = tmp_path / "open.yaml"
+    extra.write_text("---".join(_OPEN_ALL % ns for ns in ("app", "kube-system")))
+    files = [str(BASE / "cluster.yaml"), *map(str, sorted((ROOT / scenario).glob("*.yaml")))]
+    snap = load_manifests([*files, str(extra)])
+    upstream = parse_zone_text((BASE / "upstream.zone").read_text(), filename="upstream.zone")
+    zone = ClusterZone(snap, upstream)
+    columns = (ROOT / scenario / "expected.txt").read_text().splitlines()[0].split("\t")[1:]
+    for column in columns:
+        r = ask(snap, zone, "app/client", column)
+        assert r.hop in ("", "name"), (column, r.blocker)
+        assert (r.verdict is Verdict.ALLOWED) == r.trace.resolved
