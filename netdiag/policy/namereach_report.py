@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from netdiag.policy.namereach import NameReach
+from netdiag.policy.ports import PortSet
 from netdiag.policy.render import Style, verdict_lines
 from netdiag.policy.verdict import VERDICT_SCHEMA, Verdict, verdict_document
 
@@ -22,6 +23,14 @@ SHOWN_ADDRESSES = 6
 def _safe(text: str) -> str:
     """Control characters shown escaped (names and labels are attacker-controlled)."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _common_ports(r: NameReach) -> PortSet:
+    """The ports every returned address allows (the client may use any of them)."""
+    common = r.addresses[0].connection.ports
+    for a in r.addresses[1:]:
+        common = common & a.connection.ports
+    return common
 
 
 def name_reach_document(r: NameReach) -> dict[str, Any]:
@@ -43,13 +52,9 @@ def name_reach_document(r: NameReach) -> dict[str, Any]:
                 "paths": doc["paths"],
             }
         )
-    allowed = [a.connection.ports for a in r.addresses if a.verdict is Verdict.ALLOWED]
     ports: list[Any] = []
-    if r.verdict is Verdict.ALLOWED and allowed:
-        common = allowed[0]
-        for p in allowed[1:]:
-            common = common & p
-        ports = common.to_json()
+    if r.verdict is Verdict.ALLOWED and r.addresses:
+        ports = _common_ports(r).to_json()
     return {
         "schema": VERDICT_SCHEMA,
         "src": r.src,
@@ -107,6 +112,8 @@ def name_reach_lines(r: NameReach, style: Style) -> Iterator[str]:
     head = f"{lead}{r.src} → {_safe(r.name)}: {word}"
     if r.query is not None:
         head += f" for {r.query}"
+    elif r.verdict is Verdict.ALLOWED and r.addresses:
+        head += f" on {_common_ports(r)}"
     yield head
     trace = r.trace
     if trace.resolved:
