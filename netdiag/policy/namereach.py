@@ -310,8 +310,11 @@ def _dns_verdict(trace: Trace, hops: tuple[DnsHop, ...]) -> tuple[Verdict, tuple
     notes: list[str] = []
     first_ok = next((a for a, v in results.items() if v is Verdict.ALLOWED), None)
     if first_ok is not None:
-        dropped = [a for a in results if a != first_ok][: list(results).index(first_ok)]
-        if dropped:
+        dropped = list(results)[: list(results).index(first_ok)]
+        if dropped and trace.resolver == "musl":
+            # res_msend asks every nameserver at once and takes the first answer.
+            notes.append(f"queries to {', '.join(dropped)} are dropped; {first_ok} answers")
+        elif dropped:
             notes.append(
                 f"queries to {', '.join(dropped)} are dropped: each lookup waits for "
                 f"them to time out before {first_ok} answers"

@@ -261,3 +261,42 @@ def test_allowing_everything_leaves_only_the_name_as_a_blocker(
         r = ask(snap, zone, "app/client", column)
         assert r.hop in ("", "name"), (column, r.blocker)
         assert (r.verdict is Verdict.ALLOWED) == r.trace.resolved
+
+
+_TO_ONE_COREDNS_POD = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: client-dns-pod, namespace: app}
+spec:
+  podSelector: {matchLabels: {app: client}}
+  policyTypes: [Egress]
+  egress:
+  - to: [{ipBlock: {cidr: 10.244.0.2/32}}]
+    ports: [{protocol: UDP, port: 53}]
+"""
+
+
+@pytest.mark.parametrize(("resolver", "waits"), [("glibc", True), ("musl", False)])
+def test_a_second_reachable_nameserver_is_enough(
+    tmp_path: Path, resolver: str, waits: bool
+) -> None:
+    from netdiag.dns.resolvconf import build
+
+    # The kube-dns Service is denied (one of its two backends is not allowed);
+    # the second nameserver, CoreDNS pod 10.244.0.2 itself, is allowed.
+    extra = tmp_path / "dns-pod.yaml"
+    extra.write_text(_TO_ONE_COREDNS_POD)
+    snap = load_manifests([str(BASE / "cluster.yaml"), str(ROOT / "dns-udp-blocked"), str(extra)])
+    conf = build(
+        nameservers=("10.96.0.10", "10.244.0.2"),
+        search=("app.svc.cluster.local",),
+        options=("ndots:5",),
+    )
+    zone = ClusterZone(snap)
+    r = reach_name(snap, "app/client", "web.app", resolver=resolver, resolv_conf=conf, zone=zone)
+    assert [(h.server.address, h.verdict) for h in r.dns] == [
+        ("10.96.0.10", Verdict.DENIED),
+        ("10.244.0.2", Verdict.ALLOWED),
+    ]
+    assert r.dns_verdict is Verdict.ALLOWED
+    assert any(("wait" in n) is waits and "10.96.0.10" in n for n in r.notes)
