@@ -28,7 +28,7 @@ from netdiag.dns.driver import (
 )
 from netdiag.dns.records import Target
 from netdiag.dns.resolvconf import ResolvConf
-from netdiag.dns.search import LookupResult, start
+from netdiag.dns.search import LookupResult, ip_literal, start
 from netdiag.dns.tracememo import (
     DEMO_SOURCE,
     Shadowed,
@@ -100,6 +100,15 @@ class Trace(NamedTuple):
 
 
 def _target_from_name(snapshot: ClusterSnapshot, winner: str) -> Target:
+    if ip_literal(winner) is not None:
+        # A numeric host: what the address is in the cluster, if anything.
+        for svc in snapshot.services:
+            if winner in svc.cluster_ips:
+                return Target(kind="service", namespace=svc.namespace, name=svc.name)
+        for pod in snapshot.pods:
+            if winner in pod.ips and not pod.host_network:
+                return Target(kind="pod", namespace=pod.namespace, name=pod.name)
+        return Target(kind="external", name=winner)
     domain = snapshot.dns.cluster_domain.strip(".").lower()
     labels = winner.lower().rstrip(".").split(".")
     tail = domain.split(".") if domain else []
