@@ -131,7 +131,7 @@ class ClusterZone(KubernetesPlugin):
     def query(self, name: str, rtype: str, client: str | None = None) -> ZoneAnswer:
         """The answer CoreDNS (then its upstream) would give to ``name``/``rtype``;
         ``client`` is the namespace of the asking pod, for ``autopath``."""
-        if ".." in name or name.startswith("."):
+        if ".." in name or (name.startswith(".") and name != "."):
             # Not a name a valid message can carry (musl's corrupt "name.."
             # query): the server cannot parse the question.
             return ZoneAnswer(rcode=Rcode.FORMERR, authoritative=False)

@@ -462,3 +462,10 @@ def test_ns_falls_back_to_ns_dns_without_coredns_endpoints(zone: ClusterZone) ->
     ns = zone.query("cluster.local", "NS")
     assert [r.data for r in ns.answers] == ["ns.dns.cluster.local."]
     assert data(zone, "ns.dns.cluster.local") == ["10.96.0.10"]
+
+
+def test_an_unparseable_name_is_formerr_and_the_root_is_not(zone: ClusterZone) -> None:
+    # musl's corrupt "name.." query (a "." search entry) cannot be parsed.
+    assert rcode(zone, "www..") is Rcode.FORMERR
+    assert rcode(zone, ".www") is Rcode.FORMERR
+    assert rcode(zone, ".", "NS") is not Rcode.FORMERR
