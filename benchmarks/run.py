@@ -25,6 +25,7 @@ ORDER = (
     "snapshot",
     "matrix",
     "audit",
+    "reachname",
     "export",
     "live",
     "tui",

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from netdiag.dns.zone.upstream import UpstreamZone
     from netdiag.policy.evaluate import Evaluator
     from netdiag.policy.matrix import Matrix
+    from netdiag.policy.namereach import NameReach
     from netdiag.policy.ports import PortSet
     from netdiag.policy.verdict import ConnectionVerdict
 
@@ -306,6 +307,41 @@ class Session:
             )
         self._say_unevaluated()
         return self.evaluator().connection(s, d, query)
+
+    def reach_name(
+        self,
+        src: str,
+        name: str,
+        *,
+        ports: Sequence[str] = (),
+        resolver: str = "glibc",
+        family: str = "unspec",
+        resolv_conf: ResolvConf | None = None,
+    ) -> NameReach:
+        """Can pod ``src`` reach NAME: its resolver's walk, the DNS path to each
+        nameserver it queries, then every address the name returns."""
+        from netdiag.dns.resolver.search import FAMILIES, RESOLVERS, validate_name
+        from netdiag.policy.namereach import reach_name
+
+        _choice(resolver, RESOLVERS, "--resolver")
+        _choice(family, FAMILIES, "--family")
+        validate_name(name)
+        query = parse_ports(ports)
+        ns, _, short = src.partition("/")
+        # A Service or an address as SRC gets reach_name's own explanation.
+        origin = src if self.snapshot.service(ns, short) else self.pod(src, flag="SRC")
+        self._say_unevaluated()
+        return reach_name(
+            self.snapshot,
+            origin,
+            name,
+            query,
+            resolver=resolver,
+            family=family,
+            resolv_conf=resolv_conf,
+            zone=self.zone(),
+            evaluator=self.evaluator(),
+        )
 
     # -- audit ------------------------------------------------------------------
     def audit(self, *, namespace: str | None = None) -> tuple[Finding, ...]:

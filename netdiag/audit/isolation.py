@@ -1,9 +1,8 @@
 """Isolation findings computed by the policy engine.
 
 * DNS blocked by egress policy: an egress-isolated pod needs UDP *and* TCP 53
-  to the cluster DNS pods (TCP for truncated answers), and to NodeLocal
-  DNSCache's link-local address when present — which a podSelector rule cannot
-  match, since the cache runs with hostNetwork (kubernetes/kubernetes#70555).
+  to the cluster DNS pods (TCP for truncated answers). Behind NodeLocal
+  DNSCache the path is the node cache instead: :mod:`netdiag.audit.nodelocal`.
 * Namespaces without a default-deny (a policy with an empty podSelector that
   isolates the direction: NetworkPolicy concepts, "Default policies").
 * Pods any namespace can reach, and sensitive-looking services reachable from
@@ -117,6 +116,10 @@ def _names(pods: list[Pod], limit: int = 5) -> str:
 
 
 def _dns_egress(ctx: AuditContext, ev: Evaluator) -> Iterator[Finding]:
+    if ctx.snapshot.dns.nodelocal is not None:
+        # Pods send DNS to the node cache, not to the kube-dns pods (both modes):
+        # ND-DNS-009 (netdiag.audit.nodelocal) judges that path.
+        return
     dns_svc = ctx.snapshot.service("kube-system", "kube-dns")
     nodelocal = ctx.snapshot.dns.nodelocal_ip
     local = resolve_endpoint(ctx.snapshot, nodelocal) if nodelocal else None

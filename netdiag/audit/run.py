@@ -12,6 +12,7 @@ from netdiag.audit import (
     isolation,
     layers,
     naming,
+    nodelocal,
     resilience,
     tiers,
 )
@@ -28,6 +29,7 @@ MODULES: tuple[tuple[tuple[Check, ...], Runner], ...] = (
     (layers.CHECKS, layers.run),
     (tiers.CHECKS, tiers.run),
     (isolation.CHECKS, isolation.run),
+    (nodelocal.CHECKS, nodelocal.run),
     (deadparts.CHECKS, deadparts.run),
     (naming.CHECKS, naming.run),
     (dnscfg.CHECKS, dnscfg.run),

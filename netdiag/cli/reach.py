@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from netdiag.cli.dnsopts import upstream_zone_option
+from netdiag.cli.dnsopts import upstream_options
 from netdiag.cli.matrix import use_color
 from netdiag.cli.options import open_session, snapshot_options
 from netdiag.errors import ExitCode
@@ -33,17 +33,48 @@ from netdiag.visible import visible_lines
     show_default=True,
     help="Output format.",
 )
-@upstream_zone_option
+@click.option(
+    "--name",
+    "as_name",
+    is_flag=True,
+    help="DST is a DNS name (the default for anything not ns/x, an IP or a CIDR).",
+)
+@click.option(
+    "--resolver",
+    default="glibc",
+    metavar="glibc|musl|go",
+    show_default=True,
+    help="For a name: the stub resolver SRC uses.",
+)
+@click.option(
+    "--family",
+    default="unspec",
+    metavar="unspec|inet|inet6",
+    show_default=True,
+    help="For a name: getaddrinfo family.",
+)
+@click.option(
+    "--resolv-conf",
+    "resolv_conf",
+    default=None,
+    metavar="FILE",
+    help="For a name: use this resolv.conf instead of the one kubelet gives SRC.",
+)
+@upstream_options
 @snapshot_options
 @click.pass_context
 def reach(ctx: click.Context, /, src: str, dst: str, **kwargs: Any) -> None:
-    """Evaluate SRC → DST: ns/pod, ns/service, an IP or a CIDR.
+    """Evaluate SRC → DST: ns/pod, ns/service, an IP, a CIDR, or a DNS name.
 
     Shows the egress side of SRC and the ingress side of DST: which policies
     select each, which rule (policy, rule index, peer index, port) allowed it,
     or the nearest miss. A Service is judged per backend pod after DNAT to
-    its targetPort. Exit status: 0 allowed, 1 denied or implementation-defined.
+    its targetPort. A name is resolved as SRC's resolver would, then the DNS
+    path (SRC to its nameservers on 53) and each returned address are judged.
+    Exit status: 0 allowed, 1 denied or implementation-defined.
     """
+    if kwargs["as_name"] or is_name(dst):
+        ctx.exit(_reach_name(src, dst, kwargs))
     from netdiag.policy.render import Style, verdict_lines
     from netdiag.policy.verdict import Verdict, verdict_document
 
@@ -56,3 +87,41 @@ def reach(ctx: click.Context, /, src: str, dst: str, **kwargs: Any) -> None:
         for line in verdict_lines(v, Style(color=color, unicode=color, width=width)):
             click.echo(visible_lines(line, sgr=color))
     ctx.exit(int(ExitCode.OK if v.verdict is Verdict.ALLOWED else ExitCode.NEGATIVE))
+
+
+def is_name(dst: str) -> bool:
+    """Not ``ns/x``, not a CIDR, not an IP address: a DNS name."""
+    import ipaddress
+
+    if "/" in dst:
+        return False
+    try:
+        ipaddress.ip_address(dst)
+    except ValueError:
+        return True
+    return False
+
+
+def _reach_name(src: str, name: str, kwargs: dict[str, Any]) -> int:
+    from netdiag.app.inputs import read_resolv_conf
+    from netdiag.policy.namereach_report import name_reach_document, name_reach_lines
+    from netdiag.policy.render import Style
+    from netdiag.policy.verdict import Verdict
+
+    conf = read_resolv_conf(kwargs["resolv_conf"]) if kwargs["resolv_conf"] else None
+    result = open_session(kwargs).reach_name(
+        src,
+        name,
+        ports=kwargs["ports"],
+        resolver=kwargs["resolver"],
+        family=kwargs["family"],
+        resolv_conf=conf,
+    )
+    if kwargs["output"] == "json":
+        click.echo(json.dumps(name_reach_document(result), indent=2))
+    else:
+        color = use_color()
+        width = shutil.get_terminal_size((120, 24)).columns
+        for line in name_reach_lines(result, Style(color=color, unicode=color, width=width)):
+            click.echo(visible_lines(line, sgr=color))
+    return int(ExitCode.OK if result.verdict is Verdict.ALLOWED else ExitCode.NEGATIVE)

@@ -94,7 +94,10 @@ def _facts(snap: ClusterSnapshot) -> list[tuple[str, str]]:
         ("cluster domain", dns.cluster_domain),
         ("DNS service IPs", ", ".join(dns.dns_ips) or "none (no kube-system/kube-dns Service)"),
         ("Corefile", f"{corefile}; pods {k8s.pods}, ttl {k8s.ttl}"),
-        ("NodeLocal DNSCache", dns.nodelocal_ip or "no"),
+        (
+            "NodeLocal DNSCache",
+            f"{dns.nodelocal.local_ip} ({dns.nodelocal.mode} mode)" if dns.nodelocal else "no",
+        ),
         ("node resolv.conf", resolv or "unknown (no kube-system/netdiag-node-resolv-conf)"),
         ("CNI", cni),
         ("namespaces", ", ".join(ns.name for ns in snap.namespaces) or "none"),

@@ -7,10 +7,13 @@ from collections.abc import Iterable, Sequence
 from netdiag.cluster import fields as f
 from netdiag.cluster.corefile import cluster_domain, parse_corefile
 from netdiag.cluster.model import KUBEADM_COREFILE, ClusterDNS, CNIInfo, Pod, Service, Workload
-from netdiag.cluster.parse import COREDNS_CONFIGMAP, NODE_RESOLV_CONF_CONFIGMAP, ConfigMap
-
-#: NodeLocal DNSCache's default link-local listen address (nodelocaldns.yaml).
-NODELOCAL_DEFAULT_IP = "169.254.20.10"
+from netdiag.cluster.nodelocal import NodeLocalCache, nodelocal_cache
+from netdiag.cluster.parse import (
+    COREDNS_CONFIGMAP,
+    NODE_RESOLV_CONF_CONFIGMAP,
+    NODELOCAL_CONFIGMAP,
+    ConfigMap,
+)
 
 #: Recognised CNI plugins -> whether they enforce NetworkPolicy. Flannel alone does
 #: not (flannel-io/flannel README: "Flannel is focused on networking. For network
@@ -42,34 +45,52 @@ def cluster_dns(
         (s for s in services if s.namespace == "kube-system" and s.name == "kube-dns"), None
     )
     kubernetes = block or KUBEADM_COREFILE
+    domain = cluster_domain(kubernetes)
+    dns_ips = kube_dns.cluster_ips if kube_dns is not None else ()
+    nodelocal = _nodelocal(workloads, maps.get(NODELOCAL_CONFIGMAP), services, domain, dns_ips)
     return ClusterDNS(
-        cluster_domain=cluster_domain(kubernetes),
-        dns_ips=kube_dns.cluster_ips if kube_dns is not None else (),
+        cluster_domain=domain,
+        dns_ips=dns_ips,
         kubernetes=kubernetes,
         corefile_present=block is not None,
         corefile=corefile,
-        nodelocal_ip=_nodelocal_ip(workloads),
+        nodelocal_ip=nodelocal.local_ip if nodelocal is not None else None,
+        nodelocal=nodelocal,
         node_resolv_conf=resolv.data.get("resolv.conf", "") if resolv is not None else "",
     )
 
 
-def _nodelocal_ip(workloads: Sequence[Workload]) -> str | None:
+def _nodelocal(
+    workloads: Sequence[Workload],
+    config_map: ConfigMap | None,
+    services: Sequence[Service],
+    domain: str,
+    dns_ips: tuple[str, ...],
+) -> NodeLocalCache | None:
+    """NodeLocal DNSCache from its DaemonSet (args) and ConfigMap (Corefile)."""
     for wl in workloads:
         if wl.kind == "DaemonSet" and _is_nodelocal(wl):
-            return _localip_arg(wl) or NODELOCAL_DEFAULT_IP
+            return nodelocal_cache(
+                _args(wl),
+                config_map.data.get("Corefile", "") if config_map is not None else "",
+                cluster_domain=domain,
+                kube_dns_ips=dns_ips,
+                service_ips={
+                    s.name: s.cluster_ips for s in services if s.namespace == "kube-system"
+                },
+            )
     return None
 
 
-def _localip_arg(wl: Workload) -> str:
-    """The first address of ``-localip`` (``-localip 169.254.20.10,10.96.0.10`` or ``=``)."""
+def _args(wl: Workload) -> list[str]:
+    """Command and args of the container carrying ``-localip`` (else the first)."""
+    found: list[str] = []
     for container in f.seq(f.mapping(wl.template, "spec", ""), "containers", ""):
         args = [str(a) for key in ("command", "args") for a in f.seq(container, key, "")]
-        for i, arg in enumerate(args):
-            if arg.lstrip("-").startswith("localip"):
-                value = arg.split("=", 1)[1] if "=" in arg else "".join(args[i + 1 : i + 2])
-                if value:
-                    return value.split(",")[0].strip()
-    return ""
+        if any(a.lstrip("-").startswith("localip") for a in args):
+            return args
+        found = found or args
+    return found
 
 
 def _is_nodelocal(wl: Workload) -> bool:

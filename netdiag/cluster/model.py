@@ -14,6 +14,7 @@ from netdiag.cluster.meta import EMPTY_LABELS, Labels, ObjectRef, Protocol
 from netdiag.cluster.networkpolicy import (
     NetworkPolicy,
 )
+from netdiag.cluster.nodelocal import NodeLocalCache
 from netdiag.cluster.policykinds import ForeignPolicy, UnevaluatedLayer, unevaluated_layers
 from netdiag.cluster.selectors import LabelSelector
 from netdiag.cluster.tiers import ClusterNetworkPolicy
@@ -287,6 +288,8 @@ class ClusterDNS:
     corefile: str = ""
     #: NodeLocal DNSCache listen address when its DaemonSet is present.
     nodelocal_ip: str | None = None
+    #: NodeLocal DNSCache itself (mode, binds, Corefile zones) when present.
+    nodelocal: NodeLocalCache | None = None
     #: The nodes' own ``/etc/resolv.conf`` text (kubelet's ``--resolv-conf``): the
     #: source of node search domains for ClusterFirst and of everything for
     #: dnsPolicy Default / hostNetwork pods. Read from the ConfigMap

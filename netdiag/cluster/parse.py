@@ -44,6 +44,7 @@ CLUSTER_SCOPED = frozenset({"Namespace", "Node", *TIER_KINDS})
 #: ConfigMaps netdiag reads; every other ConfigMap is ignored.
 COREDNS_CONFIGMAP = ("kube-system", "coredns")
 NODE_RESOLV_CONF_CONFIGMAP = ("kube-system", "netdiag-node-resolv-conf")
+NODELOCAL_CONFIGMAP = ("kube-system", "node-local-dns")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -160,7 +161,7 @@ def _taint(raw: Mapping[str, Any], path: str) -> Taint:
 
 
 def _config_map(obj: Mapping[str, Any], ns: str, name: str, _k: str) -> tuple[Parsed, ...]:
-    if (ns, name) not in (COREDNS_CONFIGMAP, NODE_RESOLV_CONF_CONFIGMAP):
+    if (ns, name) not in (COREDNS_CONFIGMAP, NODE_RESOLV_CONF_CONFIGMAP, NODELOCAL_CONFIGMAP):
         return ()
     return (ConfigMap(namespace=ns, name=name, data=f.labels(obj, "data", "")),)
 

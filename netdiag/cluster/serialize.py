@@ -25,7 +25,11 @@ from netdiag.cluster.model import (
     Workload,
 )
 from netdiag.cluster.networkpolicy import NetworkPolicy, NetworkPolicyPeer, NetworkPolicyRule
-from netdiag.cluster.parse import COREDNS_CONFIGMAP, NODE_RESOLV_CONF_CONFIGMAP
+from netdiag.cluster.parse import (
+    COREDNS_CONFIGMAP,
+    NODE_RESOLV_CONF_CONFIGMAP,
+    NODELOCAL_CONFIGMAP,
+)
 from netdiag.cluster.serialize_tiers import selector_manifest, tiered_policy_manifest
 
 Obj = dict[str, Any]
@@ -87,6 +91,11 @@ def config_maps(snap: ClusterSnapshot) -> list[Obj]:
     for (ns, name), key, text in (
         (COREDNS_CONFIGMAP, "Corefile", snap.dns.corefile),
         (NODE_RESOLV_CONF_CONFIGMAP, "resolv.conf", snap.dns.node_resolv_conf),
+        (
+            NODELOCAL_CONFIGMAP,
+            "Corefile",
+            snap.dns.nodelocal.corefile if snap.dns.nodelocal else "",
+        ),
     ):
         if text:
             meta = _meta(name, ns)

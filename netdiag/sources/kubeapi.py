@@ -146,7 +146,8 @@ def plan(namespace: str | None = None) -> tuple[Query, ...]:
 
     kube-system objects DNS and CNI detection rely on are read in any case, by
     name where one object is enough: the ``kube-dns`` Service (kubelet's
-    ``clusterDNS``), the ``coredns`` ConfigMap (the Corefile), netdiag's
+    ``clusterDNS``), the ``coredns`` ConfigMap (the Corefile), the
+    ``node-local-dns`` ConfigMap (NodeLocal DNSCache's Corefile), netdiag's
     ``netdiag-node-resolv-conf`` ConfigMap. DaemonSets (CNI, NodeLocal DNSCache)
     come from every namespace for a whole-cluster snapshot — flannel installs
     into ``kube-flannel``, the Calico operator into ``calico-system`` — and from
@@ -160,7 +161,7 @@ def plan(namespace: str | None = None) -> tuple[Query, ...]:
     queries.append(
         Query(resource=DAEMON_SETS, namespace=None if namespace is None else KUBE_SYSTEM)
     )
-    for name in ("coredns", "netdiag-node-resolv-conf"):
+    for name in ("coredns", "node-local-dns", "netdiag-node-resolv-conf"):
         queries.append(Query(resource=CONFIG_MAPS, namespace=KUBE_SYSTEM, name=name))
     for r in (
         CLUSTER_NETWORK_POLICIES,

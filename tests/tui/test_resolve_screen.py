@@ -119,3 +119,18 @@ def test_trace_view_keeps_transport_truncation_and_notes() -> None:
         "assumed: upstream",
     )
     assert "note: CoreDNS autopath" in summary_text(view).plain
+
+
+async def test_with_a_pod_the_screen_says_whether_the_name_is_reachable(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"api.shop")
+        await settle(app, pilot)
+        panel = app.screen.query_one(TracePanel)
+        assert panel.trace is not None and panel.trace.reach == ""  # no pod chosen
+        app.screen.query_one("#pod", Select).value = "toolbox"
+        await settle(app, pilot)
+        trace = panel.trace
+        assert trace is not None and not trace.reach_ok
+        assert trace.reach.startswith("not reachable from default/toolbox: blocked at address")
+        assert "✗ not reachable from default/toolbox" in screen_text(app)

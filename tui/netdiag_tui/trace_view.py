@@ -6,7 +6,7 @@ the layout reads the stable ``netdiag/resolve/v1`` document, not engine internal
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -51,6 +51,10 @@ class TraceView:
     #: What the model did besides the search walk (autopath, getaddrinfo re-runs, …).
     notes: tuple[str, ...] = ()
     error: str = ""
+    #: For a selected pod: can it reach the name, on which ports, or what blocks
+    #: it (``netdiag reach POD NAME``); empty without a pod.
+    reach: str = ""
+    reach_ok: bool = False
 
 
 def trace(
@@ -76,7 +80,30 @@ def trace(
         )
     except NetdiagError as e:
         return TraceView(name=name, resolver=resolver, family=family, error=e.message)
-    return trace_view(to_json(result), name=name, resolver=resolver, family=family)
+    view = trace_view(to_json(result), name=name, resolver=resolver, family=family)
+    if pod:
+        reach, ok = _reach(session, f"{namespace}/{pod}", name, resolver, family)
+        view = replace(view, reach=reach, reach_ok=ok)
+    return view
+
+
+def _reach(session: Session, pod: str, name: str, resolver: str, family: str) -> tuple[str, bool]:
+    """One line: reachable on which ports, or the first blocking hop."""
+    from netdiag.errors import NetdiagError
+    from netdiag.policy.verdict import Verdict
+
+    try:
+        r = session.reach_name(pod, name, resolver=resolver, family=family)
+    except NetdiagError as e:
+        return e.message, False
+    if r.verdict is Verdict.ALLOWED:
+        ports = [a.connection.ports for a in r.addresses]
+        common = ports[0] if ports else None
+        for p in ports[1:]:
+            common = common & p if common is not None else p
+        return f"reachable from {pod}" + (f" on {common}" if common else ""), True
+    word = "not reachable" if r.verdict is Verdict.DENIED else "implementation-defined"
+    return f"{word} from {pod}: blocked at {r.blocker}", False
 
 
 def _record_text(r: Any) -> str:

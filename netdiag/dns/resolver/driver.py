@@ -16,6 +16,7 @@ from netdiag.dns.resolver.lookup import start
 from netdiag.dns.resolver.profiles import ProfileConfig
 from netdiag.dns.resolver.resolvconf import build
 from netdiag.dns.resolver.search import Batch, LookupResult, Replies, Resolution
+from netdiag.dns.resolver.timing import MUSL_HEARD, batch_wait
 from netdiag.dns.resolver.wiresize import udp_limit, wire_size
 from netdiag.memo import IdentityMemo
 
@@ -109,12 +110,15 @@ def run(resolution: Resolution, send: Sender) -> tuple[tuple[TraceQuery, ...], L
     waited = 0.0
     nxdomains = timeouts = 0
     nxdomain, timeout = Rcode.NXDOMAIN, Rcode.TIMEOUT
+    heard_only = MUSL_HEARD if config.resolver == "musl" else ()
     try:
         batch = next(algorithm)
         while True:
             replies = send(batch, config)
             unanswered = False
             for q, r in zip(batch, replies, strict=True):
+                if r is not None and heard_only and r.rcode not in heard_only:
+                    unanswered = True  # musl ignores it and waits on (netdiag.dns.resolver.timing)
                 n, t, s, a, tcp = q  # name, rtype, nameserver, attempt, tcp
                 if r is None:
                     append(new(row, (n, t, s, a, rnd, timeout, (), tcp, None, False)))
@@ -128,7 +132,7 @@ def run(resolution: Resolution, send: Sender) -> tuple[tuple[TraceQuery, ...], L
                     elif rc is timeout:
                         timeouts += 1
             if unanswered:
-                waited += config.timeout
+                waited += batch_wait(batch, config)
             rnd += 1
             batch = algorithm.send(replies)
     except StopIteration as stop:

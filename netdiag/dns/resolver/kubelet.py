@@ -147,7 +147,13 @@ def _base(
                 cluster = (f"{pod.namespace}.svc.{domain}", f"svc.{domain}", domain)
                 search = omit_duplicates(cluster + node.searches)
             extra = " (hostNetwork)" if pod.host_network else ""
-            return kind, dns.dns_ips, search, DEFAULT_DNS_OPTIONS, origin + extra + ": cluster DNS"
+            servers, how = dns.dns_ips, ": cluster DNS"
+            if dns.nodelocal is not None and dns.nodelocal.mode == "ipvs":
+                # nodelocaldns.md: in IPVS mode the cache cannot bind the kube-dns
+                # ClusterIP, so kubelet's --cluster-dns is the link-local address.
+                servers = (dns.nodelocal.local_ip,)
+                how = ": cluster DNS = NodeLocal DNSCache (IPVS mode: kubelet --cluster-dns)"
+            return kind, servers, search, DEFAULT_DNS_OPTIONS, origin + extra + how
         warnings.append(
             "MissingClusterDNS: kubelet does not have ClusterDNS IP configured and cannot "
             f'create Pod using "{pod.dns_policy}" policy. Falling back to "Default" policy.'

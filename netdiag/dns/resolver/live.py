@@ -82,9 +82,48 @@ def _to_answer(message: Any) -> ZoneAnswer:
     )
 
 
+class _MuslRawQuery:
+    """A query musl's ``__res_mkquery`` builds for a name dnspython cannot encode.
+
+    For ``name..`` (a ``.`` search entry) musl strips one trailing dot, copies
+    the rest after a length byte and turns each dot that *starts* a label into
+    that label's length; the last dot stays in the bytes, so the server reads a
+    corrupt name and answers FORMERR (musl 1.2.3 ``src/network/res_mkquery.c``).
+    """
+
+    def __init__(self, name: str, rtype: str) -> None:
+        import random
+        import struct
+
+        import dns.rdatatype
+
+        self.id = random.randrange(1 << 16)
+        body = name[:-1] if name.endswith(".") else name
+        q = bytearray(struct.pack(">HHHHHH", self.id, 0x0100, 1, 0, 0, 0))
+        q += b"\0" + body.encode("ascii", "replace") + b"\0"
+        j = 13
+        while j < len(q) and q[j]:
+            i = j
+            while i < len(q) and q[i] and q[i] != ord("."):
+                i += 1
+            q[j - 1] = i - j
+            j = i + 1
+        q += struct.pack(">HH", int(dns.rdatatype.from_text(rtype)), 1)
+        self.wire = bytes(q)
+
+    def to_wire(self) -> bytes:
+        return self.wire
+
+    def is_response(self, other: Any) -> bool:
+        return bool(other.id == self.id)
+
+
 def _make(q: Any, config: ProfileConfig) -> Any:
     import dns.flags
     import dns.message
+
+    if ".." in q.name:
+        return _MuslRawQuery(q.name, q.rtype)
 
     edns = -1
     payload = 0
@@ -99,21 +138,10 @@ def _make(q: Any, config: ProfileConfig) -> Any:
 
 
 def batch_timeout(batch: Batch, config: ProfileConfig) -> float:
-    """How long the library waits for this batch's replies.
+    """How long the library listens for this batch (``timing.batch_wait``)."""
+    from netdiag.dns.resolver.timing import batch_wait
 
-    glibc ``res_send.c``: ``retrans << try``, divided by the number of servers
-    after the first try, at least 1 s. musl ``res_msend.c``: resends every
-    ``timeout / attempts``. Go: ``timeout`` per exchange.
-    """
-    attempt = max(q.attempt for q in batch)
-    if config.resolver == "glibc":
-        seconds = config.timeout << attempt
-        if attempt > 0:
-            seconds //= len(config.nameservers)
-        return float(max(seconds, 1))
-    if config.resolver == "musl":
-        return config.timeout / config.attempts
-    return float(config.timeout)
+    return batch_wait(batch, config)
 
 
 def send_batch(batch: Batch, config: ProfileConfig) -> Replies:
@@ -127,7 +155,8 @@ def send_batch(batch: Batch, config: ProfileConfig) -> Replies:
     addrs = [parse_nameserver(q.nameserver) for q in batch]
     wait = batch_timeout(batch, config)
     udp = [i for i, q in enumerate(batch) if not q.tcp]
-    got = _udp([messages[i] for i in udp], [addrs[i] for i in udp], wait) if udp else []
+    musl = config.resolver == "musl"
+    got = _udp([messages[i] for i in udp], [addrs[i] for i in udp], wait, musl=musl) if udp else []
     by_index = dict(zip(udp, got, strict=True))
     return tuple(
         by_index[i] if i in by_index else _tcp(m, a, wait)
@@ -135,19 +164,30 @@ def send_batch(batch: Batch, config: ProfileConfig) -> Replies:
     )
 
 
-def _udp(messages: list[Any], addrs: list[tuple[str, int]], wait: float) -> list[ZoneAnswer | None]:
-    """Send every message on one UDP socket, collect replies until ``wait`` passes."""
+def _udp(
+    messages: list[Any], addrs: list[tuple[str, int]], wait: float, *, musl: bool = False
+) -> list[ZoneAnswer | None]:
+    """Send every message on one UDP socket, collect replies until ``wait`` passes.
+
+    ``musl``: replies musl ignores (FORMERR, REFUSED…) are kept but do not end
+    the wait, as res_msend keeps listening (:mod:`netdiag.dns.resolver.timing`).
+    """
     import dns.exception
     import dns.message
+    import dns.rcode
 
+    from netdiag.dns.resolver.timing import MUSL_HEARD
+
+    heard = {dns.rcode.from_text(r.value) for r in MUSL_HEARD}
     family = socket.AF_INET6 if ":" in addrs[0][0] else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_DGRAM)
     got: dict[int, Any] = {}
+    ignored = 0
     try:
         for m, a in zip(messages, addrs, strict=True):
             sock.sendto(m.to_wire(), a)
         deadline = time.monotonic() + wait
-        while len(got) < len(messages):
+        while len(got) - ignored < len(messages):
             left = deadline - time.monotonic()
             if left <= 0:
                 break
@@ -163,6 +203,7 @@ def _udp(messages: list[Any], addrs: list[tuple[str, int]], wait: float) -> list
             for i, m in enumerate(messages):
                 if i not in got and m.is_response(reply):
                     got[i] = reply
+                    ignored += musl and reply.rcode() not in heard
                     break
     finally:
         sock.close()

@@ -113,14 +113,19 @@ def musl_search(
         if len(entry) >= 256 - len(body) - 1:
             continue  # "if (z-p < 256 - l - 1)": the candidate would not fit
         if entry == ".":
-            # A "." entry gives "name.." which __res_mkquery sends as a corrupt
-            # label; servers answer FORMERR, which musl ignores until the timeout.
-            tried.append((body + "..", Verdict.TIMEOUT))
+            # A "." entry gives "name.." (name_from_dns_search). __res_mkquery
+            # strips one trailing dot and leaves the other in the label bytes:
+            # the query goes out with a corrupt name, servers answer FORMERR,
+            # which res_msend ignores; resent each retry interval until the
+            # timeout, then EAI_AGAIN (measured, musl 1.2.3).
+            cand = body + ".."
+            result = yield from msend(config, cand, qtypes)
+            tried.append((cand, Verdict.ANSWERED if result.resolved else Verdict.TIMEOUT))
             return LookupResult(
                 resolved=False,
                 error="EAI_AGAIN",
                 candidates=tuple(tried),
-                notes=("musl: '.' search entry -> malformed query, EAI_AGAIN",),
+                notes=("musl: '.' search entry -> malformed query (FORMERR ignored), EAI_AGAIN",),
             )
         cand = join(body, entry)
         if len(cand) - 1 > MAX_NAME:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from netdiag.dns.records import Rcode, Record
+from netdiag.dns.resolver.search import ip_literal
 from netdiag.dns.resolver.trace import Trace
 
 #: The published contract: ``netdiag/dns/resolve-v1.schema.json`` (tests validate against it).
@@ -83,6 +84,7 @@ def to_json(trace: Trace) -> dict[str, Any]:
         ],
         "warnings": list(trace.warnings),
         "notes": list(trace.notes),
+        "dns_path": list(trace.path),
     }
 
 
@@ -97,6 +99,8 @@ def _strategy(trace: Trace) -> str:
     name, conf = trace.name, trace.resolv_conf
     if trace.rtype and trace.resolver == "musl":
         return "musl's res_search is res_query: the name as is, no search list"
+    if trace.rtype is None and ip_literal(name) is not None:
+        return "an IP address: a numeric host, no lookup"
     if name.endswith("."):
         return "trailing dot: the name as is, nothing else"
     dots = name.count(".")
@@ -132,6 +136,10 @@ def render_text(trace: Trace, style: Style = _plain) -> str:
         lines.append(style(f"  ! {warning}", fg="yellow"))
     for note in trace.notes:
         lines.append(style(f"  note: {note}", dim=True))
+    if trace.path:
+        lines.append("")
+        lines.append(style("dns path", bold=True))
+        lines.extend("  " + line for line in trace.path)
     call = _CALLS[trace.resolver]
     what = (
         f"{_TYPE_CALLS[trace.resolver]} {trace.rtype}"
@@ -188,6 +196,8 @@ def _summary(trace: Trace, style: Style) -> list[str]:
     cost = f"{c.queries} queries, {c.nxdomains} NXDOMAIN, {c.round_trips} {trips}"
     if c.timeouts:
         cost += f", {c.timeouts} timed out (~{c.waited_seconds:g} s waiting)"
+    elif c.waited_seconds:
+        cost += f", ~{c.waited_seconds:g} s waiting (replies the library ignores)"
     out.append(style("cost     ", bold=True) + cost)
     for a in trace.advice:
         saved = f"saves {a.queries_saved} quer{'y' if a.queries_saved == 1 else 'ies'}"

@@ -173,6 +173,24 @@ def records_of(replies: Replies) -> tuple[Record, ...]:
     return tuple(out)
 
 
+def ip_literal(name: str) -> str | None:
+    """``name`` as an IP address when it is a literal getaddrinfo takes as is.
+
+    glibc ``getaddrinfo`` (``__inet_aton_exact`` / ``inet_pton`` before any
+    lookup), musl ``__lookup_ipliteral`` and Go (``net.ParseIP`` before
+    ``lookupIP``) return a numeric host without sending a query. Only the
+    dotted-quad and IPv6 forms all three accept are recognised here.
+    """
+    if not name or not (name[0].isdigit() or ":" in name):
+        return None
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(name))
+    except ValueError:
+        return None
+
+
 __all__ = [
     "Batch",
     "Exchange",

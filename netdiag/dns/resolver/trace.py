@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from netdiag.cluster.model import ClusterSnapshot, Pod
 from netdiag.dns.records import Target
 from netdiag.dns.resolver.advice import Advice, advise
+from netdiag.dns.resolver.dnspath import path_lines
 from netdiag.dns.resolver.driver import (
     Cost,
     Sender,
@@ -24,7 +25,7 @@ from netdiag.dns.resolver.driver import (
 )
 from netdiag.dns.resolver.lookup import start
 from netdiag.dns.resolver.resolvconf import ResolvConf
-from netdiag.dns.resolver.search import LookupResult
+from netdiag.dns.resolver.search import LookupResult, ip_literal
 from netdiag.dns.resolver.tracememo import (
     Shadowed,
     conf_for,
@@ -68,6 +69,9 @@ class Trace(NamedTuple):
     #: What the profile ignored or read differently, and what the model assumed.
     notes: tuple[str, ...] = ()
     nameservers: tuple[str, ...] = ()
+    #: The hops behind the first nameserver (NodeLocal DNSCache, its cache TTLs
+    #: and forwards) for the zones the walk asked about; empty when none.
+    path: tuple[str, ...] = ()
 
     @property
     def resolved(self) -> bool:
@@ -79,6 +83,15 @@ class Trace(NamedTuple):
 
 
 def _target_from_name(snapshot: ClusterSnapshot, winner: str) -> Target:
+    if ip_literal(winner) is not None:
+        # A numeric host: what the address is in the cluster, if anything.
+        for svc in snapshot.services:
+            if winner in svc.cluster_ips:
+                return Target(kind="service", namespace=svc.namespace, name=svc.name)
+        for pod in snapshot.pods:
+            if winner in pod.ips and not pod.host_network:
+                return Target(kind="pod", namespace=pod.namespace, name=pod.name)
+        return Target(kind="external", name=winner)
     domain = snapshot.dns.cluster_domain.strip(".").lower()
     labels = winner.lower().rstrip(".").split(".")
     tail = domain.split(".") if domain else []
@@ -259,7 +272,7 @@ def _trace(
         assumption = getattr(zone, "assumption", "")
         if assumption:
             notes = (*notes, f"assumed: {assumption}")
-    return explain(
+    trace = explain(
         snapshot,
         name,
         conf,
@@ -274,3 +287,9 @@ def _trace(
         with_advice=not live,
         by_question=not live,
     )
+    if snapshot.dns.nodelocal is not None and trace.nameservers:
+        asked = tuple(dict.fromkeys(q.name for q in trace.queries))
+        path = path_lines(snapshot, trace.nameservers[0], asked)
+        if path:
+            trace = trace._replace(path=tuple(path))
+    return trace

@@ -27,6 +27,7 @@ from netdiag.cluster.model import ClusterSnapshot
 from netdiag.dns.records import Rcode, Record, ZoneAnswer
 from netdiag.dns.zone.autopath import complete
 from netdiag.dns.zone.builders import absolute
+from netdiag.dns.zone.case import respell_zone
 from netdiag.dns.zone.kubeindex import KubeIndex, canonical_ip
 from netdiag.dns.zone.kubeplugin import REVERSE_ZONES, KubernetesPlugin, under
 from netdiag.dns.zone.upstream import UpstreamZone
@@ -130,6 +131,10 @@ class ClusterZone(KubernetesPlugin):
     def query(self, name: str, rtype: str, client: str | None = None) -> ZoneAnswer:
         """The answer CoreDNS (then its upstream) would give to ``name``/``rtype``;
         ``client`` is the namespace of the asking pod, for ``autopath``."""
+        if ".." in name or (name.startswith(".") and name != "."):
+            # Not a name a valid message can carry (musl's corrupt "name.."
+            # query): the server cannot parse the question.
+            return ZoneAnswer(rcode=Rcode.FORMERR, authoritative=False)
         if client is not None and self.autopath:
             qname = absolute(name)
             zone = self.zone_of(qname)
@@ -138,14 +143,17 @@ class ClusterZone(KubernetesPlugin):
                 if done is not None:
                     return done
         key = (absolute(name), rtype.upper())
-        hit = self._memo.get(key)
-        if hit is not None:
-            return hit
-        answer = self._resolve(key[0], key[1], ())
-        if self.forwarder is None:
-            if len(self._memo) >= _MEMO_LIMIT:
-                self._memo.clear()
-            self._memo[key] = answer
+        answer = self._memo.get(key)
+        if answer is None:
+            answer = self._resolve(key[0], key[1], ())
+            if self.forwarder is None:
+                if len(self._memo) >= _MEMO_LIMIT:
+                    self._memo.clear()
+                self._memo[key] = answer
+        if name != name.lower():
+            zone = self.zone_of(key[0])
+            if zone is not None:
+                answer = respell_zone(answer, name, zone)
         return answer
 
     def _resolve(self, qname: str, rtype: str, chain: tuple[Record, ...]) -> ZoneAnswer:

@@ -29,6 +29,18 @@ REVERSE_ZONES = ("in-addr.arpa.", "ip6.arpa.")
 _MAX_CHAIN = 8
 
 
+def _coredns_services(index: KubeIndex) -> tuple[tuple[str, str], ...]:
+    dns = index.services.get(("kube-system", "kube-dns"))
+    if dns is None or not dns.endpoints:
+        return ()
+    local = dns.endpoints[0].ip
+    return tuple(
+        key
+        for key, svc in sorted(index.services.items())
+        if svc.kind != "ExternalName" and any(ep.ip == local for ep in svc.endpoints)
+    )
+
+
 def under(name: str, zone: str) -> bool:
     """``name`` is ``zone`` or below it (``.`` holds every name)."""
     return zone == "." or name == zone or name.endswith("." + zone)
@@ -112,13 +124,42 @@ class KubernetesPlugin:
     def _apex(self, rtype: str, zone: str) -> ZoneAnswer:
         if rtype == "SOA":
             return ZoneAnswer(rcode=Rcode.NOERROR, answers=(self._soa(zone),))
-        ns_name = "ns.dns." + zone
-        ns = Record(name=zone, type="NS", ttl=self.ttl, data=ns_name)
+        addrs = self._ns_addrs(zone)
+        names = dict.fromkeys(name for name, _ in addrs)
+        ns = tuple(Record(name=zone, type="NS", ttl=self.ttl, data=n) for n in names)
         glue = tuple(
-            Record(name=ns_name, type="AAAA" if ":" in ip else "A", ttl=self.ttl, data=ip)
-            for ip in self.dns_ips
+            Record(name=name, type="AAAA" if ":" in ip else "A", ttl=self.ttl, data=ip)
+            for name, ip in addrs
         )
-        return ZoneAnswer(rcode=Rcode.NOERROR, answers=(ns,), additional=glue)
+        return ZoneAnswer(rcode=Rcode.NOERROR, answers=ns, additional=glue)
+
+    def _ns_addrs(self, zone: str) -> list[tuple[str, str]]:
+        """ns.go ``nsAddrs``: the Services whose endpoints hold CoreDNS's own pod IP.
+
+        A ClusterIP Service gives ``svc.ns.svc.<zone>`` with its ClusterIP, a
+        headless one ``host.svc.ns.svc.<zone>`` per endpoint address. Only when
+        none holds it does CoreDNS fall back to ``ns.dns.<zone>`` with its own
+        address; netdiag, which does not know which pod answers, takes CoreDNS's
+        pod IP to be the first endpoint of kube-system/kube-dns and the fallback
+        address to be the kube-dns ClusterIP.
+        """
+        out: list[tuple[str, str]] = []
+        for key in self.coredns_services:
+            svc = self.index.services[key]
+            base = f"{svc.name}.{svc.namespace}.svc.{zone}"
+            if svc.kind == "headless":
+                out.extend((f"{ep.hostname}.{base}", ep.ip) for ep in svc.endpoints)
+            elif svc.cluster_ips:
+                out.append((base, svc.cluster_ips[0]))
+        return out or [(f"ns.dns.{zone}", ip) for ip in self.dns_ips]
+
+    @property
+    def coredns_services(self) -> tuple[tuple[str, str], ...]:
+        """Keys of the Services whose endpoints hold CoreDNS's pod IP."""
+        cached: tuple[tuple[str, str], ...] | None = getattr(self, "_coredns_services", None)
+        if cached is None:
+            cached = self._coredns_services = _coredns_services(self.index)
+        return cached
 
     def _target_of(self, qname: str, zone: str) -> Target | None:
         segs = qname[: -len(zone) - 1].split(".") if qname != zone else []
@@ -131,7 +172,8 @@ class KubernetesPlugin:
         base = qname[: -len(zone) - 1] if qname != zone else ""
         if base in ("", "svc", "pod"):
             return []  # apex and the svc/pod subtrees exist without records: NODATA
-        if base == "ns.dns" and self.dns_ips:
+        if base == "ns.dns" and self.dns_ips and not self.coredns_services:
+            # Services(): ns.dns.<zone> exists only as nsAddrs' fallback name.
             kube_dns = Target(kind="service", namespace="kube-system", name="kube-dns")
             return [(base, ip, NO_PORT, kube_dns) for ip in self.dns_ips]
         segs = base.split(".")
@@ -182,8 +224,14 @@ class KubernetesPlugin:
         if self.ignore_empty_service and svc.kind == "ClusterIP" and not svc.endpoints:
             return None
         if svc.kind == "ExternalName":
-            # A CNAME only when externalName is a name, not an IP (coredns#2324).
-            if endpoint or not svc.external_name or canonical_ip(svc.external_name):
+            # A CNAME only when externalName is a name, not an IP (coredns#2324);
+            # findServices skips an ExternalName Service when the query has an
+            # endpoint label or port/protocol labels (``_http._tcp.ext…`` SRV,
+            # ``a.b.ext…``): "External services do not have endpoints, nor can we
+            # accept port/protocol pseudo subdomains" -> NXDOMAIN.
+            if endpoint or port or protocol:
+                return None
+            if not svc.external_name or canonical_ip(svc.external_name):
                 return None
             return [(f"{svc.name}.{svc.namespace}.svc.{zone}", svc.external_name, 0, target)]
         items: list[Item] = []

@@ -89,6 +89,12 @@ CASES = [
     ),
     ("no-aaaa", "search nx.test ok.test\noptions no-aaaa", "www", "unspec"),
     ("single-request", "search nx.test ok.test\noptions single-request", "www", "unspec"),
+    (
+        "timeout-single-request",
+        f"search slow.test ok.test\noptions {FAST} single-request",
+        "www",
+        "unspec",
+    ),
     ("dot-search-entry", "search nx.test . ok.test", "www", "unspec"),
     # Replies over the UDP limit (TC): glibc repeats the pair over TCP, Go the
     # one query (its EDNS payload is 1,232), musl 1.2.3 takes the empty reply.
@@ -124,9 +130,18 @@ CASES = [
         "unspec",
     ),
 ]
-#: musl turns a "." entry into a malformed query and waits 5 s: not worth the time.
-SKIP = {("musl", "dot-search-entry")}
+#: Pairs not compared (none at present: musl's malformed "." query, which the
+#: server cannot log, is left out by :func:`_as_logged`).
+SKIP: set[tuple[str, str]] = set()
 RESOLVERS = ("glibc", "musl", "go")
+
+
+def _as_logged(name: str, rtype: str, proto: str) -> tuple[str, str, str] | None:
+    """A query as the server logs it: musl's corrupt ``name..`` query cannot be
+    parsed, so the server answers FORMERR and logs nothing (not a question)."""
+    if ".." in name:
+        return None
+    return (name.lower(), rtype, proto)
 
 
 def _normalise(seq: list[tuple[str, str, str]], how: str) -> tuple[object, ...]:
@@ -212,7 +227,8 @@ def test_real_resolver_matches_live_and_model(
         resolv_conf=conf,
         zone=differential_zone(),
     )
-    model_seq = [(q.name.lower(), q.type, "tcp" if q.tcp else "udp") for q in model.queries]
+    model_all = [_as_logged(q.name, q.type, "tcp" if q.tcp else "udp") for q in model.queries]
+    model_seq = [q for q in model_all if q is not None]
 
     mark = server_log.mark()
     output = run_in_namespace(path, clients.command(resolver, name, mode))
@@ -239,7 +255,10 @@ def test_real_resolver_matches_live_and_model(
     result = run_cli(args)
     assert result.exit_code in (0, 1), result.stderr
     doc = json.loads(result.stdout)
-    sent_seq = [(q["name"].lower(), q["type"], q["transport"]) for q in doc["queries"]]
+    sent_all = [_as_logged(q["name"], q["type"], q["transport"]) for q in doc["queries"]]
+    sent_seq = [q for q in sent_all if q is not None]
+    # The model and the live driver send the malformed queries alike.
+    assert len(sent_all) == len(model_all)
     live_seq = server_log.since(mark, expect=len(sent_seq))
 
     # Go's two goroutines, and a server reading two sockets, make the order

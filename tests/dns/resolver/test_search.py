@@ -201,3 +201,37 @@ def test_glibc_rotate_says_where_the_trace_starts() -> None:
     assert any("random nameserver" in n for n in config_for("glibc", two).notes)
     one = parse("nameserver 10.0.0.1\noptions rotate\n")
     assert not config_for("glibc", one).notes
+
+
+@pytest.mark.parametrize("resolver", ["glibc", "musl", "go"])
+@pytest.mark.parametrize(
+    ("name", "family", "error"),
+    [
+        ("10.96.0.10", "unspec", None),
+        ("::1", "unspec", None),
+        ("10.96.0.10", "inet", None),
+        ("::1", "inet", "family"),
+        ("10.96.0.10", "inet6", "family"),
+    ],
+)
+def test_ip_literal_is_not_looked_up(
+    resolver: str, name: str, family: str, error: str | None
+) -> None:
+    # glibc getaddrinfo (inet_aton_exact / inet_pton before nss), musl
+    # __lookup_ipliteral and Go (ParseIP before lookupIP) send no query for a
+    # numeric host.
+    conf = "nameserver 10.96.0.10\nsearch a.svc.cluster.local svc.cluster.local\noptions ndots:5\n"
+    sent, result = trace(resolver, name, conf, family=family)
+    assert sent == []
+    assert result.resolved is (error is None)  # type: ignore[attr-defined]
+    if error is None:
+        assert [r.data for r in result.records] == [name]  # type: ignore[attr-defined]
+    else:
+        expected = {"glibc": "EAI_ADDRFAMILY", "musl": "EAI_NONAME"}.get(resolver, "no suitable")
+        assert result.error.startswith(expected)  # type: ignore[attr-defined]
+
+
+def test_ip_literal_with_type_is_still_a_name() -> None:
+    # res_search has no numeric-host shortcut: the literal is a name like any other.
+    sent, _result = trace("glibc", "10.96.0.10", "nameserver 10.96.0.10\n", rtype="PTR")
+    assert sent[:1] == ["10.96.0.10. PTR"]

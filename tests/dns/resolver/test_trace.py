@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from netdiag.dns.records import Rcode
+from netdiag.dns.records import Rcode, Target
 from netdiag.dns.resolver.resolvconf import parse
 from netdiag.dns.resolver.trace import trace_name
 from tests.dns.fakes import KUBE_RESOLV, FakeZone, demo_like_snapshot, demo_like_zone
@@ -162,3 +162,15 @@ def test_advice_counted_from_the_main_run_matches_rerunning(resolver: str, conf_
             assert counted == rerun
             advised += len(counted.advice)
     assert advised  # the comparison covered real advice, not only empty tuples
+
+
+def test_an_ip_literal_is_named_by_what_it_is_in_the_cluster() -> None:
+    from netdiag.sources.demo import load_demo
+
+    snap = load_demo()
+    t = trace_name(snap, "10.96.0.10", namespace="default")
+    assert t.queries == () and t.resolved
+    assert t.target == Target(kind="service", namespace="kube-system", name="kube-dns")
+    assert trace_name(snap, "192.0.2.1", namespace="default").target == Target(
+        kind="external", name="192.0.2.1"
+    )

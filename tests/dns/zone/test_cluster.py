@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netdiag.dns.records import Rcode, Target
+from netdiag.dns.records import Rcode, Record, Target, ZoneAnswer
 from netdiag.dns.zone.builders import reverse_to_ip
 from netdiag.dns.zone.cluster import ClusterZone
 from tests.dns.zonefixtures import snapshot, upstream
@@ -152,6 +152,37 @@ def test_externalname_is_a_cname_chased_into_the_upstream(zone: ClusterZone) -> 
 def test_externalname_cname_query_and_srv(zone: ClusterZone) -> None:
     assert data(zone, "ext.default.svc.cluster.local", "CNAME") == ["www.baidu.com."]
     assert zone.query("ext.default.svc.cluster.local", "SRV").is_nodata
+
+
+def test_externalname_with_port_protocol_or_sub_labels_is_nxdomain(zone: ClusterZone) -> None:
+    # coredns/coredns plugin/kubernetes/kubernetes.go findServices: an ExternalName
+    # Service is skipped when the query carries an endpoint, port or protocol label.
+    for name, rtype in (
+        ("_http._tcp.ext.default.svc.cluster.local", "SRV"),
+        ("_http._tcp.ext.default.svc.cluster.local", "A"),
+        ("sub.sub.ext.default.svc.cluster.local", "CNAME"),
+        ("sub.ext.default.svc.cluster.local", "A"),
+    ):
+        assert rcode(zone, name, rtype) is Rcode.NXDOMAIN, (name, rtype)
+    assert data(zone, "ext.default.svc.cluster.local", "CNAME") == ["www.baidu.com."]
+
+
+def test_built_names_keep_the_query_spelling_of_the_zone(zone: ClusterZone) -> None:
+    # coredns/coredns plugin/kubernetes/handler.go:
+    # zone = qname[len(qname)-len(zone):] // maintain case of original query
+    srv = zone.query("_http._tcp.web.default.svc.cLuStEr.LoCaL", "SRV")
+    assert [r.data for r in srv.answers] == ["0 100 80 web.default.svc.cLuStEr.LoCaL."]
+    assert [r.name for r in srv.additional] == ["web.default.svc.cLuStEr.LoCaL."]
+    (soa,) = zone.query("missing.default.svc.Cluster.Local", "A").authority
+    assert soa.name == "Cluster.Local."
+    assert soa.data.startswith("ns.dns.Cluster.Local. hostmaster.Cluster.Local. ")
+    ns = zone.query("CLUSTER.LOCAL", "NS")
+    assert [(r.name, r.data) for r in ns.answers] == [("CLUSTER.LOCAL.", "ns.dns.CLUSTER.LOCAL.")]
+    # An ExternalName's target is copied from the Service, not built from the zone.
+    assert data(zone, "ext.default.svc.Cluster.Local", "CNAME") == ["www.baidu.com."]
+    # The lower-case answer is unchanged (and memoised apart from the respelled one).
+    plain = zone.query("_http._tcp.web.default.svc.cluster.local", "SRV")
+    assert [r.data for r in plain.answers] == ["0 100 80 web.default.svc.cluster.local."]
 
 
 def test_externalname_with_an_ip_is_nxdomain(zone: ClusterZone) -> None:
@@ -355,6 +386,20 @@ def test_engine_modules_do_not_import_dnspython() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def _caseless(answer: ZoneAnswer) -> tuple[object, ...]:
+    def section(records: tuple[Record, ...]) -> tuple[tuple[str, ...], ...]:
+        return tuple((r.name.lower(), r.type, str(r.ttl), r.data.lower()) for r in records)
+
+    return (
+        answer.rcode,
+        answer.authoritative,
+        answer.target,
+        section(answer.answers),
+        section(answer.authority),
+        section(answer.additional),
+    )
+
+
 _LABELS = ["web", "db", "db-0", "default", "other", "svc", "pod", "_http", "_tcp", "ext", "x", "*"]
 
 
@@ -370,9 +415,10 @@ def test_properties_of_cluster_zone_answers(
     zone = _PROPERTY_ZONE
     name = ".".join([*labels, "cluster.local."])
     answer = zone.query(name, rtype)
-    # Case never matters (spec 1.1.0 §2.1: names are case-insensitive).
+    # Case never matters (spec 1.1.0 §2.1: names are case-insensitive), though
+    # names built from the zone keep the query's spelling of it (handler.go).
     mixed = "".join(c.upper() if f else c for c, f in zip(name, flips * 2, strict=False))
-    assert zone.query(mixed, rtype) == answer
+    assert _caseless(zone.query(mixed, rtype)) == _caseless(answer)
     # Every name under the zone is answered authoritatively, NOERROR or NXDOMAIN.
     assert answer.authoritative
     assert answer.rcode in (Rcode.NOERROR, Rcode.NXDOMAIN)
@@ -387,3 +433,39 @@ def test_properties_of_cluster_zone_answers(
 
 
 _PROPERTY_ZONE = ClusterZone(snapshot(), upstream())
+
+
+def test_ns_is_named_after_the_services_holding_the_coredns_pods() -> None:
+    # coredns/coredns plugin/kubernetes/ns.go nsAddrs: the Services whose
+    # endpoints hold CoreDNS's own pod IP (here kube-dns and, with NodeLocal
+    # DNSCache, kube-dns-upstream); ns.dns.<zone> only when none does.
+    from pathlib import Path
+
+    from netdiag.sources.manifests import load_manifests
+
+    root = Path(__file__).resolve().parents[2] / "fixtures" / "reachname"
+    z = ClusterZone(load_manifests([str(root / "_cluster"), str(root / "nodelocal-ipvs")]))
+    ns = z.query("cluster.local", "NS")
+    assert [r.data for r in ns.answers] == [
+        "kube-dns.kube-system.svc.cluster.local.",
+        "kube-dns-upstream.kube-system.svc.cluster.local.",
+    ]
+    assert [(r.name, r.data) for r in ns.additional] == [
+        ("kube-dns.kube-system.svc.cluster.local.", "10.96.0.10"),
+        ("kube-dns-upstream.kube-system.svc.cluster.local.", "10.96.0.11"),
+    ]
+    # The fallback name is then not a name at all.
+    assert z.query("ns.dns.cluster.local", "A").rcode is Rcode.NXDOMAIN
+
+
+def test_ns_falls_back_to_ns_dns_without_coredns_endpoints(zone: ClusterZone) -> None:
+    ns = zone.query("cluster.local", "NS")
+    assert [r.data for r in ns.answers] == ["ns.dns.cluster.local."]
+    assert data(zone, "ns.dns.cluster.local") == ["10.96.0.10"]
+
+
+def test_an_unparseable_name_is_formerr_and_the_root_is_not(zone: ClusterZone) -> None:
+    # musl's corrupt "name.." query (a "." search entry) cannot be parsed.
+    assert rcode(zone, "www..") is Rcode.FORMERR
+    assert rcode(zone, ".www") is Rcode.FORMERR
+    assert rcode(zone, ".", "NS") is not Rcode.FORMERR

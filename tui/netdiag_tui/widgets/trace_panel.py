@@ -29,6 +29,10 @@ def summary_text(t: TraceView) -> Text:
     else:
         reason = f": {t.error}" if t.error else ""
         text.append(f"✗ {t.name} does not resolve{reason}\n", style="bold red")
+    if t.reach:
+        glyph, style = ("✓ ", "bold green") if t.reach_ok else ("✗ ", "bold red")
+        text.append(glyph, style=style)
+        text.append(t.reach + "\n")
     if t.target:
         text.append("landed on ", style="dim")
         text.append(t.target, style="bold")
