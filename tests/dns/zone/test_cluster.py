@@ -443,7 +443,7 @@ def test_ns_is_named_after_the_services_holding_the_coredns_pods() -> None:
 
     from netdiag.sources.manifests import load_manifests
 
-    root = Path(__file__).resolve().parents[2] / "fixtures" / "reachname"
+    root = Path(__file__).resolve().parents[3] / "fixtures" / "reachname"
     z = ClusterZone(load_manifests([str(root / "_cluster"), str(root / "nodelocal-ipvs")]))
     ns = z.query("cluster.local", "NS")
     assert [r.data for r in ns.answers] == [
