@@ -36,6 +36,13 @@ ENGINE_MODULES = [
     "netdiag.cluster.detect",
     "netdiag.cluster.corefile",
     "netdiag.cluster.serialize",
+    "netdiag.cluster.whatif",
+    "netdiag.diff.reach",
+    "netdiag.diff.dnsdiff",
+    "netdiag.diff.report",
+    "netdiag.diff.document",
+    "netdiag.diff.render",
+    "netdiag.diff.sarif",
     "netdiag.dns.records",
     # pure, but its name has "wire" in it (the DNS edge words below)
     "netdiag.dns.wiresize",

@@ -28,11 +28,16 @@ def load_manifests(paths: Sequence[str], *, keep_going: bool = False) -> Cluster
         ManifestError: unreadable path, empty directory, malformed YAML/JSON, a
             document without ``kind``, or (without ``keep_going``) an invalid object.
     """
-    files = [f for p in paths for f in _files(p)]
-    objects: list[tuple[Mapping[str, Any], str]] = []
-    for name in files:
-        objects.extend(parse_documents(_read(name), name))
+    objects = read_objects(paths)
     return snapshot_from_objects(objects, source=", ".join(paths), keep_going=keep_going)
+
+
+def read_objects(paths: Sequence[str]) -> list[tuple[Mapping[str, Any], str]]:
+    """Every ``(object, origin)`` of the manifests under ``paths``, Lists split."""
+    objects: list[tuple[Mapping[str, Any], str]] = []
+    for name in [f for p in paths for f in _files(p)]:
+        objects.extend(parse_documents(_read(name), name))
+    return objects
 
 
 def _files(path: str) -> list[str]:
