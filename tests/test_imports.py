@@ -43,6 +43,9 @@ ENGINE_MODULES = [
     "netdiag.diff.document",
     "netdiag.diff.render",
     "netdiag.diff.sarif",
+    "netdiag.replay.flows",
+    "netdiag.replay.judge",
+    "netdiag.replay.render",
     "netdiag.dns.records",
     # pure, but its name has "wire" in it (the DNS edge words below)
     "netdiag.dns.wiresize",
