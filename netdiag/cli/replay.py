@@ -48,9 +48,10 @@ def replay(**params: Any) -> int:
     observed connection would be denied.
     """
     from netdiag.policy.compile import parse_network
-    from netdiag.replay.judge import Judge
+    from netdiag.replay.judge import Judge, explain
     from netdiag.replay.judge import replay as run
     from netdiag.replay.read import ReadStats, read_flows, sniff
+    from netdiag.replay.render import SHOWN
 
     for cidr in params["externals"]:
         try:
@@ -66,7 +67,9 @@ def replay(**params: Any) -> int:
         snap = changed_snapshot(snap, change)
         source = f"{source} {change.describe()}"
     stats = ReadStats()
-    result = run(Judge(snap, params["externals"]), read_flows(path, stats))
+    judge = Judge(snap, params["externals"])
+    result = run(judge, read_flows(path, stats))
+    explain(judge, result, None if params["output"] == "json" else SHOWN)
     if params["output"] == "json":
         from netdiag.replay.render import replay_document
 

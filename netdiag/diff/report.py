@@ -88,12 +88,10 @@ def diff_snapshots(
 
     reach: tuple[ReachChange, ...] = ()
     if "reachability" in parts and matrix_inputs(old) != matrix_inputs(new):
-        from netdiag.policy.matrix import Matrix
+        from netdiag.policy.matrixpair import matrix_pair
 
-        def build(s: ClusterSnapshot) -> Matrix:
-            return Matrix(s, granularity=granularity, namespaces=namespaces, ports=ports)
-
-        reach = diff_reachability(build(old), build(new))
+        pair = matrix_pair(old, new, granularity=granularity, namespaces=namespaces, ports=ports)
+        reach = diff_reachability(*pair)
     dns = diff_dns(old, new, zones=zones) if "dns" in parts else None
     added: tuple[Finding, ...] = ()
     removed: tuple[Finding, ...] = ()

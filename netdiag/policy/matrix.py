@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from netdiag.cluster.model import ClusterSnapshot, Labels
 from netdiag.policy.cells import Cell, CellTable, compute_cells
-from netdiag.policy.classes import Member, build_classes
+from netdiag.policy.classes import Classes, Member, build_classes
 from netdiag.policy.compile import parse_network
 from netdiag.policy.endpoints import Endpoint, cluster_ip_of, pod_endpoint
 from netdiag.policy.evaluate import Evaluator
@@ -52,20 +52,34 @@ class Matrix:
         externals: Sequence[str] = (),
         ports: PortSet | None = None,
         policy_cidrs: bool = True,
+        evaluator: Evaluator | None = None,
+        members: list[Member] | None = None,
+        classes: Classes | None = None,
+        table: CellTable | None = None,
     ) -> None:
+        """``evaluator``, ``members``, ``classes`` and ``table`` given
+        (:mod:`netdiag.policy.matrixpair` builds two snapshots' classes and cells
+        together) are used instead of built; the classes' policy profiles must index
+        ``evaluator.policies``, the table must be computed for those classes."""
         if granularity not in GRANULARITIES:
             raise ValueError(f"granularity must be one of {', '.join(GRANULARITIES)}")
         self.snapshot = snapshot
         self.granularity = granularity
         self.query = ports
-        self.evaluator = Evaluator(snapshot)
-        self.members: list[Member] = _members(
-            snapshot, self.evaluator, namespaces, externals, policy_cidrs
+        self.evaluator = evaluator or Evaluator(snapshot)
+        self.members: list[Member] = (
+            members
+            if members is not None
+            else _members(snapshot, self.evaluator, namespaces, externals, policy_cidrs)
         )
-        classes = build_classes(self.members, self.evaluator.policies, self.evaluator.ns_labels)
+        if classes is None:
+            ev = self.evaluator
+            classes = build_classes(self.members, ev.policies, ev.ns_labels)
         self._coarse = classes.coarse
         self.class_count = classes.count
-        self._table: CellTable = compute_cells(classes, self.evaluator.policies, ports or ALL)
+        if table is None:
+            table = compute_cells(classes, self.evaluator.policies, ports or ALL)
+        self._table: CellTable = table
         self.rows: tuple[Node, ...] = _nodes(self.members, granularity, self.evaluator.ns_labels)
         self.cols = self.rows
         #: Group granularities: each node's group class (its set of member classes),
