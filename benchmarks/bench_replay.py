@@ -1,9 +1,12 @@
 """``netdiag replay`` throughput: 1M observed connections from a capture and from Hubble JSON.
 
 The cluster is ``benchmarks/gencluster.py`` (default 10,000 pods / 2,000
-policies). The flows go from random pods to random pods (by pod IP) or Services
-(by ClusterIP, judged after DNAT), each with its own source port so every one is
-a new connection: a classic pcap of TCP SYNs written with ``struct`` (scapy
+policies). The flows go from pods to pods (by pod IP) or Services (by ClusterIP,
+judged after DNAT), each with its own source port so every one is a new
+connection; they repeat ``--conversations`` (default 20,000) random (source pod,
+destination, port) triples, as real traffic does, or with ``--conversations 0``
+every flow is a random triple (the worst case: nearly every denied flow its own
+group). Files: a classic pcap of TCP SYNs written with ``struct`` (scapy
 would take longer to write than we take to read), and ``hubble observe -o json``
 lines with the fields Hubble emits. Measured: read + decode + map + judge +
 group, CPU seconds of this process (``time.process_time``; the machine is
@@ -33,16 +36,26 @@ def _targets(snap: object) -> tuple[list[str], list[tuple[str, int]]]:
     return pods, svcs
 
 
-def _pairs(snap: object, n: int, seed: int = 7) -> list[tuple[str, str, int, int]]:
+def _pairs(
+    snap: object, n: int, conversations: int = 0, seed: int = 7
+) -> list[tuple[str, str, int, int]]:
+    """``n`` connections, each with its own source port: between random endpoints, or
+    (``conversations`` > 0) drawn from that many (source pod, destination, port) triples."""
     rng = random.Random(seed)
     pods, svcs = _targets(snap)
-    out = []
-    for k in range(n):
+
+    def triple(k: int) -> tuple[str, str, int]:
         src = pods[rng.randrange(len(pods))]
         if k % 2:
             dst, port = svcs[rng.randrange(len(svcs))]
         else:
             dst, port = pods[rng.randrange(len(pods))], rng.choice((8080, 9090, 5432, 53))
+        return src, dst, port
+
+    pool = [triple(k) for k in range(conversations)]
+    out = []
+    for k in range(n):
+        src, dst, port = pool[rng.randrange(len(pool))] if pool else triple(k)
         out.append((src, dst, port, 1024 + k % 60000 + (k // 60000) % 3))
     return out
 
@@ -77,7 +90,7 @@ def write_pcap(path: Path, pairs: list[tuple[str, str, int, int]]) -> None:
 
 def write_hubble(path: Path, pairs: list[tuple[str, str, int, int]]) -> None:
     with open(path, "w") as fh:
-        for k, (src, dst, port, sport) in enumerate(pairs):
+        for src, dst, port, sport in pairs:
             flow = {
                 "time": "2024-05-01T10:00:00.123456789Z",
                 "verdict": "FORWARDED",
@@ -116,9 +129,15 @@ def main() -> None:
     ap.add_argument("--pods", type=int, default=10_000)
     ap.add_argument("--policies", type=int, default=2_000)
     ap.add_argument("--format", nargs="+", default=["pcap", "hubble"])
+    ap.add_argument(
+        "--conversations",
+        type=int,
+        default=20_000,
+        help="distinct (pod, destination, port) triples the flows repeat; 0: all random",
+    )
     args = ap.parse_args()
     snap = generate(pods=args.pods, policies=args.policies, namespaces=max(2, args.pods // 40))
-    pairs = _pairs(snap, args.flows)
+    pairs = _pairs(snap, args.flows, args.conversations)
     tmp = Path(tempfile.mkdtemp(prefix="replay-"))
     for fmt in args.format:
         path = tmp / ("flows.pcap" if fmt == "pcap" else "flows.json")
@@ -133,6 +152,7 @@ def main() -> None:
             json.dumps(
                 {
                     "format": fmt,
+                    "conversations": args.conversations or "random",
                     "file_mb": round(path.stat().st_size / 1e6, 1),
                     "flows": result.connections,
                     "denied": result.denied_flows,
