@@ -202,11 +202,12 @@ def apply_change(snapshot: ClusterSnapshot, change: Change) -> ClusterSnapshot:
     touched = {(keys[i].namespace, keys[i].kind, keys[i].name) for i in gone}
     touched |= {(k.namespace, k.kind, k.name) for k in replaced}
     out: list[tuple[Mapping[str, Any], str]] = []
-    origin = snapshot.source or "snapshot"
+    origins = _origins(snapshot)
+    default = snapshot.source or "snapshot"
     for i, (obj, key) in enumerate(zip(objects, keys, strict=True)):
         if i in gone or key in replaced or _derived(obj, key, touched):
             continue
-        out.append((obj, origin))
+        out.append((obj, origins.get((key.kind, key.namespace, key.name)) or default))
     out.extend(replaced.values())
     try:
         return snapshot_from_objects(out, source=snapshot.source)
@@ -214,6 +215,27 @@ def apply_change(snapshot: ClusterSnapshot, change: Change) -> ClusterSnapshot:
         raise
     except (TypeError, ValueError, KeyError) as e:  # pragma: no cover - the builder validates
         raise ManifestError(f"--with: {e}") from e
+
+
+def _origins(snapshot: ClusterSnapshot) -> dict[tuple[str, str, str], str]:
+    """Where each object was read (``file:line``), so findings on the changed snapshot
+    still point at the manifests (SARIF locations)."""
+    out: dict[tuple[str, str, str], str] = {}
+    for kind, items in (
+        ("Pod", snapshot.pods),
+        ("Service", snapshot.services),
+        ("NetworkPolicy", snapshot.network_policies),
+        ("EndpointSlice", snapshot.endpoint_slices),
+    ):
+        for item in items:
+            out[(kind, item.namespace, item.name)] = item.origin
+    for ns in snapshot.namespaces:
+        out[("Namespace", "", ns.name)] = ns.origin
+    for node in snapshot.nodes:
+        out[("Node", "", node.name)] = node.origin
+    for wl in snapshot.workloads:
+        out[(wl.kind, wl.namespace, wl.name)] = wl.origin
+    return out
 
 
 def _derived(obj: Mapping[str, Any], key: ObjectKey, touched: set[tuple[str, str, str]]) -> bool:

@@ -116,3 +116,20 @@ def test_object_key_groups() -> None:
     )
     assert (key.group, key.namespace) == ("networking.k8s.io", "default")
     assert object_key({"kind": "Namespace", "metadata": {"name": "n"}}).namespace == ""
+
+
+def test_unchanged_objects_keep_their_origins(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from netdiag.cluster.loader import load_manifests
+
+    path = Path(str(tmp_path)) / "cluster.yaml"
+    path.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x}\n"
+        "status: {podIP: 10.0.0.1}\n---\n" + POLICY
+    )
+    snap = load_manifests([str(path)])
+    out = apply_change(snap, _change(POLICY.split("---")[1]))
+    assert out.pod("x", "a") is not None
+    assert out.pod("x", "a").origin == snap.pod("x", "a").origin  # type: ignore[union-attr]
+    assert str(path) in snap.pod("x", "a").origin  # type: ignore[union-attr]
