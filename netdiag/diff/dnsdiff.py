@@ -173,8 +173,10 @@ def diff_dns(
     names: Sequence[str] | None = None,
     resolver: str = "glibc",
     max_traces: int = MAX_TRACES,
+    namespaces: Sequence[str] = (),
 ) -> DnsDiff:
-    """Every (namespace, resolver setup, name) whose lookup comes out differently."""
+    """Every (namespace, resolver setup, name) whose lookup comes out differently;
+    ``namespaces`` limits the askers (all when empty)."""
     zone_a, zone_b = zones or (default_zone(old), default_zone(new))
     notes: list[str] = []
     if names is None:
@@ -187,6 +189,8 @@ def diff_dns(
     labels = _changed_labels(old, new)
     same_dns = old.dns == new.dns
     groups = _groups(old, new)
+    if namespaces:
+        groups = {k: v for k, v in groups.items() if k[0] in namespaces}
     traced = 0
     found: dict[tuple[str, str, Outcome, Outcome], tuple[set[str], set[str]]] = {}
     for (ns, conf_a, conf_b), (pods, pod_a, pod_b) in sorted(

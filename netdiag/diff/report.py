@@ -33,6 +33,9 @@ class SnapshotDiff:
     audit_removed: tuple[Finding, ...] = ()
     #: What the diff compared (``reachability``, ``dns``, ``audit``).
     parts: tuple[str, ...] = ()
+    #: ``ns/name`` of each NetworkPolicy of either side -> where it was read (the new
+    #: side's when both have it), for locations in SARIF.
+    policy_origins: tuple[tuple[str, str], ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def cells(self, kind: str) -> int:
@@ -92,7 +95,7 @@ def diff_snapshots(
 
         pair = matrix_pair(old, new, granularity=granularity, namespaces=namespaces, ports=ports)
         reach = diff_reachability(*pair)
-    dns = diff_dns(old, new, zones=zones) if "dns" in parts else None
+    dns = diff_dns(old, new, zones=zones, namespaces=namespaces) if "dns" in parts else None
     added: tuple[Finding, ...] = ()
     removed: tuple[Finding, ...] = ()
     if "audit" in parts:
@@ -110,5 +113,13 @@ def diff_snapshots(
         audit_added=added,
         audit_removed=removed,
         parts=tuple(p for p in ("reachability", "dns", "audit") if p in parts),
+        policy_origins=tuple(
+            sorted(
+                {
+                    **{p.key: p.origin for p in old.network_policies if p.origin},
+                    **{p.key: p.origin for p in new.network_policies if p.origin},
+                }.items()
+            )
+        ),
         notes=dns.notes if dns else (),
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from netdiag.audit.findings import Check, Severity
+from netdiag.audit.sarif import _location as sarif_location
 from netdiag.audit.sarif import to_sarif
 from netdiag.diff.render import dns_line, names, ports_text, state_text
 from netdiag.diff.report import SnapshotDiff
@@ -57,6 +58,19 @@ DNS_CHECK = Check(
 )
 
 
+def _locations(why: str, origins: dict[str, str]) -> dict[str, Any]:
+    """The manifests of the policies the explanations name (code-scanning UIs place a
+    result on a file; a policy read from a live cluster has no file and is left out)."""
+    found = []
+    for word in why.replace(",", " ").split():
+        origin = origins.get(word)
+        if origin and origin not in found and "(document " in origin:
+            found.append(origin)
+    if not found:
+        return {}
+    return {"locations": [sarif_location(o) for o in found]}
+
+
 def diff_sarif(d: SnapshotDiff) -> dict[str, Any]:
     """The audit's SARIF log (same driver, same rules) with the diff's results added."""
     audit_checks = list({f.check.id: f.check for f in (*d.audit_added, *d.audit_removed)}.values())
@@ -70,6 +84,7 @@ def diff_sarif(d: SnapshotDiff) -> dict[str, Any]:
     index = {c.id: i for i, c in enumerate(checks)}
     level = {Severity.INFO: "note", Severity.WARNING: "warning", Severity.ERROR: "error"}
     extra: list[dict[str, Any]] = []
+    origins = dict(d.policy_origins)
     for c in d.reach:
         check = REACH_CHECKS[c.kind]
         text = (
@@ -87,6 +102,7 @@ def diff_sarif(d: SnapshotDiff) -> dict[str, Any]:
                     "example": {"from": c.example[0], "to": c.example[1]},
                     "cells": c.cells,
                 },
+                **_locations(c.before.why + " " + c.after.why, origins),
             }
         )
     for dc in d.dns.changes if d.dns else ():

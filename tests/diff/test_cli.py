@@ -164,3 +164,24 @@ def test_with_and_after_together_is_a_usage_error(tmp_path: Path) -> None:
     change = _write(tmp_path, "c.yaml", DENY_DB)
     result = run_cli(["diff", "--after", change, "--with", change])
     assert result.exit_code == 2 and "cannot be combined" in result.stderr
+
+
+def test_sarif_results_point_at_the_deciding_policy_files(tmp_path: Path) -> None:
+    dump = run_cli(["snapshot", "-o", "yaml"]).stdout
+    base = _write(tmp_path, "cluster.yaml", dump)
+    change = _write(tmp_path, "deny.yaml", DENY_DB)
+    result = run_cli(["diff", "--cluster", base, "--with", change, "-o", "sarif"])
+    log = json.loads(result.stdout)
+    jsonschema.validate(log, _sarif_schema())
+    (closed,) = [r for r in log["runs"][0]["results"] if r["ruleId"] == "netdiag.diff.closed"]
+    uris = {loc["physicalLocation"]["artifactLocation"]["uri"] for loc in closed["locations"]}
+    # before: shop/db's rule in the dump allowed it; after: the replaced shop/db denies it.
+    assert any(u.endswith("deny.yaml") for u in uris), uris
+
+
+def test_namespace_limits_every_part(tmp_path: Path) -> None:
+    change = _write(tmp_path, "c.yaml", DENY_DB + "---" + SHADOW)
+    doc = json.loads(run_cli(["diff", "--with", change, "-n", "default", "-o", "json"]).stdout)
+    assert doc["summary"]["closed"] == 0  # shop's pods are not in the matrix
+    assert all(c["namespaces"] == ["default"] for c in doc["dns"])
+    assert doc["dns"]
