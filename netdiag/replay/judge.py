@@ -239,9 +239,11 @@ class Judge:
     def _to_service(self, i: int, svc: str, proto: Protocol, port: int) -> str:
         """Trap 7: after DNAT, on every backend and its targetPort; all must allow."""
         backends, _ = self._backends_of(svc, proto, port)
-        if not backends:
+        # A backend without the named targetPort is in no EndpointSlice for that port
+        # (the EndpointSlice controller skips it): traffic never lands there.
+        seen = {self._cell(i, j, proto, t) for j, t in backends if t is not None}
+        if not seen:
             return "denied"  # no backend serves that port: the connection fails
-        seen = {self._cell(i, j, proto, t) if t is not None else "denied" for j, t in backends}
         for v in ("denied", "implementation-defined"):
             if v in seen:
                 return v

@@ -15,6 +15,20 @@ from scapy.utils import PcapNgWriter, PcapWriter
 
 from tests.helpers import run_cli
 
+
+def _validate(doc: dict[str, Any]) -> None:
+    import importlib.resources
+
+    import jsonschema
+
+    text = (
+        importlib.resources.files("netdiag.export")
+        .joinpath("schemas/replay-v1.schema.json")
+        .read_text("utf-8")
+    )
+    jsonschema.validate(doc, json.loads(text))
+
+
 MACS = {"src": "02:00:00:00:00:01", "dst": "02:00:00:00:00:02"}
 TOOLBOX = "10.244.1.30"  # default/toolbox in the demo: no policy isolates it
 API = "10.244.1.40"  # shop/api-…-h2k8n: egress isolated (DNS and the db only)
@@ -59,6 +73,7 @@ def test_capture_denied_groups_unknowns_and_exit_1(tmp_path: Path, pcapng: bool)
     result = run_cli(["replay", "--flows", path, "-o", "json"])
     assert result.exit_code == 1, result.stderr
     doc = json.loads(result.stdout)
+    _validate(doc)
     assert doc["format"] == "capture"
     assert doc["summary"] == {
         "connections": 5,
@@ -154,6 +169,7 @@ def test_hubble_lines_map_by_ip_then_by_pod_name(tmp_path: Path) -> None:
     path.write_text("\n".join(lines) + "\n\n")
     result = run_cli(["replay", "--flows", str(path), "-o", "json"])
     doc = json.loads(result.stdout)
+    _validate(doc)
     assert doc["format"] == "hubble"
     assert doc["summary"]["connections"] == 4
     assert doc["summary"]["allowed"] == 2  # api -> db-0:5432 and the DNS query
