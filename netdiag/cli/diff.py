@@ -160,6 +160,7 @@ def diff(**params: Any) -> int:
       netdiag diff --cluster old/ --after new/
       netdiag diff --cluster prod.yaml --with new-policy.yaml
       netdiag diff --context prod --without NetworkPolicy/shop/default-deny
+
     Exit 0 when nothing changed, 1 when something did, 2 on bad input.
     """
     from netdiag.diff.report import diff_snapshots

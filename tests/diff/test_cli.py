@@ -185,3 +185,35 @@ def test_namespace_limits_every_part(tmp_path: Path) -> None:
     assert doc["summary"]["closed"] == 0  # shop's pods are not in the matrix
     assert all(c["namespaces"] == ["default"] for c in doc["dns"])
     assert doc["dns"]
+
+
+def test_upstream_zone_names_are_compared(tmp_path: Path) -> None:
+    zone = _write(
+        tmp_path,
+        "upstream.zone",
+        "$ORIGIN corp.\n$TTL 300\n"
+        "@ IN SOA ns1 admin 1 3600 600 86400 300\n@ IN NS ns1\nns1 IN A 192.0.2.53\n"
+        "api IN A 192.0.2.80\n",
+    )
+    # api.corp has 1 dot < ndots 5: the search path tries api.corp.svc.cluster.local
+    # (Service api in namespace corp) before the name itself.
+    svc = SHADOW.replace("name: baidu, namespace: com", "name: api, namespace: corp")
+    change = _write(tmp_path, "svc.yaml", svc)
+    result = run_cli(
+        ["diff", "--with", change, "--upstream-zone", zone, "--compare", "dns", "-o", "json"]
+    )
+    doc = json.loads(result.stdout)
+    shadowed = [c for c in doc["dns"] if c["name"] == "api.corp"]
+    assert shadowed and shadowed[0]["change"] == "shadowed"
+    assert shadowed[0]["before"]["addresses"] == ["192.0.2.80"]
+    assert shadowed[0]["after"]["target"] == "service corp/api"
+
+
+def test_workload_granularity_groups_by_deployment(tmp_path: Path) -> None:
+    change = _write(tmp_path, "deny.yaml", DENY_DB)
+    doc = json.loads(
+        run_cli(["diff", "--with", change, "--granularity", "workload", "-o", "json"]).stdout
+    )
+    (closed,) = doc["reachability"]
+    assert closed["example"] == {"from": "shop/api", "to": "shop/db"}
+    assert closed["cells"] == 1
