@@ -2,9 +2,10 @@
 
 The names asked: every Service of either snapshot by its short name (``db``) and
 ``name.namespace`` (``db.shop``), and every external name of the upstream zone
-(``baidu.com``). The askers: the pods present in both snapshots, grouped by
-namespace and by the resolv.conf kubelet gives them on each side (dnsPolicy,
-dnsConfig, ndots), plus a ClusterFirst pod for each namespace without pods.
+(``baidu.com``). The askers: the pods present in both snapshots (a workload whose pods the
+change replaced is paired with its new pods), grouped by namespace and by the
+resolv.conf kubelet gives them on each side (dnsPolicy, dnsConfig, ndots), plus a
+ClusterFirst pod for each namespace without pods.
 Each name is traced (:func:`netdiag.dns.trace.trace_name`, the walk the resolver
 really does) from one pod of each group on both sides, and the outcomes
 compared: a Service that now shadows an external or cross-namespace name (the
@@ -141,16 +142,32 @@ def _changed_labels(old: ClusterSnapshot, new: ClusterSnapshot) -> set[str]:
     return out
 
 
+def _pairs(old: ClusterSnapshot, new: ClusterSnapshot) -> list[tuple[Pod, Pod]]:
+    """Each pod of ``old`` with its counterpart in ``new``: the same pod, or — for a
+    workload whose pods were replaced (a new template rolls out new pods) — the
+    first new pod of the same workload."""
+    after = {p.key: p for p in new.pods}
+    out: list[tuple[Pod, Pod]] = []
+    rolled: dict[tuple[str, str, str], list[Pod]] = {}
+    for pod in sorted(new.pods, key=lambda p: p.key):
+        if pod.owner is not None:
+            rolled.setdefault((pod.namespace, pod.owner.kind, pod.owner.name), []).append(pod)
+    for pod in sorted(old.pods, key=lambda p: p.key):
+        twin = after.get(pod.key)
+        if twin is None and pod.owner is not None:
+            same = rolled.get((pod.namespace, pod.owner.kind, pod.owner.name))
+            twin = same[0] if same else None
+        if twin is not None:
+            out.append((pod, twin))
+    return out
+
+
 def _groups(
     old: ClusterSnapshot, new: ClusterSnapshot
 ) -> dict[tuple[str, str, str], tuple[list[str], Pod | None, Pod | None]]:
     """(namespace, resolv.conf before, after) -> (pods, a pod before, the pod after)."""
-    after = {p.key: p for p in new.pods}
     out: dict[tuple[str, str, str], tuple[list[str], Pod | None, Pod | None]] = {}
-    for pod in sorted(old.pods, key=lambda p: p.key):
-        twin = after.get(pod.key)
-        if twin is None:
-            continue
+    for pod, twin in _pairs(old, new):
         conf_a = conf_for(old, pod=pod)[0].text
         conf_b = conf_for(new, pod=twin)[0].text
         key = (pod.namespace, conf_a, conf_b)

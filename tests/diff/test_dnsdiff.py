@@ -67,3 +67,32 @@ def test_nothing_changed_nothing_traced() -> None:
     snap = load_demo()
     diff = diff_dns(snap, snap)
     assert diff.changes == () and diff.traced == 0
+
+
+def test_a_deployment_rolled_out_with_ndots_1_only_changes_cost() -> None:
+    snap = load_demo()
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "api", "namespace": "shop"},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app": "api"}},
+            "template": {
+                "metadata": {"labels": {"app": "api"}},
+                "spec": {
+                    "containers": [{"name": "api", "image": "api:2"}],
+                    "dnsConfig": {"options": [{"name": "ndots", "value": "1"}]},
+                },
+            },
+        },
+    }
+    after = apply_change(snap, Change(apply=((deployment, "api.yaml"),)))
+    assert not {p.key for p in after.pods if p.owner and p.owner.name == "api"} & {
+        p.key for p in snap.pods
+    }, "the rollout gives the pods new names"
+    diff = diff_dns(snap, after)
+    baidu = [c for c in diff.changes if c.name == "baidu.com"]
+    assert [c.kind for c in baidu] == ["cost"]
+    assert all(p.startswith("shop/api-") for p in baidu[0].pods)
+    assert baidu[0].after.queries < baidu[0].before.queries
