@@ -86,6 +86,8 @@ class Replay:
 
 
 _PROTOCOLS = {"TCP": Protocol.TCP, "UDP": Protocol.UDP, "SCTP": Protocol.SCTP}
+#: Enum members looked up once (a class attribute access on an Enum is a descriptor call).
+_DENIED = Verdict.DENIED
 _VERDICT = {
     Verdict.ALLOWED: "allowed",
     Verdict.DENIED: "denied",
@@ -151,6 +153,7 @@ class Judge:
         ] = {}
         self._why: dict[tuple[Where, Where, str, int], str] = {}
         self._workload: dict[Where, str] = {}
+        self._rows: dict[tuple[str, str, int], frozenset[int]] = {}
 
     # -- addresses ---------------------------------------------------------------
     def where(self, ip: str, pod_hint: str = "", service_hint: str = "") -> Where:
@@ -199,9 +202,10 @@ class Judge:
         if i == j:
             return "allowed"  # trap 8: a pod can always reach itself
         cell = self._cells[self._codes[self._cls[i]][self._cls[j]]]
-        if cell.verdict is Verdict.DENIED or not cell.ports.contains(protocol, port):
+        verdict = cell.verdict
+        if verdict is _DENIED or not cell.ports.contains(protocol, port):
             return "denied"
-        return _VERDICT[cell.verdict]
+        return _VERDICT[verdict]
 
     def verdict(self, src: Where, dst: Where, protocol: str, port: int) -> str:
         """``allowed``, ``denied`` or ``implementation-defined`` for one connection."""
@@ -210,7 +214,10 @@ class Judge:
             key: tuple[object, ...] = (self._cls[i], self._cls[j], i == j, protocol, port)
         elif src[0] == "pod" and dst[0] == "service" and dst[1] not in self._named_cluster_ip:
             i = self.row[src[1]]
-            _, rows = self._backends_of(dst[1], _PROTOCOLS[protocol], port)
+            rows = self._rows.get((dst[1], protocol, port))
+            if rows is None:
+                rows = self._backends_of(dst[1], _PROTOCOLS[protocol], port)[1]
+                self._rows[(dst[1], protocol, port)] = rows
             # A pod that is itself a backend reaches that backend: not its class's verdict.
             key = (self._cls[i], dst, protocol, port, i if i in rows else -1)
         else:

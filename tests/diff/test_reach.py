@@ -105,3 +105,15 @@ def test_opening_one_port_names_the_rule_that_opens_it() -> None:
 def test_no_change_no_blocks() -> None:
     snap = e2e_cluster()
     assert diff_reachability(Matrix(snap), Matrix(snap)) == ()
+
+
+def test_explanations_are_bounded_and_the_rest_still_grouped() -> None:
+    from netdiag.diff.reach import NOT_EXPLAINED
+
+    snap = e2e_cluster()
+    after = e2e_cluster([policy(ns, "deny-all", types=("Ingress",)) for ns in ("x", "y", "z")])
+    full = diff_reachability(Matrix(snap), Matrix(after))
+    bounded = diff_reachability(Matrix(snap), Matrix(after), max_explained=0)
+    assert {c.before.why for c in bounded} == {NOT_EXPLAINED}
+    assert sum(c.cells for c in bounded) == sum(c.cells for c in full)
+    assert len(bounded) <= len(full)
