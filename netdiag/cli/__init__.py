@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "reach": "netdiag.cli.reach:reach",
     "export": "netdiag.cli.export:export",
     "audit": "netdiag.cli.audit:audit",
+    "diff": "netdiag.cli.diff:diff",
+    "replay": "netdiag.cli.replay:replay",
     "tui": "netdiag.cli.tui:tui",
     "completion": "netdiag.cli.completion:completion",
 }

@@ -18,7 +18,7 @@ from netdiag.cluster.meta import Labels
 from netdiag.cluster.model import ClusterSnapshot
 from netdiag.policy.cells import Cell, CellTable, compute_cells, is_edge
 from netdiag.policy.chaincells import member_endpoint
-from netdiag.policy.classes import Member, build_classes
+from netdiag.policy.classes import Classes, Member, build_classes
 from netdiag.policy.compile import parse_network
 from netdiag.policy.endpoints import Endpoint, cluster_ip_of, pod_endpoint
 from netdiag.policy.evaluate import Evaluator
@@ -60,30 +60,43 @@ class Matrix:
         ports: PortSet | None = None,
         policy_cidrs: bool = True,
         upstream: UpstreamZone | None = None,
+        evaluator: Evaluator | None = None,
+        members: list[Member] | None = None,
+        classes: Classes | None = None,
+        table: CellTable | None = None,
     ) -> None:
         """``upstream``: the external DNS zone ClusterNetworkPolicy ``domainNames`` resolve
-        through (:mod:`netdiag.policy.domains`)."""
+        through (:mod:`netdiag.policy.domains`). ``evaluator``, ``members``, ``classes``
+        and ``table`` given (:mod:`netdiag.policy.matrixpair` builds two snapshots'
+        classes and cells together) are used instead of built; the classes' policy
+        profiles must index ``evaluator.policies``, the table must be computed for
+        those classes."""
         if granularity not in GRANULARITIES:
             raise ValueError(f"granularity must be one of {', '.join(GRANULARITIES)}")
         self.snapshot = snapshot
         self.granularity = granularity
         self.query = ports
-        self.evaluator = Evaluator(snapshot, upstream)
-        self.members: list[Member] = _members(
-            snapshot, self.evaluator, namespaces, externals, policy_cidrs
+        self.evaluator = evaluator or Evaluator(snapshot, upstream)
+        self.members: list[Member] = (
+            members
+            if members is not None
+            else _members(snapshot, self.evaluator, namespaces, externals, policy_cidrs)
         )
         ev = self.evaluator
-        layers = [lay for lay in ev.chain if lay is not None]
-        classes = build_classes(
-            self.members,
-            ev.policies,
-            ev.ns_labels,
-            extra_blocks=[b for lay in layers for b in lay.address_blocks()],
-            extra_key=_layer_key(layers) if layers else None,
-        )
+        if classes is None:
+            layers = [lay for lay in ev.chain if lay is not None]
+            classes = build_classes(
+                self.members,
+                ev.policies,
+                ev.ns_labels,
+                extra_blocks=[b for lay in layers for b in lay.address_blocks()],
+                extra_key=_layer_key(layers) if layers else None,
+            )
         self._coarse = classes.coarse
         self.class_count = classes.count
-        self._table: CellTable = compute_cells(classes, ev.policies, ports or ALL, ev.chain)
+        if table is None:
+            table = compute_cells(classes, ev.policies, ports or ALL, ev.chain)
+        self._table: CellTable = table
         self.rows: tuple[Node, ...] = _nodes(self.members, granularity, self.evaluator.ns_labels)
         self.cols = self.rows
         #: Group granularities: each node's group class (its set of member classes),

@@ -177,32 +177,49 @@ def _view(m: Matrix, values: dict[Edge | None, int]) -> _View:
 
 def diff_matrices(old: Matrix, new: Matrix) -> tuple[EdgeChange, ...]:
     """``diff_documents`` of the two matrices' documents, without building either document."""
-    values: dict[Edge | None, int] = {None: 0}
-    before, after = _view(old, values), _view(new, values)
-    if len(set(before.ids)) < len(before.ids) or len(set(after.ids)) < len(after.ids):
+    blocks = changed_blocks(old, new)
+    if blocks is None:
         # Never seen (ids are unique by construction), but the document diff would
         # then keep the last of each id: fall back to exactly that.
         return diff_documents(reachability_document(old), reachability_document(new))
+    found = [
+        ((src, dst), was, now)
+        for sources, targets, was, now in blocks
+        for src in sources
+        for dst in targets
+        if src != dst
+    ]
+    found.sort(key=lambda f: f[0])
+    return tuple(_change(*f) for f in found)
+
+
+#: Node ids with the same class on each side, to node ids likewise: every pair
+#: ``(src, dst)`` with ``src != dst`` changed from ``was`` to ``now``.
+Block = tuple[list[str], list[str], Edge | None, Edge | None]
+
+
+def changed_blocks(old: Matrix, new: Matrix) -> list[Block] | None:
+    """The changed edges of :func:`diff_matrices`, one block per changed pair of node
+    groups (nodes in the same class before and in the same class after) — a change
+    over 10,000 node pairs is a handful of blocks. ``None`` if node ids repeat."""
+    values: dict[Edge | None, int] = {None: 0}
+    before, after = _view(old, values), _view(new, values)
+    if len(set(before.ids)) < len(before.ids) or len(set(after.ids)) < len(after.ids):
+        return None
     keys, members = _groups(before, after)
     by_value = {v: k for k, v in values.items()}
     cols_before = [(k[0], k[2]) for k in keys]
     cols_after = [(k[1], k[3]) for k in keys]
-    found: list[tuple[EdgeKey, Edge | None, Edge | None]] = []
+    out: list[Block] = []
     for g, key in enumerate(keys):
         was = _values(before, key[0], key[2], cols_before)
         now = _values(after, key[1], key[3], cols_after)
         if was == now:
             continue
         for h, (a, b) in enumerate(zip(was, now, strict=True)):
-            if a != b:
-                found.extend(
-                    ((src, dst), by_value[a], by_value[b])
-                    for src in members[g]
-                    for dst in members[h]
-                    if src != dst
-                )
-    found.sort(key=lambda f: f[0])
-    return tuple(_change(*f) for f in found)
+            if a != b and not (g == h and len(members[g]) == 1):
+                out.append((members[g], members[h], by_value[a], by_value[b]))
+    return out
 
 
 GroupKey = tuple[int, int, bool, bool]

@@ -34,10 +34,7 @@ def load_manifests(
         LimitError: an input past one of :mod:`netdiag.limits`.
     """
     limits = current() if limits is None else limits
-    files = [f for p in paths for f in _files(p)]
-    objects: list[tuple[Mapping[str, Any], str]] = []
-    for name in files:
-        objects.extend(parse_documents(read_text(name, limits), name, limits))
+    objects = read_objects(paths, limits)
     if not any(_is_object(obj) for obj, _origin in objects):
         where = ", ".join("<stdin>" if p == "-" else p for p in paths)
         raise ManifestError(
@@ -52,6 +49,18 @@ def load_manifests(
 def _is_object(obj: Mapping[str, Any]) -> bool:
     """Not a List that holds nothing (its annotations are passed on without items)."""
     return not (str(obj.get("kind", "")).endswith("List") and obj.get("items") == [])
+
+
+def read_objects(
+    paths: Sequence[str], limits: Limits | None = None
+) -> list[tuple[Mapping[str, Any], str]]:
+    """Every ``(object, origin)`` of the manifests under ``paths``, Lists split,
+    read within ``limits`` (default: the environment's)."""
+    limits = current() if limits is None else limits
+    objects: list[tuple[Mapping[str, Any], str]] = []
+    for name in [f for p in paths for f in _files(p)]:
+        objects.extend(parse_documents(read_text(name, limits), name, limits))
+    return objects
 
 
 def _files(path: str) -> list[str]:

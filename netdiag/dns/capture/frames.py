@@ -1,4 +1,4 @@
-"""Decode a captured frame down to UDP/TCP: link layer, IPv4/IPv6, ports.
+"""Decode a captured frame down to UDP/TCP/SCTP: link layer, IPv4/IPv6, ports.
 
 Pure functions over bytes. Link types from https://www.tcpdump.org/linktypes.html.
 IP fragments other than the first carry no port numbers and are skipped
@@ -26,15 +26,16 @@ _AF4, _AF6 = socket.AF_INET, socket.AF_INET6
 
 
 class Frame(NamedTuple):
-    """A UDP or TCP segment (NamedTuple: one per packet, cheap to build)."""
+    """A UDP, TCP or SCTP packet (NamedTuple: one per packet, cheap to build)."""
 
     src: str
     dst: str
     sport: int
     dport: int
-    transport: str  # "udp" | "tcp"
+    transport: str  # "udp" | "tcp" | "sctp"
     payload: bytes
     seq: int = 0
+    #: TCP: the flags byte; SCTP: the type of the first chunk (1 = INIT, RFC 9260 §3.3.2).
     tcp_flags: int = 0
 
 
@@ -59,7 +60,7 @@ def _network(linktype: int, data: bytes) -> tuple[int, int] | None:
 
 
 def decode_frame(linktype: int, data: bytes) -> Frame | None:
-    """The UDP or TCP segment in a frame, or None for anything else."""
+    """The UDP, TCP or SCTP packet in a frame, or None for anything else."""
     try:
         net = _network(linktype, data)
         if net is None:
@@ -119,4 +120,10 @@ def _transport(proto: int, data: bytes, pos: int, end: int, src: str, dst: str) 
         sport, dport, seq, _ack, offs, flags = _TCP.unpack_from(data, pos)
         start = pos + (offs >> 4) * 4
         return Frame(src, dst, sport, dport, "tcp", data[start:end], seq, flags)
+    if proto == 132:  # SCTP common header: ports, verification tag, checksum (RFC 9260 §3.1)
+        if pos + 13 > end:
+            return None
+        sport = (data[pos] << 8) | data[pos + 1]
+        dport = (data[pos + 2] << 8) | data[pos + 3]
+        return Frame(src, dst, sport, dport, "sctp", data[pos + 12 : end], 0, data[pos + 12])
     return None

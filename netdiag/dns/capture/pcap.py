@@ -62,7 +62,11 @@ class DnsExtractor:
         """The DNS messages in one frame (a list: generators cost more per packet)."""
         self.stats.packets += 1
         frame = decode_frame(linktype, data)
-        if frame is None or (frame.sport not in self.ports and frame.dport not in self.ports):
+        if (
+            frame is None
+            or frame.transport == "sctp"
+            or (frame.sport not in self.ports and frame.dport not in self.ports)
+        ):
             self.stats.other += 1
             return []
         if frame.transport == "udp":
