@@ -1,0 +1,242 @@
+"""Calico tiers: judge one side of a connection the way felix orders and applies policy. Pure.
+
+Reference: docs.tigera.io Calico "Tier", "NetworkPolicy", "GlobalNetworkPolicy"
+and felix ``calc/policy_sorter.go``:
+
+* Tiers run in order: declared tiers before tiers only referenced by a policy,
+  then by ``order`` (none sorts last), then by name. Calico's built-in tiers
+  are ``kube-admin`` (1000, Pass), ``default`` (1,000,000, Deny) and
+  ``kube-baseline`` (10,000,000, Pass).
+* Inside a tier, the policies that select the endpoint and whose ``types``
+  name the direction, by ``order`` (none = +Inf, last) then name. Rules run in
+  written order; ``Allow``/``Deny`` decide, ``Pass`` skips to the next tier,
+  ``Log`` logs and continues.
+* A tier none of whose policies select the endpoint is skipped. A tier that
+  selects it but where no rule decided applies its ``defaultAction``
+  (``Deny`` unless ``Pass``): the implicit deny at the end of each tier.
+* After the last tier the namespace profile allows (Calico's Kubernetes
+  namespace profiles allow all ingress and egress).
+
+Kubernetes NetworkPolicies take part as Calico does them: in the ``default``
+tier at order 1000 (:mod:`netdiag.policy.calico_knp`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from netdiag.cluster.calico import (
+    BUILTIN_TIERS,
+    Action,
+    CalicoPolicy,
+    CalicoRule,
+    CalicoTier,
+)
+from netdiag.cluster.meta import Labels
+from netdiag.cluster.model import Pod
+from netdiag.policy.calico_match import Scope, entity_miss, rule_ports
+from netdiag.policy.compile import NamedPorts, named_ports_of
+from netdiag.policy.decision import CniSide, Decision
+from netdiag.policy.endpoints import Endpoint
+from netdiag.policy.ports import EMPTY, PortSet
+from netdiag.policy.verdict import Direction
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderedTier:
+    tier: CalicoTier
+    #: False when no Tier object declares it (policies name an unknown tier).
+    declared: bool
+    policies: tuple[CalicoPolicy, ...]
+
+
+def _tier_key(t: OrderedTier) -> tuple[bool, bool, float, str]:
+    order = t.tier.order
+    return (not t.declared, order is None, order if order is not None else 0.0, t.tier.name)
+
+
+def _policy_key(p: CalicoPolicy) -> tuple[float, str]:
+    # policy_sorter.go: order nil = +Inf; ties broken by name.
+    return (p.order if p.order is not None else math.inf, p.key)
+
+
+def order_tiers(
+    tiers: Iterable[CalicoTier], policies: Iterable[CalicoPolicy]
+) -> tuple[OrderedTier, ...]:
+    declared = {t.name: t for t in BUILTIN_TIERS}
+    declared.update({t.name: t for t in tiers})
+    by_tier: dict[str, list[CalicoPolicy]] = {}
+    for pol in policies:
+        by_tier.setdefault(pol.tier, []).append(pol)
+    out = [
+        OrderedTier(
+            tier=t, declared=True, policies=tuple(sorted(by_tier.get(n, ()), key=_policy_key))
+        )
+        for n, t in declared.items()
+    ]
+    for name, pols in by_tier.items():
+        if name not in declared:
+            out.append(
+                OrderedTier(
+                    tier=CalicoTier(name=name),
+                    declared=False,
+                    policies=tuple(sorted(pols, key=_policy_key)),
+                )
+            )
+    return tuple(sorted(out, key=_tier_key))
+
+
+class CalicoEngine:
+    """Ordered tiers for one snapshot; judges one side of a connection."""
+
+    def __init__(
+        self,
+        policies: Iterable[CalicoPolicy],
+        tiers: Iterable[CalicoTier],
+        ns_labels: Mapping[str, Labels],
+    ) -> None:
+        self.tiers = order_tiers(tiers, policies)
+        self.scope = Scope(ns_labels)
+
+    def selecting(
+        self, pod: Pod, direction: Direction
+    ) -> list[tuple[OrderedTier, list[CalicoPolicy]]]:
+        want = "Egress" if direction is Direction.EGRESS else "Ingress"
+        out = []
+        for t in self.tiers:
+            pols = [p for p in t.policies if want in p.types and self.scope.policy_selects(p, pod)]
+            if pols:
+                out.append((t, pols))
+        return out
+
+    def side(
+        self, subject: Endpoint, peer: Endpoint, direction: Direction, query: PortSet
+    ) -> CniSide:
+        pod = subject.pod
+        assert pod is not None, "the subject of a side is a pod"
+        dst = peer if direction is Direction.EGRESS else subject
+        named = named_ports_of(dst.pod) if dst.pod is not None else None
+        decisions: list[Decision] = []
+        notes: list[str] = []
+        remaining = query
+        allowed = EMPTY
+        selected = self.selecting(pod, direction)
+        for tier, pols in selected:
+            remaining, got = self._tier(
+                tier, pols, subject, peer, direction, named, remaining, decisions, notes
+            )
+            allowed = allowed | got
+            if remaining.is_empty:
+                break
+        if remaining:
+            # After the last tier: the namespace profile allows (kns.<namespace>).
+            decisions.append(
+                Decision(
+                    ports=remaining,
+                    kind="Profile",
+                    policy=f"kns.{pod.namespace}",
+                    rule="",
+                    action="profile allow",
+                    note="no tier decided: the namespace profile allows",
+                )
+            )
+            allowed = allowed | remaining
+        return CniSide(
+            direction=direction,
+            subject=subject.text,
+            selected=bool(selected),
+            allowed=allowed,
+            decisions=tuple(decisions),
+            policies=tuple(f"{p.kind} {p.key}" for _, pols in selected for p in pols),
+            notes=tuple(dict.fromkeys(notes)),
+        )
+
+    def _tier(
+        self,
+        tier: OrderedTier,
+        pols: list[CalicoPolicy],
+        subject: Endpoint,
+        peer: Endpoint,
+        direction: Direction,
+        named: NamedPorts | None,
+        remaining: PortSet,
+        decisions: list[Decision],
+        notes: list[str],
+    ) -> tuple[PortSet, PortSet]:
+        """Walk one tier; returns the ports passed on to the next tier and those allowed."""
+        allowed = EMPTY
+        passed = EMPTY
+        name = tier.tier.name
+        if not tier.declared:
+            notes.append(f"tier {name} is not declared: Calico would refuse its policies")
+        for pol in pols:
+            if pol.out_of_scope:
+                notes.append(
+                    f"{pol.kind} {pol.key} sets {', '.join(pol.out_of_scope)}: host endpoint "
+                    "features are out of scope; its rules are evaluated as a normal policy"
+                )
+            rules = pol.egress if direction is Direction.EGRESS else pol.ingress
+            for rule in rules:
+                if remaining.is_empty:
+                    return passed, allowed
+                hit = self._rule_ports(pol, rule, subject, peer, direction, named) & remaining
+                if rule.http and hit:
+                    notes.append(
+                        f"{pol.kind} {pol.key} {rule.path} has HTTP match criteria: "
+                        "the L4 verdict is given; application layer policy may restrict it further"
+                    )
+                if hit.is_empty or rule.action is Action.LOG:
+                    continue  # Log records and continues to the next rule.
+                decisions.append(
+                    Decision(
+                        ports=hit,
+                        kind=pol.kind,
+                        policy=pol.key,
+                        rule=rule.path,
+                        action=rule.action.value,
+                        tier=name,
+                    )
+                )
+                remaining = remaining - hit
+                if rule.action is Action.ALLOW:
+                    allowed = allowed | hit
+                elif rule.action is Action.PASS:
+                    passed = passed | hit
+        if remaining:
+            # The end of a tier that selects the endpoint: its defaultAction.
+            action = tier.tier.default_action
+            decisions.append(
+                Decision(
+                    ports=remaining,
+                    kind="Tier",
+                    policy=name,
+                    rule="",
+                    action="default pass" if action is Action.PASS else "default deny",
+                    tier=name,
+                    note="the tier's policies select it but no rule matched",
+                )
+            )
+            if action is Action.PASS:
+                passed = passed | remaining
+        return passed, allowed
+
+    def _rule_ports(
+        self,
+        pol: CalicoPolicy,
+        rule: CalicoRule,
+        subject: Endpoint,
+        peer: Endpoint,
+        direction: Direction,
+        named: NamedPorts | None,
+    ) -> PortSet:
+        if direction is Direction.EGRESS:
+            local, remote = rule.source, rule.destination
+        else:
+            local, remote = rule.destination, rule.source
+        if entity_miss(self.scope, local, subject, pol) or entity_miss(
+            self.scope, remote, peer, pol
+        ):
+            return EMPTY
+        return rule_ports(rule, named)
