@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from netdiag.audit import cni, coredns, deadparts, dnscfg, isolation, naming, resilience
+from netdiag.audit import (
+    cni,
+    coredns,
+    deadparts,
+    dnscfg,
+    isolation,
+    layers,
+    naming,
+    resilience,
+)
 from netdiag.audit.context import AuditContext
 from netdiag.audit.findings import Check, Finding, Severity
 from netdiag.cluster.model import ClusterSnapshot
@@ -14,6 +23,7 @@ Runner = Callable[[AuditContext], Iterator[Finding]]
 #: (checks, runner) per module, in report order.
 MODULES: tuple[tuple[tuple[Check, ...], Runner], ...] = (
     (cni.CHECKS, cni.run),
+    (layers.CHECKS, layers.run),
     (isolation.CHECKS, isolation.run),
     (deadparts.CHECKS, deadparts.run),
     (naming.CHECKS, naming.run),

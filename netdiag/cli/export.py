@@ -15,6 +15,7 @@ from typing import Any, BinaryIO
 
 import click
 
+from netdiag.cli.layers import warn_unevaluated
 from netdiag.cli.options import load_snapshot, namespace_option, snapshot_options, source_from
 from netdiag.errors import InputError, UsageError
 from netdiag.export.formats import FORMATS, LEVELS, Exported, export_document, format_for_path
@@ -89,6 +90,7 @@ def _document_from_snapshot(
     from netdiag.export.reachability import reachability_for
 
     snapshot = load_snapshot(source_from(params, namespace))
+    warn_unevaluated(snapshot)
     granularity = params["granularity"]
     if granularity is None:
         pods = len(snapshot.pods)

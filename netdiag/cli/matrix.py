@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from netdiag.cli.layers import warn_unevaluated
 from netdiag.cli.options import load_snapshot, namespace_option, snapshot_options, source_from
 from netdiag.errors import UsageError
 
@@ -159,6 +160,7 @@ def matrix(**kwargs: Any) -> None:
         watch_matrix(source, build, output=kwargs["output"])
         return
     snap = load_snapshot(source)
+    warn_unevaluated(snap)
     if namespaces and not any(p.namespace == namespaces[0] for p in snap.pods):
         known = sorted({p.namespace for p in snap.pods})
         raise UsageError(

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from netdiag.cli.layers import warn_unevaluated
 from netdiag.cli.matrix import parse_ports, use_color
 from netdiag.cli.options import load_snapshot, snapshot_options, source_from
 from netdiag.errors import ExitCode
@@ -48,6 +49,7 @@ def reach(ctx: click.Context, /, src: str, dst: str, **kwargs: Any) -> None:
 
     query = parse_ports(kwargs["ports"])
     snap = load_snapshot(source_from(kwargs))
+    warn_unevaluated(snap)
     s = resolve_endpoint(snap, src)
     d = resolve_endpoint(snap, dst)
     v = Evaluator(snap).connection(s, d, query)

@@ -56,6 +56,9 @@ def _kind_rows(snap: ClusterSnapshot) -> list[tuple[str, int, str]]:
     ]
     workloads = Counter(w.kind for w in snap.workloads)
     rows += [(kind, n, "") for kind, n in sorted(workloads.items())]
+    tiered = Counter(p.kind for p in snap.cluster_network_policies)
+    rows += [(kind, n, "") for kind, n in sorted(tiered.items())]
+    rows += [(layer.display, layer.count, "NOT evaluated") for layer in snap.unevaluated_layers]
     return rows
 
 

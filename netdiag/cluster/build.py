@@ -32,6 +32,16 @@ from netdiag.cluster.model import (
     Workload,
 )
 from netdiag.cluster.parse import PARSERS, ConfigMap, Parsed, manifest_error, parse_object
+from netdiag.cluster.policykinds import (
+    CLUSTER_SCOPED_FOREIGN,
+    ForeignPolicy,
+    api_group,
+    display_kind,
+    is_foreign_policy,
+    is_modelled,
+    parse_foreign,
+)
+from netdiag.cluster.tiers import ClusterNetworkPolicy
 from netdiag.errors import ManifestError
 
 KEEP_GOING_HINT = "--keep-going loads the other objects and reports this one as a warning"
@@ -50,6 +60,8 @@ class _Collected:
     nodes: list[Node] = field(default_factory=list)
     workloads: list[Workload] = field(default_factory=list)
     config_maps: list[ConfigMap] = field(default_factory=list)
+    foreign: list[ForeignPolicy] = field(default_factory=list)
+    tiered: list[ClusterNetworkPolicy] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     incomplete: list[str] = field(default_factory=list)
@@ -123,7 +135,7 @@ class ParsedSource:
 
     #: Parsed values in source order, each with True when it came from a legacy
     #: ``Endpoints`` object (used only for services that have no EndpointSlice).
-    values: tuple[tuple[Parsed, bool], ...] = ()
+    values: tuple[tuple[Parsed | ForeignPolicy, bool], ...] = ()
     warnings: tuple[str, ...] = ()
     #: Kinds seen but not modelled, once per object.
     skipped: tuple[str, ...] = ()
@@ -137,14 +149,20 @@ def parse_source(raw: Mapping[str, Any], origin: str, *, keep_going: bool) -> Pa
     Raises:
         ManifestError: on a bad object, unless ``keep_going`` (then a warning).
     """
-    values: list[tuple[Parsed, bool]] = []
+    values: list[tuple[Parsed | ForeignPolicy, bool]] = []
     warnings: list[str] = []
     skipped: list[str] = []
     incomplete = _incomplete(raw, origin, keep_going, warnings)
     try:
         for obj, where, kind in flatten(raw, origin):
-            if kind not in PARSERS:
-                skipped.append(kind)
+            group = api_group(obj)
+            if is_foreign_policy(kind, group):
+                assert group is not None
+                namespaced = (group, kind) not in CLUSTER_SCOPED_FOREIGN
+                values.append((parse_foreign(obj, where, group, kind, namespaced), False))
+                continue
+            if kind not in PARSERS or not is_modelled(kind, group):
+                skipped.append(display_kind(kind, group))
                 continue
             try:
                 result = parse_object(obj, where, kind)
@@ -179,6 +197,8 @@ def _collect(parsed: Iterable[ParsedSource]) -> _Collected:
         Node: c.nodes,
         Workload: c.workloads,
         ConfigMap: c.config_maps,
+        ForeignPolicy: c.foreign,
+        ClusterNetworkPolicy: c.tiered,
     }
     for source in parsed:
         if source.warnings:
@@ -203,6 +223,25 @@ def _dedupe(items: list[Any], kind: str, warnings: list[str]) -> list[Any]:
             warnings.append(f"{item.origin}: {ref}: duplicate, replaces {seen[key].origin}")
         seen[key] = item
     return [seen[k] for k in sorted(seen)]
+
+
+def _tiered(c: _Collected) -> tuple[ClusterNetworkPolicy, ...]:
+    """Tiered policies by kind and name (the last duplicate wins), in evaluation order."""
+    seen: dict[tuple[str, str], ClusterNetworkPolicy] = {}
+    for p in c.tiered:
+        key = (p.kind, p.name)
+        if key in seen:
+            c.warnings.append(f"{p.origin}: {p.display}: duplicate, replaces {seen[key].origin}")
+        seen[key] = p
+    return tuple(sorted(seen.values(), key=lambda p: (p.tier.value, p.priority, p.kind, p.name)))
+
+
+def _foreign(c: _Collected) -> tuple[ForeignPolicy, ...]:
+    """Foreign policies by group, kind, namespace and name; the last duplicate wins."""
+    seen: dict[tuple[str, str, str, str], ForeignPolicy] = {}
+    for p in c.foreign:
+        seen[(p.group, p.kind, p.namespace, p.name)] = p
+    return tuple(seen[k] for k in sorted(seen))
 
 
 def _namespaces(c: _Collected) -> tuple[Namespace, ...]:
@@ -355,6 +394,8 @@ def assemble(
         network_policies=tuple(_dedupe(c.policies, "NetworkPolicy", c.warnings)),
         nodes=tuple(nodes),
         workloads=tuple(workloads),
+        cluster_network_policies=_tiered(c),
+        foreign_policies=_foreign(c),
         dns=dns,
         cni=cni_info(workloads, pods),
         source=source,

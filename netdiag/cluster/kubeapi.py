@@ -39,6 +39,8 @@ class Resource:
     api_version: str
     plural: str
     namespaced: bool = True
+    #: A CRD that many clusters do not install: a 404 (not served) is no refusal.
+    optional: bool = False
 
     @property
     def group_resource(self) -> str:
@@ -58,6 +60,10 @@ def _r(kind: str, api_version: str, plural: str, ns: bool = True) -> Resource:
     return Resource(kind=kind, api_version=api_version, plural=plural, namespaced=ns)
 
 
+def _crd(kind: str, api_version: str, plural: str, ns: bool = True) -> Resource:
+    return Resource(kind=kind, api_version=api_version, plural=plural, namespaced=ns, optional=True)
+
+
 NAMESPACES = _r("Namespace", "v1", "namespaces", ns=False)
 NODES = _r("Node", "v1", "nodes", ns=False)
 PODS = _r("Pod", "v1", "pods")
@@ -71,6 +77,39 @@ REPLICA_SETS = _r("ReplicaSet", "apps/v1", "replicasets")
 DAEMON_SETS = _r("DaemonSet", "apps/v1", "daemonsets")
 JOBS = _r("Job", "batch/v1", "jobs")
 CRON_JOBS = _r("CronJob", "batch/v1", "cronjobs")
+#: Policy tiers of kubernetes-sigs/network-policy-api (evaluated).
+CLUSTER_NETWORK_POLICIES = _crd(
+    "ClusterNetworkPolicy", "policy.networking.k8s.io/v1alpha2", "clusternetworkpolicies", ns=False
+)
+ADMIN_NETWORK_POLICIES = _crd(
+    "AdminNetworkPolicy", "policy.networking.k8s.io/v1alpha1", "adminnetworkpolicies", ns=False
+)
+BASELINE_ADMIN_NETWORK_POLICIES = _crd(
+    "BaselineAdminNetworkPolicy",
+    "policy.networking.k8s.io/v1alpha1",
+    "baselineadminnetworkpolicies",
+    ns=False,
+)
+#: CNI and mesh policy kinds (see :mod:`netdiag.cluster.policykinds`): read so that
+#: no answer is silent about them. Calico is read from its CRD storage group,
+#: which exists with or without the Calico API server (projectcalico.org/v3 is a
+#: view of the same objects: reading both would count them twice).
+FOREIGN_POLICY_RESOURCES = (
+    _crd("CiliumNetworkPolicy", "cilium.io/v2", "ciliumnetworkpolicies"),
+    _crd(
+        "CiliumClusterwideNetworkPolicy",
+        "cilium.io/v2",
+        "ciliumclusterwidenetworkpolicies",
+        ns=False,
+    ),
+    _crd("NetworkPolicy", "crd.projectcalico.org/v1", "networkpolicies"),
+    _crd("GlobalNetworkPolicy", "crd.projectcalico.org/v1", "globalnetworkpolicies", ns=False),
+    _crd("NetworkPolicy", "crd.antrea.io/v1beta1", "networkpolicies"),
+    _crd("ClusterNetworkPolicy", "crd.antrea.io/v1beta1", "clusternetworkpolicies", ns=False),
+    _crd("EgressFirewall", "k8s.ovn.org/v1", "egressfirewalls"),
+    _crd("AuthorizationPolicy", "security.istio.io/v1", "authorizationpolicies"),
+    _crd("FQDNNetworkPolicy", "networking.gke.io/v1alpha3", "fqdnnetworkpolicies"),
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -125,6 +164,14 @@ def plan(namespace: str | None = None) -> tuple[Query, ...]:
     )
     for name in ("coredns", "netdiag-node-resolv-conf"):
         queries.append(Query(resource=CONFIG_MAPS, namespace=KUBE_SYSTEM, name=name))
+    for r in (
+        CLUSTER_NETWORK_POLICIES,
+        ADMIN_NETWORK_POLICIES,
+        BASELINE_ADMIN_NETWORK_POLICIES,
+        *FOREIGN_POLICY_RESOURCES,
+    ):
+        # Cluster-scoped tiers apply to every namespace: read them whole.
+        queries.append(Query(resource=r, namespace=namespace if r.namespaced else None))
     return tuple(queries)
 
 

@@ -104,6 +104,8 @@ def read_all(
             listed[query.key] = list_all(conn, query, page_size=page_size, progress=progress)
             used[query.key] = query
         except Refused as e:
+            if e.status == 404 and query.resource.optional:
+                continue  # that CRD is not installed: nothing of its kind exists
             refused.append(e)
             fallback = _fallback(conn, query)
             if fallback is None or fallback.key in listed:

@@ -21,7 +21,9 @@ from netdiag.cluster.networkpolicy import (
     NetworkPolicyPort,
     NetworkPolicyRule,
 )
+from netdiag.cluster.policykinds import ForeignPolicy, UnevaluatedLayer, unevaluated_layers
 from netdiag.cluster.selectors import LabelSelector
+from netdiag.cluster.tiers import ClusterNetworkPolicy
 
 __all__ = [
     "EMPTY_LABELS",
@@ -329,6 +331,11 @@ class ClusterSnapshot:
     network_policies: tuple[NetworkPolicy, ...] = ()
     nodes: tuple[Node, ...] = ()
     workloads: tuple[Workload, ...] = ()
+    #: ClusterNetworkPolicies (and v1alpha1 Admin/BaselineAdminNetworkPolicies),
+    #: sorted by tier, priority, kind and name.
+    cluster_network_policies: tuple[ClusterNetworkPolicy, ...] = ()
+    #: Objects of policy kinds netdiag keeps raw (:mod:`netdiag.cluster.policykinds`).
+    foreign_policies: tuple[ForeignPolicy, ...] = ()
     dns: ClusterDNS = ClusterDNS()
     cni: CNIInfo = CNIInfo()
     #: Human-readable description of where the snapshot came from.
@@ -339,6 +346,11 @@ class ClusterSnapshot:
     skipped_kinds: tuple[tuple[str, int], ...] = field(default=(), compare=False)
     #: Resources that could not be read (e.g. RBAC 403), as ``verb resource ns``.
     incomplete: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def unevaluated_layers(self) -> tuple[UnevaluatedLayer, ...]:
+        """Policy kinds present that no verdict takes into account (never silent)."""
+        return unevaluated_layers(self.foreign_policies)
 
     def namespace(self, name: str) -> Namespace | None:
         for ns in self.namespaces:

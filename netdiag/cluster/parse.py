@@ -38,9 +38,11 @@ from netdiag.cluster.parse_pod import (
     parse_workload,
 )
 from netdiag.cluster.parse_policy import parse_network_policy
+from netdiag.cluster.parse_tiers import TIER_KINDS, parse_tiered_policy
+from netdiag.cluster.tiers import ClusterNetworkPolicy
 from netdiag.errors import ManifestError
 
-CLUSTER_SCOPED = frozenset({"Namespace", "Node"})
+CLUSTER_SCOPED = frozenset({"Namespace", "Node", *TIER_KINDS})
 #: ConfigMaps netdiag reads; every other ConfigMap is ignored.
 COREDNS_CONFIGMAP = ("kube-system", "coredns")
 NODE_RESOLV_CONF_CONFIGMAP = ("kube-system", "netdiag-node-resolv-conf")
@@ -54,7 +56,17 @@ class ConfigMap:
     origin: str = field(default="", compare=False)
 
 
-Parsed = Namespace | Pod | Service | EndpointSlice | NetworkPolicy | Node | ConfigMap | Workload
+Parsed = (
+    Namespace
+    | Pod
+    | Service
+    | EndpointSlice
+    | NetworkPolicy
+    | Node
+    | ConfigMap
+    | Workload
+    | ClusterNetworkPolicy
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -344,6 +356,10 @@ def _network_policy(obj: Mapping[str, Any], ns: str, name: str, _k: str) -> tupl
     return (parse_network_policy(obj, ns, name),)
 
 
+def _tiered(obj: Mapping[str, Any], _ns: str, name: str, kind: str) -> tuple[Parsed, ...]:
+    return (parse_tiered_policy(obj, name, kind),)
+
+
 def _workload(obj: Mapping[str, Any], ns: str, name: str, kind: str) -> tuple[Parsed, ...]:
     return (parse_workload(obj, kind, ns, name),)
 
@@ -361,4 +377,5 @@ PARSERS: dict[str, _Parser] = {
     "Node": _node,
     "ConfigMap": _config_map,
     **{kind: _workload for kind in WORKLOAD_KINDS},
+    **{kind: _tiered for kind in TIER_KINDS},
 }

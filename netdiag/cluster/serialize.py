@@ -28,7 +28,7 @@ from netdiag.cluster.model import (
     Workload,
 )
 from netdiag.cluster.parse import COREDNS_CONFIGMAP, NODE_RESOLV_CONF_CONFIGMAP
-from netdiag.cluster.selectors import LabelSelector, Operator
+from netdiag.cluster.serialize_tiers import selector_manifest, tiered_policy_manifest
 
 Obj = dict[str, Any]
 
@@ -158,20 +158,6 @@ def endpoint_slice_manifest(s: EndpointSlice) -> Obj:
             for p in s.ports
         ],
     }
-
-
-def selector_manifest(sel: LabelSelector) -> Obj:
-    out: Obj = {}
-    if sel.match_labels:
-        out["matchLabels"] = dict(sel.match_labels)
-    if sel.match_expressions:
-        out["matchExpressions"] = [
-            {"key": r.key, "operator": r.operator.value, "values": sorted(r.values)}
-            if r.operator in (Operator.IN, Operator.NOT_IN)
-            else {"key": r.key, "operator": r.operator.value}
-            for r in sel.match_expressions
-        ]
-    return out
 
 
 def _peer(p: NetworkPolicyPeer) -> Obj:
@@ -338,8 +324,11 @@ def snapshot_manifests(snap: ClusterSnapshot) -> list[Obj]:
         *(service_manifest(s) for s in snap.services),
         *(endpoint_slice_manifest(s) for s in snap.endpoint_slices),
         *(network_policy_manifest(p) for p in snap.network_policies),
+        *(tiered_policy_manifest(p) for p in snap.cluster_network_policies),
         *(workload_manifest(w) for w in snap.workloads),
         *(pod_manifest(p) for p in snap.pods),
+        # Policy kinds kept raw go back out as they were read.
+        *(dict(p.raw) for p in snap.foreign_policies),
     ]
 
 

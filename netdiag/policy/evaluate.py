@@ -80,9 +80,11 @@ class Evaluator(SideEvaluator):
         else:
             src_eps = [src]
         if isinstance(dst, Service):
-            return self._to_service(_text(src), src_eps, dst, query, notes)
-        paths = tuple(self.pods(s, dst, query if query is not None else ALL) for s in src_eps)
-        return summarise(_text(src), dst.text, query, paths, notes)
+            v = self._to_service(_text(src), src_eps, dst, query, notes)
+        else:
+            paths = tuple(self.pods(s, dst, query if query is not None else ALL) for s in src_eps)
+            v = summarise(_text(src), dst.text, query, paths, notes)
+        return replace(v, unevaluated=self.snapshot.unevaluated_layers)
 
     def _to_service(
         self,

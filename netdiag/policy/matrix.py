@@ -300,12 +300,18 @@ def iter_edge_documents(matrix: Matrix) -> Iterator[dict[str, object]]:
         yield edge
 
 
+def unevaluated_json(snapshot: ClusterSnapshot) -> list[dict[str, object]]:
+    """``unevaluated_layers``: policy kinds present that no verdict here takes into account."""
+    return [layer.to_json() for layer in snapshot.unevaluated_layers]
+
+
 def reachability_document(matrix: Matrix) -> dict[str, object]:
     """JSON ``netdiag/reachability/v1`` (DESIGN.md §3): nodes and edges, sorted, stable."""
     return {
         "schema": SCHEMA,
         "granularity": matrix.granularity,
         "notes": list(matrix.notes),
+        "unevaluated_layers": unevaluated_json(matrix.snapshot),
         "nodes": [_node_json(n) for n in matrix.rows],
         "edges": list(iter_edge_documents(matrix)),
     }
@@ -319,6 +325,7 @@ def iter_reachability_json(matrix: Matrix) -> Iterator[str]:
     yield f'  "schema": {json.dumps(SCHEMA)},'
     yield f'  "granularity": {json.dumps(matrix.granularity)},'
     yield f'  "notes": {json.dumps(list(matrix.notes))},'
+    yield f'  "unevaluated_layers": {json.dumps(unevaluated_json(matrix.snapshot))},'
     yield '  "nodes": ['
     last = len(matrix.rows) - 1
     for k, n in enumerate(matrix.rows):

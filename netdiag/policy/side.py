@@ -9,6 +9,7 @@ adds the connections (both sides, Services, the snapshot's notes).
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import replace
 
 from netdiag.cluster.model import ClusterSnapshot, Labels, Pod
 from netdiag.policy.compile import (
@@ -20,8 +21,10 @@ from netdiag.policy.compile import (
     named_ports_of,
 )
 from netdiag.policy.endpoints import Endpoint, cluster_ips, namespace_labels
+from netdiag.policy.layers import NETWORKPOLICY, NetworkPolicyLayer, run_chain
 from netdiag.policy.ports import ALL, EMPTY, PortSet
-from netdiag.policy.verdict import Direction, RuleMatch, RuleMiss, Side
+from netdiag.policy.tiers import tier_layers
+from netdiag.policy.verdict import Decision, Direction, RuleMatch, RuleMiss, Side
 
 
 def open_side(
@@ -49,6 +52,8 @@ class SideEvaluator:
         self._by_ns: dict[str, list[CompiledPolicy]] = {}
         for pol in self.policies:
             self._by_ns.setdefault(pol.namespace, []).append(pol)
+        #: The tier layers around NetworkPolicy v1 (empty without tiered policies).
+        self.admin, self.baseline = tier_layers(snapshot, self.ns_labels)
 
     # -- one side ---------------------------------------------------------------
     def selecting(self, pod: Pod, direction: Direction) -> list[CompiledPolicy]:
@@ -64,6 +69,48 @@ class SideEvaluator:
     def side(
         self, subject: Endpoint, peer: Endpoint, direction: Direction, query: PortSet = ALL
     ) -> Side:
+        """One direction through the whole layer chain (admin → v1 → baseline → default)."""
+        v1 = self.v1_side(subject, peer, direction, query)
+        if not (
+            self.admin.selects(subject, direction) or self.baseline.selects(subject, direction)
+        ):
+            return v1
+        layer = NetworkPolicyLayer(
+            isolated=v1.isolated,
+            allowed=v1.ports,
+            decisions=tuple(
+                Decision(
+                    layer=NETWORKPOLICY,
+                    policy=m.policy,
+                    kind="NetworkPolicy",
+                    rule=f"{direction.value}[{m.rule}]",
+                    action="Allow",
+                    ports=m.ports,
+                    detail=f"{m.peer_text}; {m.port_text}",
+                )
+                for m in v1.matches
+            ),
+        )
+        chain = run_chain((self.admin, layer, self.baseline), subject, peer, direction, query)
+        tiered = tuple(
+            p.name for lay in (self.admin, self.baseline) for p in lay.selecting(subject.pod)
+        )
+        reached_v1 = NETWORKPOLICY in chain.layers
+        return replace(
+            v1,
+            isolated=True,
+            policies=tuple(dict.fromkeys((*tiered, *v1.policies))),
+            ports=chain.allowed | chain.unknown,
+            matches=v1.matches if reached_v1 else (),
+            misses=(*chain.misses, *(v1.misses if reached_v1 else ())),
+            unknown=v1.unknown or chain.unknown_reason,
+            decisions=chain.decisions,
+        )
+
+    def v1_side(
+        self, subject: Endpoint, peer: Endpoint, direction: Direction, query: PortSet = ALL
+    ) -> Side:
+        """One direction under networking.k8s.io/v1 NetworkPolicies alone."""
         pod = subject.pod
         if pod is None:
             note = "not a pod: no NetworkPolicy applies to it"

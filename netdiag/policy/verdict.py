@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from netdiag.cluster.policykinds import UnevaluatedLayer
 from netdiag.policy.ports import ALL, EMPTY, PortSet
 
 
@@ -45,6 +46,38 @@ class RuleMiss:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Decision:
+    """One rule (or the default) deciding some ports of a direction."""
+
+    layer: str
+    #: The policy's name (``ns/name`` for namespaced kinds); ``""`` for the default.
+    policy: str = ""
+    #: Kind of the policy (``ClusterNetworkPolicy``, ``NetworkPolicy``, …).
+    kind: str = ""
+    priority: int | None = None
+    #: The rule's name, or its place (``ingress[2]``) when it has none.
+    rule: str = ""
+    #: ``Accept``, ``Deny``, ``Pass`` (tiers), ``Allow`` (NetworkPolicy), or
+    #: ``Isolate`` (NetworkPolicy: isolated and no rule allows).
+    action: str
+    ports: PortSet
+    #: What matched, in words (``peer 0: pods with app=db in namespaces with …``).
+    detail: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "layer": self.layer,
+            "policy": self.policy or None,
+            "kind": self.kind or None,
+            "priority": self.priority,
+            "rule": self.rule or None,
+            "action": self.action,
+            "ports": self.ports.to_json(),
+            "detail": self.detail or None,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Side:
     """One direction of a connection as its subject's policies see it."""
 
@@ -60,6 +93,9 @@ class Side:
     #: Non-empty when the outcome is implementation-defined (trap 8).
     unknown: str = ""
     notes: tuple[str, ...] = ()
+    #: The layer chain's decisions, in order (:mod:`netdiag.policy.layers`); empty
+    #: when only networking.k8s.io/v1 NetworkPolicies apply.
+    decisions: tuple[Decision, ...] = ()
 
     @property
     def nearest_miss(self) -> RuleMiss | None:
@@ -91,6 +127,8 @@ class ConnectionVerdict:
     query: PortSet | None
     paths: tuple[PathVerdict, ...]
     notes: tuple[str, ...] = ()
+    #: Policy kinds in the snapshot that this verdict does not take into account.
+    unevaluated: tuple[UnevaluatedLayer, ...] = ()
 
 
 def combine(egress: Side, ingress: Side) -> tuple[Verdict, PortSet]:
@@ -198,6 +236,7 @@ def verdict_document(v: ConnectionVerdict) -> dict[str, object]:
         "verdict": v.verdict.value,
         "ports": v.ports.to_json(),
         "notes": list(v.notes),
+        "unevaluated_layers": [layer.to_json() for layer in v.unevaluated],
         "paths": [
             {
                 "src": p.src,

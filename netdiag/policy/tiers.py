@@ -1,0 +1,448 @@
+"""ClusterNetworkPolicy tiers (Admin, Baseline) as layers of the chain. Pure.
+
+Semantics: kubernetes-sigs/network-policy-api ``apis/v1alpha2/clusternetworkpolicy_types.go``
+and its conformance tests:
+
+* each direction is judged on its own; inside a tier, the policies whose
+  subject selects the pod, by ``priority`` (lower first); inside one policy,
+  rules in written order; the first matching rule decides;
+* ``Accept`` and ``Deny`` are final for the direction; ``Pass`` skips the rest
+  of the tier (evaluation continues at the next layer);
+* two policies with the same priority that both match with different actions:
+  "the implementation can apply any of the matching policies" (Priority doc
+  comment) — those ports are implementation-defined;
+* subjects and ``namespaces``/``pods`` peers never include host-network pods;
+  ``networks`` match pod IPs too; ``nodes`` match the nodes' ``status.addresses``
+  (so host-network pods on them); ``domainNames`` match the addresses the cluster
+  DNS model answers for the name (:mod:`netdiag.policy.domains`);
+* a peer with no field fails closed: an Accept rule matches nothing through
+  it, Deny and Pass match everything (ClusterNetworkPolicyEgressPeer doc comment).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+
+from netdiag.cluster.model import ClusterSnapshot, Labels, Pod
+from netdiag.cluster.selectors import LabelSelector
+from netdiag.cluster.tiers import (
+    BANP_PRIORITY,
+    Action,
+    ClusterNetworkPolicy,
+    NamespacedPod,
+    Tier,
+    TierPeer,
+    TierPort,
+    TierRule,
+)
+from netdiag.policy.compile import CompiledIPBlock, NamedPorts, named_ports_of, parse_network
+from netdiag.policy.endpoints import Endpoint
+from netdiag.policy.layers import ADMIN, BASELINE, LayerResult
+from netdiag.policy.ports import ALL, EMPTY, PROTOCOLS, PortSet
+from netdiag.policy.verdict import Decision, Direction, RuleMiss
+
+#: Resolves a ``domainNames`` entry to the addresses the cluster DNS answers for it.
+DomainResolver = Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompiledTierPeer:
+    index: int
+    namespace_selector: LabelSelector | None = None
+    #: ``None`` with a namespace selector: every pod of those namespaces.
+    pod_selector: LabelSelector | None = None
+    #: Address-matched peers (networks, nodes, domainNames): their blocks.
+    blocks: tuple[CompiledIPBlock, ...] = ()
+    by_address: bool = False
+    #: No field set: fails closed.
+    unset: bool = False
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompiledTierRule:
+    index: int
+    name: str
+    action: Action
+    peers: tuple[CompiledTierPeer, ...]
+    ports: tuple[TierPort, ...]
+
+    @property
+    def label(self) -> str:
+        return self.name or f"[{self.index}]"
+
+    def port_set(self, named: NamedPorts | None) -> PortSet:
+        """The ports this rule matches toward a destination with ``named`` ports."""
+        if not self.ports:
+            return ALL
+        out = EMPTY
+        for p in self.ports:
+            if p.named_port is not None:
+                # destinationNamedPort names no protocol: any container port of that name.
+                if named is not None:
+                    for proto in PROTOCOLS:
+                        number = named.get((p.named_port, proto))
+                        if number is not None:
+                            out = out | PortSet.of(proto, number)
+                continue
+            assert p.protocol is not None
+            out = out | PortSet.of(p.protocol, p.port, p.end_port)
+        return out
+
+    def describe_ports(self) -> str:
+        if not self.ports:
+            return "every port"
+        parts = []
+        for p in self.ports:
+            if p.named_port is not None:
+                parts.append(f"port {p.named_port!r}")
+            elif p.end_port is not None:
+                assert p.protocol is not None
+                parts.append(f"{p.protocol.value} {p.port}-{p.end_port}")
+            else:
+                assert p.protocol is not None
+                parts.append(f"{p.protocol.value} {p.port}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompiledTierPolicy:
+    index: int
+    policy: ClusterNetworkPolicy
+    subject_namespaces: LabelSelector
+    subject_pods: LabelSelector | None
+    ingress: tuple[CompiledTierRule, ...]
+    egress: tuple[CompiledTierRule, ...]
+
+    @property
+    def name(self) -> str:
+        return self.policy.name
+
+    @property
+    def priority(self) -> int:
+        return self.policy.priority
+
+    def rules(self, direction: Direction) -> tuple[CompiledTierRule, ...]:
+        return self.egress if direction is Direction.EGRESS else self.ingress
+
+
+def _namespaced(
+    pods: NamespacedPod | None, namespaces: LabelSelector | None
+) -> tuple[LabelSelector, LabelSelector | None]:
+    if pods is not None:
+        return pods.namespace_selector, pods.pod_selector
+    assert namespaces is not None
+    return namespaces, None
+
+
+def _describe(ns: LabelSelector, pods: LabelSelector | None) -> str:
+    who = "all pods" if pods is None or pods.is_empty else f"pods with {pods}"
+    where = "every namespace" if ns.is_empty else f"namespaces with {ns}"
+    return f"{who} in {where}"
+
+
+def _host_block(address: str) -> CompiledIPBlock | None:
+    try:
+        net = parse_network(address)
+    except ValueError:
+        return None  # a Hostname address: not matchable by IP
+    return CompiledIPBlock(cidr=str(net), network=net)
+
+
+def compile_tier_peer(
+    peer: TierPeer, index: int, snapshot: ClusterSnapshot, domains: DomainResolver
+) -> CompiledTierPeer:
+    if peer.namespaces is not None or peer.pods is not None:
+        ns, pods = _namespaced(peer.pods, peer.namespaces)
+        return CompiledTierPeer(
+            index=index, namespace_selector=ns, pod_selector=pods, text=_describe(ns, pods)
+        )
+    if peer.networks is not None:
+        blocks = tuple(CompiledIPBlock(cidr=c, network=parse_network(c)) for c in peer.networks)
+        return CompiledTierPeer(
+            index=index,
+            blocks=blocks,
+            by_address=True,
+            text="networks " + ", ".join(peer.networks),
+        )
+    if peer.nodes is not None:
+        selector = peer.nodes
+        names = [n.name for n in snapshot.nodes if selector.matches(n.labels)]
+        found = [
+            b
+            for n in snapshot.nodes
+            if selector.matches(n.labels)
+            for b in map(_host_block, n.addresses)
+            if b is not None
+        ]
+        which = "every node" if selector.is_empty else f"nodes with {selector}"
+        shown = ", ".join(names) or "none in the snapshot"
+        return CompiledTierPeer(
+            index=index, blocks=tuple(found), by_address=True, text=f"{which} ({shown})"
+        )
+    if peer.domain_names is not None:
+        addresses = sorted({a for name in peer.domain_names for a in domains.get(name, ())})
+        found = [b for b in map(_host_block, addresses) if b is not None]
+        return CompiledTierPeer(
+            index=index,
+            blocks=tuple(found),
+            by_address=True,
+            text="domainNames " + ", ".join(peer.domain_names),
+        )
+    return CompiledTierPeer(index=index, unset=True, text="a peer with no field (fails closed)")
+
+
+def compile_tier_policies(
+    snapshot: ClusterSnapshot, domains: DomainResolver | None = None
+) -> tuple[CompiledTierPolicy, ...]:
+    domains = domains or {}
+    out = []
+    for i, pol in enumerate(snapshot.cluster_network_policies):
+        ns, pods = _namespaced(pol.subject.pods, pol.subject.namespaces)
+
+        def rules(raw: tuple[TierRule, ...]) -> tuple[CompiledTierRule, ...]:
+            return tuple(
+                CompiledTierRule(
+                    index=k,
+                    name=r.name,
+                    action=r.action,
+                    peers=tuple(
+                        compile_tier_peer(p, j, snapshot, domains) for j, p in enumerate(r.peers)
+                    ),
+                    ports=r.ports,
+                )
+                for k, r in enumerate(raw)
+            )
+
+        out.append(
+            CompiledTierPolicy(
+                index=i,
+                policy=pol,
+                subject_namespaces=ns,
+                subject_pods=pods,
+                ingress=rules(pol.ingress),
+                egress=rules(pol.egress),
+            )
+        )
+    return tuple(out)
+
+
+class TierLayer:
+    """One tier (Admin or Baseline) of ClusterNetworkPolicies, as a :class:`PolicyLayer`."""
+
+    def __init__(
+        self, tier: Tier, policies: Sequence[CompiledTierPolicy], ns_labels: Mapping[str, Labels]
+    ) -> None:
+        self.tier = tier
+        self.name = ADMIN if tier is Tier.ADMIN else BASELINE
+        self.policies = tuple(
+            sorted(
+                (p for p in policies if p.policy.tier is tier),
+                key=lambda p: (p.priority, p.policy.kind, p.name),
+            )
+        )
+        self.ns_labels = ns_labels
+        self._blocks = tuple(
+            b
+            for p in self.policies
+            for r in (*p.ingress, *p.egress)
+            for peer in r.peers
+            for b in peer.blocks
+        )
+        self._subject_memo: dict[tuple[str, Labels], tuple[CompiledTierPolicy, ...]] = {}
+        self._peer_memo: dict[tuple[int, str, Labels], bool] = {}
+
+    # -- PolicyLayer ----------------------------------------------------------------
+    def selects(self, subject: Endpoint, direction: Direction) -> bool:
+        return any(p.rules(direction) for p in self.selecting(subject.pod))
+
+    def address_blocks(self) -> Sequence[CompiledIPBlock]:
+        return self._blocks
+
+    def signature(self, endpoint: Endpoint) -> Hashable:
+        return ()  # namespace, labels, named ports, hostNetwork and blocks say it all
+
+    def selecting(self, pod: Pod | None) -> tuple[CompiledTierPolicy, ...]:
+        """Policies of this tier whose subject selects ``pod`` (never a host-network pod)."""
+        if pod is None or pod.host_network or not self.policies:
+            return ()
+        key = (pod.namespace, pod.labels)
+        hit = self._subject_memo.get(key)
+        if hit is None:
+            ns = self.ns_labels.get(pod.namespace, Labels())
+            hit = tuple(
+                p
+                for p in self.policies
+                if p.subject_namespaces.matches(ns)
+                and (p.subject_pods is None or p.subject_pods.matches(pod.labels))
+            )
+            self._subject_memo[key] = hit
+        return hit
+
+    def decide(
+        self, subject: Endpoint, peer: Endpoint, direction: Direction, undecided: PortSet
+    ) -> LayerResult:
+        dst = peer if direction is Direction.EGRESS else subject
+        named = named_ports_of(dst.pod) if dst.pod is not None else None
+        remaining = undecided
+        accepted = denied = unknown = EMPTY
+        reasons: list[str] = []
+        decisions: list[Decision] = []
+        misses: list[RuleMiss] = []
+        for group in _by_priority(self.selecting(subject.pod), direction):
+            if not remaining:
+                break
+            by_action: dict[Action, PortSet] = {}
+            actors: dict[Action, list[str]] = {}
+            for pol in group:
+                got = self._policy(pol, peer, direction, named, remaining, decisions, misses)
+                for action, ports in got.items():
+                    by_action[action] = by_action.get(action, EMPTY) | ports
+                    actors.setdefault(action, []).append(pol.name)
+            conflict = EMPTY
+            acts = list(by_action)
+            for i, a in enumerate(acts):
+                for b in acts[i + 1 :]:
+                    clash = by_action[a] & by_action[b]
+                    if clash:
+                        conflict = conflict | clash
+                        reasons.append(
+                            f"{self.name} tier: {', '.join(actors[a])} ({a.value}) and "
+                            f"{', '.join(actors[b])} ({b.value}) share priority "
+                            f"{group[0].priority} and both match {clash}: which applies is "
+                            "implementation-defined"
+                        )
+            accepted = accepted | (by_action.get(Action.ACCEPT, EMPTY) - conflict)
+            denied = denied | (by_action.get(Action.DENY, EMPTY) - conflict)
+            unknown = unknown | conflict
+            for ports in by_action.values():
+                remaining = remaining - ports
+        return LayerResult(
+            accepted=accepted,
+            denied=denied,
+            unknown=unknown,
+            unknown_reason="; ".join(reasons),
+            decisions=tuple(decisions),
+            misses=tuple(misses),
+        )
+
+    # -- one policy -----------------------------------------------------------------
+    def _policy(
+        self,
+        pol: CompiledTierPolicy,
+        peer: Endpoint,
+        direction: Direction,
+        named: NamedPorts | None,
+        remaining: PortSet,
+        decisions: list[Decision],
+        misses: list[RuleMiss],
+    ) -> dict[Action, PortSet]:
+        """First matching rule per port: the ports each action takes (Pass included)."""
+        out: dict[Action, PortSet] = {}
+        left = remaining
+        section = direction.value
+        for rule in pol.rules(direction):
+            if not left:
+                break
+            hit = self.rule_peer(rule, peer)
+            where = f"{pol.name} {section} rule {rule.label}"
+            if hit is None:
+                reason = f"{where} ({rule.action.value}) is for " + "; ".join(
+                    p.text for p in rule.peers
+                )
+                misses.append(
+                    RuleMiss(policy=pol.name, rule=rule.index, peer=None, reason=reason, score=20)
+                )
+                continue
+            ports = rule.port_set(named) & left
+            if not ports:
+                misses.append(
+                    RuleMiss(
+                        policy=pol.name,
+                        rule=rule.index,
+                        peer=hit.index,
+                        reason=f"{where} ({rule.action.value}) matches {peer.text} but only on "
+                        f"{rule.describe_ports()}",
+                        score=0,
+                    )
+                )
+                continue
+            left = left - ports
+            out[rule.action] = out.get(rule.action, EMPTY) | ports
+            decisions.append(
+                Decision(
+                    layer=self.name,
+                    policy=pol.name,
+                    kind=pol.policy.kind,
+                    priority=None if pol.priority == BANP_PRIORITY else pol.priority,
+                    rule=rule.label if rule.name else f"{section}[{rule.index}]",
+                    action=rule.action.value,
+                    ports=ports,
+                    detail=f"peer {hit.index}: {hit.text}; {rule.describe_ports()}",
+                )
+            )
+        return out
+
+    def rule_peer(self, rule: CompiledTierRule, peer: Endpoint) -> CompiledTierPeer | None:
+        """The rule's first peer matching ``peer``; fail-closed peers per the rule's action."""
+        for cp in rule.peers:
+            if cp.unset:
+                if rule.action is not Action.ACCEPT:
+                    return cp  # Deny/Pass with an unknown peer: deny everything
+                continue
+            if self.peer_matches(cp, peer):
+                return cp
+        return None
+
+    def peer_matches(self, cp: CompiledTierPeer, peer: Endpoint) -> bool:
+        pod = peer.pod
+        if cp.by_address:
+            if pod is not None:
+                if pod.synthetic_ip:
+                    return False  # an invented address is not one anyone can match
+                for ip in pod.ips:
+                    address = ipaddress.ip_address(ip)
+                    if any(b.contains_address(address) for b in cp.blocks):
+                        return True
+                return False
+            net = peer.network
+            return net is not None and any(b.contains_network(net) for b in cp.blocks)
+        # namespaces / pods peers: pods only, never host-network ones.
+        if pod is None or pod.host_network:
+            return False
+        assert cp.namespace_selector is not None
+        key = (id(cp), pod.namespace, pod.labels)
+        hit = self._peer_memo.get(key)
+        if hit is None:
+            ns = self.ns_labels.get(pod.namespace, Labels())
+            hit = cp.namespace_selector.matches(ns) and (
+                cp.pod_selector is None or cp.pod_selector.matches(pod.labels)
+            )
+            self._peer_memo[key] = hit
+        return hit
+
+
+def _by_priority(
+    policies: Sequence[CompiledTierPolicy], direction: Direction
+) -> list[list[CompiledTierPolicy]]:
+    groups: list[list[CompiledTierPolicy]] = []
+    for p in policies:
+        if not p.rules(direction):
+            continue  # "CNPs with no ingress rules do not affect ingress traffic"
+        if groups and groups[-1][0].priority == p.priority:
+            groups[-1].append(p)
+        else:
+            groups.append([p])
+    return groups
+
+
+def tier_layers(
+    snapshot: ClusterSnapshot,
+    ns_labels: Mapping[str, Labels],
+    domains: DomainResolver | None = None,
+) -> tuple[TierLayer, TierLayer]:
+    """The Admin and Baseline layers of ``snapshot`` (either may hold no policy)."""
+    compiled = compile_tier_policies(snapshot, domains)
+    return TierLayer(Tier.ADMIN, compiled, ns_labels), TierLayer(Tier.BASELINE, compiled, ns_labels)
