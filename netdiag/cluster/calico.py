@@ -28,8 +28,10 @@ KUBE_ADMIN_TIER = "kube-admin"
 KUBE_ADMIN_TIER_ORDER = 1_000.0
 KUBE_BASELINE_TIER = "kube-baseline"
 KUBE_BASELINE_TIER_ORDER = 10_000_000.0
-#: Calico evaluates Kubernetes NetworkPolicies in the default tier at this order.
+#: Calico evaluates Kubernetes NetworkPolicies in the default tier at this order,
+#: under this name prefix.
 KNP_ORDER = 1000.0
+KNP_PREFIX = "knp.default."
 
 
 class Action(enum.Enum):
@@ -107,6 +109,8 @@ class CalicoPolicy:
     egress: tuple[CalicoRule, ...] = ()
     #: ``applyOnForward``/``preDNAT``/``doNotTrack`` set: host-endpoint features out of scope.
     out_of_scope: tuple[str, ...] = ()
+    #: A Kubernetes NetworkPolicy as Calico evaluates it (``knp.default.<name>``).
+    knp: bool = False
     labels: Labels = EMPTY_LABELS
     origin: str = field(default="", compare=False)
 
@@ -121,6 +125,17 @@ class CalicoPolicy:
     @property
     def key(self) -> str:
         return f"{self.namespace}/{self.name}" if self.namespace else self.name
+
+    @property
+    def display_kind(self) -> str:
+        return "NetworkPolicy" if self.knp else f"Calico {self.kind}"
+
+    @property
+    def display_key(self) -> str:
+        """``ns/name``; a Kubernetes NetworkPolicy by its own name, not Calico's."""
+        if self.knp:
+            return f"{self.namespace}/{self.name.removeprefix(KNP_PREFIX)}"
+        return self.key
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

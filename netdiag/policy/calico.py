@@ -88,6 +88,19 @@ def order_tiers(
     return tuple(sorted(out, key=_tier_key))
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Walk:
+    """Ports through a run of tiers: allowed, denied, and passed on past the last tier."""
+
+    allowed: PortSet
+    denied: PortSet
+    passed: PortSet
+    selected: bool
+    decisions: tuple[Decision, ...]
+    notes: tuple[str, ...]
+    policies: tuple[str, ...]
+
+
 class CalicoEngine:
     """Ordered tiers for one snapshot; judges one side of a connection."""
 
@@ -96,8 +109,11 @@ class CalicoEngine:
         policies: Iterable[CalicoPolicy],
         tiers: Iterable[CalicoTier],
         ns_labels: Mapping[str, Labels],
+        *,
+        only: tuple[OrderedTier, ...] | None = None,
     ) -> None:
-        self.tiers = order_tiers(tiers, policies)
+        """``only``: run just these (already ordered) tiers, a slice of the whole order."""
+        self.tiers = only if only is not None else order_tiers(tiers, policies)
         self.scope = Scope(ns_labels)
 
     def selecting(
@@ -111,9 +127,8 @@ class CalicoEngine:
                 out.append((t, pols))
         return out
 
-    def side(
-        self, subject: Endpoint, peer: Endpoint, direction: Direction, query: PortSet
-    ) -> CniSide:
+    def walk(self, subject: Endpoint, peer: Endpoint, direction: Direction, query: PortSet) -> Walk:
+        """Run the tiers on ``query``: what they allow, deny, and pass on past the last."""
         pod = subject.pod
         assert pod is not None, "the subject of a side is a pod"
         dst = peer if direction is Direction.EGRESS else subject
@@ -130,27 +145,47 @@ class CalicoEngine:
             allowed = allowed | got
             if remaining.is_empty:
                 break
-        if remaining:
+        return Walk(
+            allowed=allowed,
+            denied=query - allowed - remaining,
+            passed=remaining,
+            selected=bool(selected),
+            decisions=tuple(decisions),
+            notes=tuple(dict.fromkeys(notes)),
+            policies=tuple(
+                f"{p.display_kind} {p.display_key}" for _, pols in selected for p in pols
+            ),
+        )
+
+    def side(
+        self, subject: Endpoint, peer: Endpoint, direction: Direction, query: PortSet
+    ) -> CniSide:
+        """All tiers, then the namespace profile (Calico alone, no other layer)."""
+        w = self.walk(subject, peer, direction, query)
+        decisions = list(w.decisions)
+        if w.passed:
             # After the last tier: the namespace profile allows (kns.<namespace>).
+            assert subject.pod is not None
             decisions.append(
                 Decision(
-                    ports=remaining,
+                    ports=w.passed,
                     kind="Profile",
-                    policy=f"kns.{pod.namespace}",
+                    policy=f"kns.{subject.pod.namespace}",
                     rule="",
                     action="profile allow",
                     note="no tier decided: the namespace profile allows",
                 )
             )
-            allowed = allowed | remaining
         return CniSide(
             direction=direction,
             subject=subject.text,
-            selected=bool(selected),
-            allowed=allowed,
+            selected=w.selected,
+            isolated=w.selected,
+            rule_allowed=w.allowed,
+            allowed=w.allowed | w.passed,
             decisions=tuple(decisions),
-            policies=tuple(f"{p.kind} {p.key}" for _, pols in selected for p in pols),
-            notes=tuple(dict.fromkeys(notes)),
+            policies=w.policies,
+            notes=w.notes,
         )
 
     def _tier(
@@ -174,8 +209,8 @@ class CalicoEngine:
         for pol in pols:
             if pol.out_of_scope:
                 notes.append(
-                    f"{pol.kind} {pol.key} sets {', '.join(pol.out_of_scope)}: host endpoint "
-                    "features are out of scope; its rules are evaluated as a normal policy"
+                    f"{pol.display_kind} {pol.key} sets {', '.join(pol.out_of_scope)}: host "
+                    "endpoint features are out of scope; its rules are evaluated as usual"
                 )
             rules = pol.egress if direction is Direction.EGRESS else pol.ingress
             for rule in rules:
@@ -184,7 +219,7 @@ class CalicoEngine:
                 hit = self._rule_ports(pol, rule, subject, peer, direction, named) & remaining
                 if rule.http and hit:
                     notes.append(
-                        f"{pol.kind} {pol.key} {rule.path} has HTTP match criteria: "
+                        f"{pol.display_kind} {pol.key} {rule.path} has HTTP match criteria: "
                         "the L4 verdict is given; application layer policy may restrict it further"
                     )
                 if hit.is_empty or rule.action is Action.LOG:
@@ -192,11 +227,12 @@ class CalicoEngine:
                 decisions.append(
                     Decision(
                         ports=hit,
-                        kind=pol.kind,
-                        policy=pol.key,
+                        kind=pol.display_kind,
+                        policy=pol.display_key,
                         rule=rule.path,
                         action=rule.action.value,
                         tier=name,
+                        note=f"Calico {pol.name}, order {pol.order:g}" if pol.knp else "",
                     )
                 )
                 remaining = remaining - hit

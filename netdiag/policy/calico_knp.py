@@ -15,6 +15,7 @@ from __future__ import annotations
 from netdiag.cluster.calico import (
     DEFAULT_TIER,
     KNP_ORDER,
+    KNP_PREFIX,
     Action,
     CalicoPolicy,
     CalicoPort,
@@ -56,7 +57,8 @@ def calico_selector(sel: LabelSelector) -> CalicoSelector:
 def knp_as_calico(np: NetworkPolicy) -> CalicoPolicy:
     return CalicoPolicy(
         namespace=np.namespace,
-        name=f"knp.default.{np.name}",
+        name=f"{KNP_PREFIX}{np.name}",
+        knp=True,
         tier=DEFAULT_TIER,
         order=KNP_ORDER,
         selector=calico_selector(np.pod_selector),

@@ -152,6 +152,7 @@ class CiliumEngine:
         default_deny = any(
             s.spec.default_deny_egress if egress else s.spec.default_deny_ingress for s in specs
         )
+        granted = allowed
         rest = query - denied - allowed
         if rest:
             decisions.append(
@@ -174,6 +175,8 @@ class CiliumEngine:
             direction=direction,
             subject=subject.text,
             selected=default_deny or bool(denied),
+            isolated=default_deny,
+            rule_allowed=granted,
             allowed=allowed,
             decisions=tuple(decisions),
             policies=tuple(dict.fromkeys(f"{s.policy.kind} {s.policy.key}" for s in specs)),

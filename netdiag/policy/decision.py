@@ -55,7 +55,13 @@ class CniSide:
     subject: str
     #: True when some policy of this engine selects the subject in ``direction``.
     selected: bool
+    #: Ports allowed, counting the engine's own default (Calico's profile, Cilium's
+    #: default allow when no selecting policy enables default deny).
     allowed: PortSet
+    #: True when ports no rule allows are denied (Cilium default deny; Calico: selected).
+    isolated: bool = False
+    #: Ports some allow rule grants (deny rules already taken out).
+    rule_allowed: PortSet = EMPTY
     decisions: tuple[Decision, ...] = ()
     policies: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from netdiag.policy.matrix import Matrix
-from netdiag.policy.verdict import ConnectionVerdict, PathVerdict, Side, Verdict
+from netdiag.policy.verdict import ConnectionVerdict, Decision, PathVerdict, Side, Verdict
 
 ASCII_GLYPHS = {Verdict.ALLOWED: ".", Verdict.DENIED: "X", Verdict.UNKNOWN: "?"}
 UNICODE_GLYPHS = {Verdict.ALLOWED: "✓", Verdict.DENIED: "✗", Verdict.UNKNOWN: "?"}
@@ -143,6 +143,13 @@ def _side_lines(side: Side, indent: str) -> Iterator[str]:
             yield f"{indent}{what}: not isolated (no policy selects it)"
         return
     yield f"{indent}{what}: isolated by {', '.join(side.policies)}"
+    if side.decisions:
+        # The layer chain: which layer, kind, policy and rule decided each port.
+        for d in side.decisions:
+            if d.ports:
+                yield f"{indent}  {_decision_text(d)}"
+        yield from _tail_lines(side, indent)
+        return
     for m in side.matches:
         peer = "every peer" if m.peer is None else f"peer {m.peer} ({m.peer_text})"
         yield f"{indent}  allowed by {m.policy} rule {m.rule}, {peer}, {m.port_text}: {m.ports}"
@@ -153,7 +160,17 @@ def _side_lines(side: Side, indent: str) -> Iterator[str]:
             if miss and miss.rule >= 0
             else ""
         )
+    yield from _tail_lines(side, indent)
+
+
+def _tail_lines(side: Side, indent: str) -> Iterator[str]:
     if side.unknown:
         yield f"{indent}  ? {side.unknown}"
     for note in side.notes:
         yield f"{indent}  note: {note}"
+
+
+def _decision_text(d: Decision) -> str:
+    who = " ".join(x for x in (d.kind, d.policy, d.rule) if x)
+    text = f"{d.layer}: {who + ': ' if who else ''}{d.action} {d.ports}"
+    return f"{text} ({d.detail})" if d.detail else text

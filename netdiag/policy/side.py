@@ -12,6 +12,7 @@ import ipaddress
 from dataclasses import replace
 
 from netdiag.cluster.model import ClusterSnapshot, Labels, Pod
+from netdiag.policy.cnilayers import CniLayers
 from netdiag.policy.compile import (
     CompiledPeer,
     CompiledPolicy,
@@ -54,6 +55,8 @@ class SideEvaluator:
             self._by_ns.setdefault(pol.namespace, []).append(pol)
         #: The tier layers around NetworkPolicy v1 (empty without tiered policies).
         self.admin, self.baseline = tier_layers(snapshot, self.ns_labels)
+        #: Calico / Cilium layers the detected CNI enforces (inactive without their objects).
+        self.cni = CniLayers(snapshot, self.ns_labels)
 
     # -- one side ---------------------------------------------------------------
     def selecting(self, pod: Pod, direction: Direction) -> list[CompiledPolicy]:
@@ -72,7 +75,9 @@ class SideEvaluator:
         """One direction through the whole layer chain (admin → v1 → baseline → default)."""
         v1 = self.v1_side(subject, peer, direction, query)
         if not (
-            self.admin.selects(subject, direction) or self.baseline.selects(subject, direction)
+            self.cni.active
+            or self.admin.selects(subject, direction)
+            or self.baseline.selects(subject, direction)
         ):
             return v1
         layer = NetworkPolicyLayer(
@@ -91,14 +96,15 @@ class SideEvaluator:
                 for m in v1.matches
             ),
         )
-        chain = run_chain((self.admin, layer, self.baseline), subject, peer, direction, query)
+        layers = self.cni.chain(self.admin, layer, self.baseline)
+        chain = run_chain(layers, subject, peer, direction, query)
         tiered = tuple(
             p.name for lay in (self.admin, self.baseline) for p in lay.selecting(subject.pod)
-        )
+        ) + self.cni.policies_selecting(subject, direction)
         reached_v1 = NETWORKPOLICY in chain.layers
         return replace(
             v1,
-            isolated=True,
+            isolated=bool(chain.layers),
             policies=tuple(dict.fromkeys((*tiered, *v1.policies))),
             ports=chain.allowed | chain.unknown,
             matches=v1.matches if reached_v1 else (),
