@@ -219,6 +219,7 @@ def _side_json(side: Side) -> dict[str, object]:
         "misses": [_miss_json(m) for m in sorted(side.misses, key=lambda m: m.score)],
         "implementation_defined": side.unknown or None,
         "notes": list(side.notes),
+        "decisions": [d.to_json() for d in side.decisions],
     }
 
 
