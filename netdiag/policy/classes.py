@@ -62,7 +62,7 @@ def _ip_int(text: str) -> tuple[int, int] | None:
     return a.version, int(a)
 
 
-def _block_members(blocks: Sequence[CompiledIPBlock], members: Sequence[Member]) -> list[set[int]]:
+def block_members(blocks: Sequence[CompiledIPBlock], members: Sequence[Member]) -> list[set[int]]:
     """For each member, the ipBlocks holding one of its addresses (trap 4: pods by IP;
     synthetic IPs never), via sorted IPs and bisection instead of pods × blocks."""
     out: list[set[int]] = [set() for _ in members]
@@ -109,7 +109,7 @@ def build_classes(
         if cp.ip_block is not None and cp.ip_block not in block_id:
             block_id[cp.ip_block] = len(blocks)
             blocks.append(cp.ip_block)
-    in_blocks = _block_members(blocks, members)
+    in_blocks = block_members(blocks, members)
     # Pass 1: fine classes by a cheap key.
     fine_of: list[int] = []
     fine_key: dict[object, int] = {}

@@ -261,6 +261,53 @@ class CniLayers:
             return (admin, CiliumLayer(self.cilium, v1), baseline)
         return (admin, v1, baseline)
 
+    def extra_selects(self, subject: Endpoint, direction: Direction) -> bool:
+        """True when a Calico policy (not a converted Kubernetes one) or a Cilium
+        policy selects ``subject``: only then can the answer differ from v1's."""
+        pod = subject.pod
+        if pod is None or pod.host_network:
+            return False
+        if self.calico is not None and any(
+            not p.knp
+            for layer in self.calico
+            for _, pols in layer.engine.selecting(pod, direction)
+            for p in pols
+        ):
+            return True
+        return self.cilium is not None and bool(self.cilium.selecting(pod, direction))
+
+    def address_blocks(self) -> tuple[CompiledIPBlock, ...]:
+        out: list[CompiledIPBlock] = []
+        if self.calico is not None:
+            for layer in self.calico:
+                out += layer.address_blocks()
+        if self.cilium is not None:
+            out += CiliumLayer(self.cilium, None).address_blocks()
+        return tuple(dict.fromkeys(out))
+
+    def rule_cidrs(self) -> tuple[str, ...]:
+        """CIDRs the Calico and Cilium rules name (matrix columns for outside addresses)."""
+        out: list[str] = []
+        if self.calico is not None:
+            out += [b.cidr for layer in self.calico for b in layer.address_blocks()]
+        if self.cilium is not None:
+            for s in self.cilium.specs:
+                for r in (
+                    *s.spec.ingress,
+                    *s.spec.ingress_deny,
+                    *s.spec.egress,
+                    *s.spec.egress_deny,
+                ):
+                    for c in r.cidrs:
+                        out += [b.cidr for b in _blocks((c.cidr, *c.except_))]
+        return tuple(dict.fromkeys(out))
+
+    def signature(self, endpoint: Endpoint) -> Hashable:
+        pod = endpoint.pod
+        if pod is None or not self.active:
+            return ()
+        return (pod.service_account, pod.node_name if self.cilium is not None else "")
+
     def policies_selecting(self, subject: Endpoint, direction: Direction) -> tuple[str, ...]:
         pod = subject.pod
         if pod is None:

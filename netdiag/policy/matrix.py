@@ -19,6 +19,7 @@ from netdiag.policy.classes import Member, build_classes
 from netdiag.policy.compile import parse_network
 from netdiag.policy.endpoints import Endpoint, cluster_ip_of, pod_endpoint
 from netdiag.policy.evaluate import Evaluator
+from netdiag.policy.layercells import layered_cells
 from netdiag.policy.ports import ALL, PortSet
 from netdiag.policy.verdict import ConnectionVerdict, Verdict
 
@@ -66,6 +67,8 @@ class Matrix:
         self._coarse = classes.coarse
         self.class_count = classes.count
         self._table: CellTable = compute_cells(classes, self.evaluator.policies, ports or ALL)
+        if self.evaluator.layered:
+            self._coarse, self.class_count, self._table = _layered(self, ports or ALL)
         self.rows: tuple[Node, ...] = _nodes(self.members, granularity, self.evaluator.ns_labels)
         self.cols = self.rows
         #: Group granularities: each node's group class (its set of member classes),
@@ -186,6 +189,22 @@ class Matrix:
                     yield i, j, cells[code]
 
 
+def _layered(m: Matrix, query: PortSet) -> tuple[list[int], int, CellTable]:
+    """Cells through the whole layer chain where tiers or CNI policies select a side."""
+    ev = m.evaluator
+    blocks = (*ev.cni.address_blocks(), *ev.admin.address_blocks(), *ev.baseline.address_blocks())
+    return layered_cells(
+        m.members,
+        m._coarse,
+        m._table,
+        blocks=blocks,
+        signature=ev.cni.signature,
+        selected=ev.extra_selects,
+        judge=lambda s, d, q: ev.pods(s, d, q),
+        query=query,
+    )
+
+
 def _pairs(a: dict[int, int], b: dict[int, int], same: bool) -> list[tuple[int, int]]:
     return [(x, y) for x in a for y in b if not (same and x == y and a[x] == 1)]
 
@@ -211,6 +230,8 @@ def _members(
                         cidrs.setdefault(cp.ip_block.cidr)
                         for ex in cp.ip_block.excepts:
                             cidrs.setdefault(str(ex))
+        for cidr in ev.cni.rule_cidrs():
+            cidrs.setdefault(cidr)
     seen = set()
     for text in cidrs:
         net = parse_network(text)

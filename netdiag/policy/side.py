@@ -58,6 +58,19 @@ class SideEvaluator:
         #: Calico / Cilium layers the detected CNI enforces (inactive without their objects).
         self.cni = CniLayers(snapshot, self.ns_labels)
 
+    @property
+    def layered(self) -> bool:
+        """True when layers beyond networking.k8s.io/v1 hold policies (tiers, CNI kinds)."""
+        return self.cni.active or bool(self.admin.policies or self.baseline.policies)
+
+    def extra_selects(self, subject: Endpoint, direction: Direction) -> bool:
+        """A layer other than v1 selects ``subject``: its answer may differ from v1's."""
+        return (
+            self.cni.extra_selects(subject, direction)
+            or self.admin.selects(subject, direction)
+            or self.baseline.selects(subject, direction)
+        )
+
     # -- one side ---------------------------------------------------------------
     def selecting(self, pod: Pod, direction: Direction) -> list[CompiledPolicy]:
         """Policies of the pod's own namespace that select it in ``direction`` (trap 1)."""
