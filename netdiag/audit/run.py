@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from netdiag.audit import (
     cni,
+    cnipolicy,
     coredns,
     deadparts,
     dnscfg,
@@ -24,6 +25,7 @@ Runner = Callable[[AuditContext], Iterator[Finding]]
 MODULES: tuple[tuple[tuple[Check, ...], Runner], ...] = (
     (cni.CHECKS, cni.run),
     (layers.CHECKS, layers.run),
+    (cnipolicy.CHECKS, cnipolicy.run),
     (isolation.CHECKS, isolation.run),
     (deadparts.CHECKS, deadparts.run),
     (naming.CHECKS, naming.run),

@@ -45,4 +45,4 @@ def with_cni_model(p: ForeignPolicy) -> ForeignPolicy:
     except FieldError as e:
         ref = ObjectRef(kind=f"{p.kind}.{p.group}", namespace=p.namespace, name=p.name)
         raise manifest_error(p.origin, ref, e.field, e.message) from None
-    return replace(p, model=model)
+    return replace(p, model=replace(model, origin=p.origin))

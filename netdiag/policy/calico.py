@@ -207,23 +207,26 @@ class CalicoEngine:
         if not tier.declared:
             notes.append(f"tier {name} is not declared: Calico would refuse its policies")
         for pol in pols:
+            caveats: list[str] = []
+            if pol.knp:
+                caveats.append(f"Calico {pol.name}, order {pol.order:g}")
             if pol.out_of_scope:
-                notes.append(
-                    f"{pol.display_kind} {pol.key} sets {', '.join(pol.out_of_scope)}: host "
-                    "endpoint features are out of scope; its rules are evaluated as usual"
+                caveats.append(
+                    f"sets {', '.join(pol.out_of_scope)}: host endpoint features are out of "
+                    "scope, its rules are evaluated as usual"
                 )
+                notes.append(f"{pol.display_kind} {pol.key} {caveats[-1]}")
             rules = pol.egress if direction is Direction.EGRESS else pol.ingress
             for rule in rules:
                 if remaining.is_empty:
                     return passed, allowed
                 hit = self._rule_ports(pol, rule, subject, peer, direction, named) & remaining
-                if rule.http and hit:
-                    notes.append(
-                        f"{pol.display_kind} {pol.key} {rule.path} has HTTP match criteria: "
-                        "the L4 verdict is given; application layer policy may restrict it further"
-                    )
                 if hit.is_empty or rule.action is Action.LOG:
                     continue  # Log records and continues to the next rule.
+                extra = []
+                if rule.http:
+                    extra.append("HTTP match criteria restrict it further at L7 (not evaluated)")
+                    notes.append(f"{pol.display_kind} {pol.key} {rule.path}: {extra[-1]}")
                 decisions.append(
                     Decision(
                         ports=hit,
@@ -232,7 +235,7 @@ class CalicoEngine:
                         rule=rule.path,
                         action=rule.action.value,
                         tier=name,
-                        note=f"Calico {pol.name}, order {pol.order:g}" if pol.knp else "",
+                        note="; ".join((*caveats, *extra)),
                     )
                 )
                 remaining = remaining - hit
@@ -251,7 +254,8 @@ class CalicoEngine:
                     rule="",
                     action="default pass" if action is Action.PASS else "default deny",
                     tier=name,
-                    note="the tier's policies select it but no rule matched",
+                    note="the tier's policies select it but no rule matched"
+                    + ("" if tier.declared else "; the tier is not declared"),
                 )
             )
             if action is Action.PASS:

@@ -50,7 +50,9 @@ ServiceBackends = Callable[[str, str, LabelSelector | None], tuple[frozenset[str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class _Spec:
+class SelectedSpec:
+    """A spec with its subject selector, scoped to the policy's namespace."""
+
     policy: CiliumPolicy
     spec: CiliumSpec
     subject: LabelSelector
@@ -76,7 +78,7 @@ class CiliumEngine:
         self.peers = peers
         self.fqdn = fqdn
         self.services = services
-        self.specs: list[_Spec] = []
+        self.specs: list[SelectedSpec] = []
         for pol in policies:
             for spec in pol.specs:
                 if spec.endpoint_selector is None:
@@ -84,7 +86,7 @@ class CiliumEngine:
                 sel = normalise(spec.endpoint_selector)
                 if not pol.clusterwide:
                     sel = in_namespace(sel, pol.namespace)
-                self.specs.append(_Spec(policy=pol, spec=spec, subject=sel))
+                self.specs.append(SelectedSpec(policy=pol, spec=spec, subject=sel))
         self._labels: dict[str, Labels] = {}
 
     def labels(self, pod: Pod) -> Labels:
@@ -94,7 +96,7 @@ class CiliumEngine:
             self._labels[pod.key] = got
         return got
 
-    def selecting(self, pod: Pod, direction: Direction) -> list[_Spec]:
+    def selecting(self, pod: Pod, direction: Direction) -> list[SelectedSpec]:
         egress = direction is Direction.EGRESS
         out = []
         for s in self.specs:
@@ -185,7 +187,7 @@ class CiliumEngine:
 
     @staticmethod
     def _decision(
-        s: _Spec, rule: CiliumRule, ports: PortSet, action: str, note: str = ""
+        s: SelectedSpec, rule: CiliumRule, ports: PortSet, action: str, note: str = ""
     ) -> Decision:
         return Decision(
             ports=ports,
@@ -198,7 +200,7 @@ class CiliumEngine:
 
     def _rule(
         self,
-        s: _Spec,
+        s: SelectedSpec,
         rule: CiliumRule,
         peer: Endpoint,
         kind: PeerKind,
@@ -213,7 +215,7 @@ class CiliumEngine:
         return _ports(rule, named)
 
     def _peer_matches(
-        self, s: _Spec, rule: CiliumRule, peer: Endpoint, kind: PeerKind, notes: list[str]
+        self, s: SelectedSpec, rule: CiliumRule, peer: Endpoint, kind: PeerKind, notes: list[str]
     ) -> bool:
         pod = peer.pod if kind is PeerKind.POD else None
         if rule.endpoints:

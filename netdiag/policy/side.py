@@ -118,6 +118,8 @@ class SideEvaluator:
         return replace(
             v1,
             isolated=bool(chain.layers),
+            # v1's "not isolated" note is not the chain's answer.
+            notes=v1.notes if v1.isolated else (),
             policies=tuple(dict.fromkeys((*tiered, *v1.policies))),
             ports=chain.allowed | chain.unknown,
             matches=v1.matches if reached_v1 else (),
