@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from netdiag.cli.layers import warn_unevaluated
+from netdiag.cli.layers import upstream_for, upstream_zone_option, warn_unevaluated
 from netdiag.cli.options import load_snapshot, namespace_option, snapshot_options, source_from
 from netdiag.errors import UsageError
 
@@ -125,6 +125,7 @@ def parse_ports(values: Iterable[str]) -> PortSet | None:
     is_flag=True,
     help="Live cluster: print edges added/removed as objects change (Ctrl-C stops).",
 )
+@upstream_zone_option
 @snapshot_options
 def matrix(**kwargs: Any) -> None:
     """Reachability between pods (or workloads, namespaces, CIDRs) under the NetworkPolicies.
@@ -175,6 +176,7 @@ def matrix(**kwargs: Any) -> None:
         namespaces=namespaces,
         externals=kwargs["externals"],
         ports=query,
+        upstream=upstream_for(kwargs),
     )
     for line in RENDERERS[kwargs["output"]](m):
         click.echo(line)

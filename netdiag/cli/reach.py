@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from netdiag.cli.layers import warn_unevaluated
+from netdiag.cli.layers import upstream_for, upstream_zone_option, warn_unevaluated
 from netdiag.cli.matrix import parse_ports, use_color
 from netdiag.cli.options import load_snapshot, snapshot_options, source_from
 from netdiag.errors import ExitCode
@@ -32,6 +32,7 @@ from netdiag.errors import ExitCode
     show_default=True,
     help="Output format.",
 )
+@upstream_zone_option
 @snapshot_options
 @click.pass_context
 def reach(ctx: click.Context, /, src: str, dst: str, **kwargs: Any) -> None:
@@ -52,7 +53,7 @@ def reach(ctx: click.Context, /, src: str, dst: str, **kwargs: Any) -> None:
     warn_unevaluated(snap)
     s = resolve_endpoint(snap, src)
     d = resolve_endpoint(snap, dst)
-    v = Evaluator(snap).connection(s, d, query)
+    v = Evaluator(snap, upstream_for(kwargs)).connection(s, d, query)
     if kwargs["output"] == "json":
         click.echo(json.dumps(verdict_document(v), indent=2))
     else:

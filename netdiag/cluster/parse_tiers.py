@@ -235,6 +235,15 @@ def _peer(raw: Mapping[str, Any], path: str, allowed: tuple[str, ...]) -> TierPe
         return TierPeer()  # a field of a newer API version: fails closed
     value = raw[which]
     where = f"{path}.{which}"
+    if isinstance(value, Mapping):
+        # v0.1.1 nested them here (namespaces: {sameLabels: [...]}); v0.1.5 removed them.
+        inner = value.get("namespaces") if which == "pods" else value
+        for removed in _REMOVED:
+            if isinstance(inner, Mapping) and removed in inner:
+                raise FieldError(
+                    f"{removed} was removed from the API in v0.1.5; use a namespace selector",
+                    f"{where}{'.namespaces' if which == 'pods' else ''}.{removed}",
+                )
     if which == "namespaces":
         return TierPeer(namespaces=_selector(value, where))
     if which == "pods":

@@ -6,6 +6,7 @@ from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from netdiag.policy.chaincells import Chain, chain_overrides
 from netdiag.policy.classes import Classes
 from netdiag.policy.compile import CompiledPolicy, CompiledRule
 from netdiag.policy.ports import EMPTY, PortSet
@@ -16,6 +17,12 @@ from netdiag.policy.verdict import Verdict
 class Cell:
     verdict: Verdict
     ports: PortSet
+
+
+def is_edge(c: Cell) -> bool:
+    """Whether a cell is an edge of ``netdiag/reachability/v1``: some port allowed, or
+    implementation-defined (always kept: a missing edge would read as denied)."""
+    return c.verdict is Verdict.UNKNOWN or (c.verdict is Verdict.ALLOWED and bool(c.ports))
 
 
 class _Ports:
@@ -156,7 +163,10 @@ def _ingress_col(
     return col
 
 
-def compute_cells(cls: Classes, policies: Sequence[CompiledPolicy], query: PortSet) -> CellTable:
+def compute_cells(
+    cls: Classes, policies: Sequence[CompiledPolicy], query: PortSet, chain: Chain = ()
+) -> CellTable:
+    """The class × class table; ``chain`` adds the layers beyond NetworkPolicy v1."""
     n = cls.count
     ps = _Ports()
     q = ps.id(query)
@@ -177,11 +187,29 @@ def compute_cells(cls: Classes, policies: Sequence[CompiledPolicy], query: PortS
         if prof and key not in cols:
             cols[key] = _ingress_col(prof, d, policies, cls, ps, query, all_bits)
         ing.append(cols[key] if prof else None)
-    return _fill(cls, ps, q, eg, ing)
+    over = chain_overrides(cls, chain, q, ps.sets, ps.id, eg, ing)
+    if over is None:
+        return _fill(cls, ps, q, eg, ing)
+    # Trap 8 is the v1 layer's (as in the evaluator): where it isolates, not the chain.
+    v1_isolated = ([r is not None for r in eg], [c is not None for c in ing])
+    for s, row in enumerate(over.egress):
+        if row is not None:
+            eg[s] = row
+    for d, col in enumerate(over.ingress):
+        if col is not None:
+            ing[d] = col
+    return _fill(cls, ps, q, eg, ing, over.egress_unknown, over.ingress_unknown, v1_isolated)
 
 
 def _fill(
-    cls: Classes, ps: _Ports, q: int, eg: list[list[int] | None], ing: list[list[int] | None]
+    cls: Classes,
+    ps: _Ports,
+    q: int,
+    eg: list[list[int] | None],
+    ing: list[list[int] | None],
+    eg_unknown: Sequence[set[int]] = (),
+    ing_unknown: Sequence[set[int]] = (),
+    v1_isolated: tuple[list[bool], list[bool]] | None = None,
 ) -> CellTable:
     n = cls.count
     table = CellTable(cells=[], codes=[], _index={})
@@ -199,8 +227,14 @@ def _fill(
             ue = ui = False
             if any_odd:
                 # Trap 8: hostNetwork endpoints and ClusterIPs make an isolated side undefined.
-                ue = erow is not None and (host[s] or odd[d])
-                ui = icol is not None and (host[d] or odd[s])
+                eg_iso = v1_isolated[0][s] if v1_isolated else erow is not None
+                in_iso = v1_isolated[1][d] if v1_isolated else icol is not None
+                ue = eg_iso and (host[s] or odd[d])
+                ui = in_iso and (host[d] or odd[s])
+            if eg_unknown:
+                # Layers beyond v1: e.g. same-priority tier policies that disagree.
+                ue = ue or d in eg_unknown[s]
+                ui = ui or s in ing_unknown[d]
             key = (e, i, ue, ui)
             code = memo.get(key)
             if code is None:

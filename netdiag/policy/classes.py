@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
 from netdiag.cluster.model import Labels, Pod, Protocol
@@ -48,6 +48,8 @@ class Classes:
     peer_bits: list[int]
     peers: list[CompiledPeer] = field(default_factory=list)
     peer_index: dict[CompiledPeer, int] = field(default_factory=dict)
+    #: One member of each class (what layers beyond v1 are asked about).
+    reps: list[Member] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -62,7 +64,7 @@ def _ip_int(text: str) -> tuple[int, int] | None:
     return a.version, int(a)
 
 
-def block_members(blocks: Sequence[CompiledIPBlock], members: Sequence[Member]) -> list[set[int]]:
+def _block_members(blocks: Sequence[CompiledIPBlock], members: Sequence[Member]) -> list[set[int]]:
     """For each member, the ipBlocks holding one of its addresses (trap 4: pods by IP;
     synthetic IPs never), via sorted IPs and bisection instead of pods × blocks."""
     out: list[set[int]] = [set() for _ in members]
@@ -95,7 +97,11 @@ def build_classes(
     members: Sequence[Member],
     policies: Sequence[CompiledPolicy],
     ns_labels: dict[str, Labels],
+    extra_blocks: Sequence[CompiledIPBlock] = (),
+    extra_key: Callable[[Member], Hashable] | None = None,
 ) -> Classes:
+    """Classes of ``members``; ``extra_blocks`` and ``extra_key`` are what other policy
+    layers read of an endpoint (address ranges they match, their own signature)."""
     peer_index: dict[CompiledPeer, int] = {}
     for pol in policies:
         for rules in (pol.ingress, pol.egress):
@@ -109,13 +115,19 @@ def build_classes(
         if cp.ip_block is not None and cp.ip_block not in block_id:
             block_id[cp.ip_block] = len(blocks)
             blocks.append(cp.ip_block)
-    in_blocks = block_members(blocks, members)
+    for block in extra_blocks:
+        if block not in block_id:
+            block_id[block] = len(blocks)
+            blocks.append(block)
+    in_blocks = _block_members(blocks, members)
     # Pass 1: fine classes by a cheap key.
     fine_of: list[int] = []
     fine_key: dict[object, int] = {}
     fine_rep: list[Member] = []
     for m, mem in enumerate(members):
-        key = _fine_key(mem, in_blocks[m])
+        # The layers' signature is part of the fine key: a layer may read more of an
+        # endpoint than namespace, labels and ports (a service account, a node).
+        key = (_fine_key(mem, in_blocks[m]), extra_key(mem) if extra_key is not None else ())
         idx = fine_key.setdefault(key, len(fine_rep))
         if idx == len(fine_rep):
             fine_rep.append(mem)
@@ -148,7 +160,8 @@ def build_classes(
     for p, fl in enumerate(peer_fine):
         for f in fl:
             matched_by[f].append(p)
-    cls = _coarsen(members, fine_of, fine_rep, eg_sel, in_sel, matched_by, peer_fine, peers)
+    extra = [extra_key(rep) if extra_key is not None else () for rep in fine_rep]
+    cls = _coarsen(members, fine_of, fine_rep, eg_sel, in_sel, matched_by, peer_fine, peers, extra)
     cls.peer_index = peer_index
     return cls
 
@@ -194,6 +207,7 @@ def _coarsen(
     matched_by: list[list[int]],
     peer_fine: list[list[int]],
     peers: list[CompiledPeer],
+    extra: list[Hashable],
 ) -> Classes:
     """Pass 2: merge fine classes with the same signature (what every rule can see)."""
     coarse_key: dict[object, int] = {}
@@ -226,9 +240,11 @@ def _coarsen(
             host,
             cip,
             pod is not None,
+            extra[f],
         )
         c = coarse_key.setdefault(key, len(cls.egress_policies))
         if c == len(cls.egress_policies):
+            cls.reps.append(mem)
             cls.egress_policies.append(tuple(eg_sel[f]))
             cls.ingress_policies.append(tuple(in_sel[f]))
             cls.named.append(named)

@@ -19,25 +19,30 @@ Order (docs/policy.md, "Layers per CNI"):
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+import ipaddress
+from collections.abc import Callable, Hashable, Mapping, Sequence
 
 from netdiag.cluster.calico import KUBE_ADMIN_TIER, KUBE_BASELINE_TIER, CalicoPolicy, CalicoTier
 from netdiag.cluster.cilium import CiliumPolicy
 from netdiag.cluster.cnikinds import CALICO, CILIUM, enforcing_cnis
-from netdiag.cluster.model import ClusterSnapshot, Labels
+from netdiag.cluster.model import ClusterSnapshot, Labels, Pod
 from netdiag.policy import decision as cni
 from netdiag.policy.calico import CalicoEngine, OrderedTier, order_tiers
 from netdiag.policy.calico_knp import knp_as_calico
 from netdiag.policy.cilium import CiliumEngine
 from netdiag.policy.cilium_peer import PeerKind, Peers, node_addresses
-from netdiag.policy.compile import CompiledIPBlock, parse_network
+from netdiag.policy.compile import CompiledIPBlock, named_ports_of, parse_network
 from netdiag.policy.endpoints import Endpoint
-from netdiag.policy.layers import LayerResult, NetworkPolicyLayer, PolicyLayer
+from netdiag.policy.layers import LayerResult, PolicyLayer
 from netdiag.policy.ports import PortSet
-from netdiag.policy.verdict import Decision, Direction
+from netdiag.policy.verdict import Decision, Direction, Side
 
 CALICO_LAYER = "calico"
 CILIUM_LAYER = "cilium"
+
+#: The v1 engine, for the Cilium layer that judges NetworkPolicies with Cilium's.
+V1Isolates = Callable[[Pod, Direction], bool]
+V1Side = Callable[[Endpoint, Endpoint, Direction, PortSet], Side]
 
 
 def _decision(layer: str, d: cni.Decision) -> Decision:
@@ -85,7 +90,12 @@ class CalicoLayer:
         )
 
     def decide(
-        self, subject: Endpoint, peer: Endpoint, direction: Direction, undecided: PortSet
+        self,
+        subject: Endpoint,
+        peer: Endpoint,
+        direction: Direction,
+        undecided: PortSet,
+        explain: bool = True,
     ) -> LayerResult:
         w = self.engine.walk(subject, peer, direction, undecided)
         return LayerResult(
@@ -98,8 +108,47 @@ class CalicoLayer:
         return self._blocks
 
     def signature(self, endpoint: Endpoint) -> Hashable:
-        pod = endpoint.pod
-        return (pod.service_account,) if pod is not None else ()
+        return _identity(endpoint, self._blocks, named=False)
+
+    def profile(self, subject: Endpoint, direction: Direction) -> Hashable:
+        pod = subject.pod
+        if pod is None or pod.host_network:
+            return None
+        selected = self.engine.selecting(pod, direction)
+        if not selected:
+            return None
+        pols = tuple(p.key for _, ps in selected for p in ps)
+        # Rules read the subject too (destination ports in ingress, the local side).
+        return (pols, _identity(subject, self._blocks, direction is Direction.INGRESS))
+
+    def peer_key(self, profile: Hashable, peer: Endpoint, direction: Direction) -> Hashable:
+        return _identity(peer, self._blocks, direction is Direction.EGRESS)
+
+
+def _identity(ep: Endpoint, blocks: Sequence[CompiledIPBlock], named: bool) -> Hashable:
+    """What a CNI layer reads of an endpoint: pod identity, named ports (when it is the
+    destination), host network, and which of the layer's address blocks hold it."""
+    pod = ep.pod
+    if pod is None:
+        net = ep.network
+        inside = tuple(
+            i for i, b in enumerate(blocks) if net is not None and b.contains_network(net)
+        )
+        return ("address", ep.text, inside)
+    ports = frozenset(named_ports_of(pod).items()) if named else None
+    inside = ()
+    if not pod.synthetic_ip:
+        addrs = [ipaddress.ip_address(ip) for ip in pod.ips]
+        inside = tuple(i for i, b in enumerate(blocks) if any(b.contains_address(a) for a in addrs))
+    return (
+        pod.namespace,
+        pod.labels,
+        pod.service_account,
+        pod.node_name,
+        pod.host_network,
+        ports,
+        inside,
+    )
 
 
 class CiliumLayer:
@@ -107,26 +156,46 @@ class CiliumLayer:
 
     Cilium enforces both kinds together: a pod is in default deny when either
     isolates it, then what any allows passes unless a Cilium deny rule names it.
-    Built per question around that direction's v1 verdict, like
-    :class:`~netdiag.policy.layers.NetworkPolicyLayer`.
+    It takes the NetworkPolicy layer's place and asks the v1 engine itself
+    (``v1_side``); without it (Calico also enforcing) it judges Cilium alone.
     """
 
     name = CILIUM_LAYER
 
-    def __init__(self, engine: CiliumEngine, v1: NetworkPolicyLayer | None) -> None:
+    def __init__(
+        self,
+        engine: CiliumEngine,
+        v1_isolates: V1Isolates | None = None,
+        v1_side: V1Side | None = None,
+    ) -> None:
         self.engine = engine
-        self.v1 = v1
+        self.v1_isolates = v1_isolates
+        self.v1_side = v1_side
+        cidrs = [
+            c.cidr
+            for p in engine.specs
+            for r in (*p.spec.ingress, *p.spec.ingress_deny, *p.spec.egress, *p.spec.egress_deny)
+            for c in r.cidrs
+        ]
+        cidrs += list(engine.peers.node_ips) + sorted(engine.peers.apiserver_ips)
+        self._blocks = _blocks(cidrs)
+
+    def _v1(self, pod: Pod, direction: Direction) -> bool:
+        return self.v1_isolates is not None and self.v1_isolates(pod, direction)
 
     def selects(self, subject: Endpoint, direction: Direction) -> bool:
         pod = subject.pod
         if pod is None or pod.host_network:
             return False
-        return (self.v1 is not None and self.v1.isolated) or bool(
-            self.engine.selecting(pod, direction)
-        )
+        return self._v1(pod, direction) or bool(self.engine.selecting(pod, direction))
 
     def decide(
-        self, subject: Endpoint, peer: Endpoint, direction: Direction, undecided: PortSet
+        self,
+        subject: Endpoint,
+        peer: Endpoint,
+        direction: Direction,
+        undecided: PortSet,
+        explain: bool = True,
     ) -> LayerResult:
         pod = subject.pod
         assert pod is not None
@@ -139,18 +208,27 @@ class CiliumLayer:
                 ),
             )
         c = self.engine.side(subject, peer, direction, undecided)
-        v1_isolated = self.v1 is not None and self.v1.isolated
         denied_by_rule = c.denied()
         decisions = [_decision(self.name, d) for d in c.decisions if d.rule and d.ports]
-        if not (v1_isolated or c.isolated):
+        v1 = None
+        if self.v1_side is not None and self._v1(pod, direction):
+            v1 = self.v1_side(subject, peer, direction, undecided)
+        if v1 is None and not c.isolated:
             return LayerResult(denied=denied_by_rule & undecided, decisions=tuple(decisions))
         allowed = c.rule_allowed
-        if self.v1 is not None and v1_isolated:
-            allowed = allowed | (self.v1.allowed & undecided)
+        if v1 is not None:
+            allowed = allowed | (v1.ports & undecided)
             decisions += [
-                d
-                for d in self.v1.decide(subject, peer, direction, undecided).decisions
-                if d.action != "Isolate"
+                Decision(
+                    layer=self.name,
+                    policy=m.policy,
+                    kind="NetworkPolicy",
+                    rule=f"{direction.value}[{m.rule}]",
+                    action="Allow",
+                    ports=m.ports,
+                    detail=f"{m.peer_text}; {m.port_text}",
+                )
+                for m in v1.matches
             ]
         accepted = (allowed - denied_by_rule) & undecided
         rest = undecided - accepted - denied_by_rule
@@ -169,19 +247,21 @@ class CiliumLayer:
         )
 
     def address_blocks(self) -> Sequence[CompiledIPBlock]:
-        cidrs = [
-            c.cidr
-            for p in self.engine.specs
-            for r in (*p.spec.ingress, *p.spec.ingress_deny, *p.spec.egress, *p.spec.egress_deny)
-            for c in r.cidrs
-        ]
-        cidrs += list(self.engine.peers.node_ips) + sorted(self.engine.peers.apiserver_ips)
-        return _blocks(cidrs)
+        return self._blocks
 
     def signature(self, endpoint: Endpoint) -> Hashable:
-        pod = endpoint.pod
-        # Identity labels (service account) and host vs remote node (its node).
-        return (pod.service_account, pod.node_name) if pod is not None else ()
+        # Identity labels (service account), host vs remote node (its node), blocks.
+        return _identity(endpoint, self._blocks, named=False)
+
+    def profile(self, subject: Endpoint, direction: Direction) -> Hashable:
+        pod = subject.pod
+        if pod is None or not self.selects(subject, direction):
+            return None
+        specs = tuple(id(s) for s in self.engine.selecting(pod, direction))
+        return (specs, _identity(subject, self._blocks, direction is Direction.INGRESS))
+
+    def peer_key(self, profile: Hashable, peer: Endpoint, direction: Direction) -> Hashable:
+        return _identity(peer, self._blocks, direction is Direction.EGRESS)
 
 
 def collect(
@@ -212,7 +292,15 @@ def _split(tiers: tuple[OrderedTier, ...]) -> tuple[tuple[OrderedTier, ...], ...
 class CniLayers:
     """The Calico and Cilium layers of one snapshot, and where they go in the chain."""
 
-    def __init__(self, snapshot: ClusterSnapshot, ns_labels: Mapping[str, Labels]) -> None:
+    def __init__(
+        self,
+        snapshot: ClusterSnapshot,
+        ns_labels: Mapping[str, Labels],
+        v1_isolates: V1Isolates | None = None,
+        v1_side: V1Side | None = None,
+    ) -> None:
+        self.v1_isolates = v1_isolates
+        self.v1_side = v1_side
         calico, tiers, cilium = collect(snapshot)
         enforced, assumed = enforcing_cnis(snapshot.cni.plugins)
         self.notes: tuple[str, ...] = ()
@@ -247,19 +335,18 @@ class CniLayers:
     def active(self) -> bool:
         return self.calico is not None or self.cilium is not None
 
-    def chain(
-        self, admin: PolicyLayer, v1: NetworkPolicyLayer, baseline: PolicyLayer
-    ) -> tuple[PolicyLayer, ...]:
+    def chain(self, admin: PolicyLayer, baseline: PolicyLayer) -> tuple[PolicyLayer | None, ...]:
+        """The chain; ``None`` is the NetworkPolicy v1 layer's place (no Calico, no Cilium)."""
         if self.calico is not None:
             before, middle, after = self.calico
             # Calico holds the Kubernetes NetworkPolicies in its default tier.
             mid: list[PolicyLayer] = [middle]
             if self.cilium is not None:
-                mid.append(CiliumLayer(self.cilium, None))
+                mid.append(CiliumLayer(self.cilium))
             return (before, admin, *mid, baseline, after)
         if self.cilium is not None:
-            return (admin, CiliumLayer(self.cilium, v1), baseline)
-        return (admin, v1, baseline)
+            return (admin, CiliumLayer(self.cilium, self.v1_isolates, self.v1_side), baseline)
+        return (admin, None, baseline)
 
     def extra_selects(self, subject: Endpoint, direction: Direction) -> bool:
         """True when a Calico policy (not a converted Kubernetes one) or a Cilium
@@ -282,7 +369,7 @@ class CniLayers:
             for layer in self.calico:
                 out += layer.address_blocks()
         if self.cilium is not None:
-            out += CiliumLayer(self.cilium, None).address_blocks()
+            out += CiliumLayer(self.cilium).address_blocks()
         return tuple(dict.fromkeys(out))
 
     def rule_cidrs(self) -> tuple[str, ...]:

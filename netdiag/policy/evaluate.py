@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import replace
 
-from netdiag.cluster.model import ClusterSnapshot, Service
+from netdiag.cluster.model import ClusterSnapshot, Service, ServicePort
 from netdiag.policy.endpoints import (
     Endpoint,
     backend_pods,
@@ -113,15 +113,20 @@ class Evaluator(SideEvaluator):
                     src, pod_endpoint(b.pod), PortSet.of(sp.protocol, b.target_port), via
                 )
                 path = replace(path, service_port=PortSet.of(sp.protocol, sp.port))
-                paths.append(self._clusterip_ipblock(path, src, svc))
+                paths.append(self._clusterip_ipblock(path, src, svc, sp))
         if not backends:
             notes.append(f"service {svc.key} has no ready backends: connections fail")
         elif not paths:
             notes.append(f"service {svc.key} has no port matching {query}")
         return summarise(src_text, svc.key, query, tuple(paths), notes)
 
-    def _clusterip_ipblock(self, path: PathVerdict, src: Endpoint, svc: Service) -> PathVerdict:
-        """Trap 8: an egress ipBlock naming the ClusterIP may or may not see it (pre/post DNAT)."""
+    def _clusterip_ipblock(
+        self, path: PathVerdict, src: Endpoint, svc: Service, sp: ServicePort
+    ) -> PathVerdict:
+        """Trap 8: an egress ipBlock naming the ClusterIP may or may not see it (pre/post
+        DNAT). Only when the two orderings disagree is the answer implementation-defined:
+        pre-DNAT the policy sees the ClusterIP and the Service port, post-DNAT the
+        backend pod and its targetPort (``path``)."""
         if src.pod is None or not path.egress.isolated or path.egress.unknown:
             return path
         for pol in self.selecting(src.pod, Direction.EGRESS):
@@ -130,15 +135,26 @@ class Evaluator(SideEvaluator):
                     if cp.ip_block is None:
                         continue
                     for ip in svc.cluster_ips:
-                        if cp.ip_block.contains_address(ipaddress.ip_address(ip)):
-                            why = (
-                                f"{pol.key} rule {rule.index} peer {cp.index} ({cp.ip_block}) "
-                                f"names ClusterIP {ip}: pre- or post-DNAT matching is "
-                                "implementation-defined"
-                            )
-                            egress = replace(path.egress, unknown=why)
-                            verdict, ports = combine(egress, path.ingress)
-                            return replace(path, verdict=verdict, ports=ports, egress=egress)
+                        if not cp.ip_block.contains_address(ipaddress.ip_address(ip)):
+                            continue
+                        pre = self.side(
+                            src,
+                            Endpoint(text=ip, network=ipaddress.ip_network(ip)),
+                            Direction.EGRESS,
+                            PortSet.of(sp.protocol, sp.port),
+                        )
+                        if bool(pre.ports) == bool(path.egress.ports):
+                            continue  # both orderings give the same answer
+                        why = (
+                            f"{pol.key} rule {rule.index} peer {cp.index} ({cp.ip_block}) "
+                            f"names ClusterIP {ip}: pre-DNAT the egress is "
+                            f"{'allowed' if pre.ports else 'denied'}, post-DNAT "
+                            f"{'allowed' if path.egress.ports else 'denied'}; which one "
+                            "applies is implementation-defined"
+                        )
+                        egress = replace(path.egress, unknown=why)
+                        verdict, ports = combine(egress, path.ingress)
+                        return replace(path, verdict=verdict, ports=ports, egress=egress)
         return path
 
     def snapshot_notes(self) -> tuple[str, ...]:

@@ -76,13 +76,19 @@ class PolicyLayer(Protocol):
         ...
 
     def decide(
-        self, subject: Endpoint, peer: Endpoint, direction: Direction, undecided: PortSet
+        self,
+        subject: Endpoint,
+        peer: Endpoint,
+        direction: Direction,
+        undecided: PortSet,
+        explain: bool = True,
     ) -> LayerResult:
         """Which of ``undecided`` this layer accepts, denies or leaves undefined.
 
         In egress the subject is the source and ``peer`` the destination; in
         ingress the subject is the destination. Named ports resolve on the
-        destination pod.
+        destination pod. With ``explain`` False (the matrix) only the port sets
+        matter: decisions, misses and reasons may be left empty.
         """
         ...
 
@@ -91,7 +97,18 @@ class PolicyLayer(Protocol):
         ...
 
     def signature(self, endpoint: Endpoint) -> Hashable:
-        """What else the layer reads of an endpoint (``()`` when nothing else)."""
+        """Everything the layer reads of an endpoint, as subject or as peer (part of
+        the matrix's class key): e.g. the policies selecting it and the peers matching it."""
+        ...
+
+    def profile(self, subject: Endpoint, direction: Direction) -> Hashable:
+        """What :meth:`decide` reads of the subject in ``direction``; ``None`` exactly
+        when :meth:`selects` is False. The matrix memoises on it."""
+        ...
+
+    def peer_key(self, profile: Hashable, peer: Endpoint, direction: Direction) -> Hashable:
+        """What :meth:`decide` reads of ``peer`` for a subject of ``profile``: two peers
+        with equal keys get equal results. The matrix memoises on it."""
         ...
 
 
@@ -115,6 +132,7 @@ def run_chain(
     peer: Endpoint,
     direction: Direction,
     query: PortSet,
+    explain: bool = True,
 ) -> ChainResult:
     """Judge one direction: each layer in order on the ports still undecided, then default allow."""
     undecided = query
@@ -129,7 +147,7 @@ def run_chain(
         if not layer.selects(subject, direction):
             continue
         used.append(layer.name)
-        r = layer.decide(subject, peer, direction, undecided)
+        r = layer.decide(subject, peer, direction, undecided, explain)
         allowed = allowed | r.accepted
         denied = denied | r.denied
         unknown = unknown | r.unknown
@@ -180,7 +198,12 @@ class NetworkPolicyLayer:
         return self.isolated
 
     def decide(
-        self, subject: Endpoint, peer: Endpoint, direction: Direction, undecided: PortSet
+        self,
+        subject: Endpoint,
+        peer: Endpoint,
+        direction: Direction,
+        undecided: PortSet,
+        explain: bool = True,
     ) -> LayerResult:
         accepted = undecided & self.allowed
         denied = undecided - accepted
@@ -214,3 +237,9 @@ class NetworkPolicyLayer:
 
     def signature(self, endpoint: Endpoint) -> Hashable:
         return ()
+
+    def profile(self, subject: Endpoint, direction: Direction) -> Hashable:
+        return (self.allowed,) if self.isolated else None
+
+    def peer_key(self, profile: Hashable, peer: Endpoint, direction: Direction) -> Hashable:
+        return None

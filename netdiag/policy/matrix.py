@@ -10,18 +10,23 @@ after which :meth:`Matrix.cell` is O(1). Explanations delegate to
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from netdiag.cluster.model import ClusterSnapshot, Labels
-from netdiag.policy.cells import Cell, CellTable, compute_cells
+from netdiag.policy.cells import Cell, CellTable, compute_cells, is_edge
+from netdiag.policy.chaincells import member_endpoint
 from netdiag.policy.classes import Member, build_classes
 from netdiag.policy.compile import parse_network
 from netdiag.policy.endpoints import Endpoint, cluster_ip_of, pod_endpoint
 from netdiag.policy.evaluate import Evaluator
-from netdiag.policy.layercells import layered_cells
+from netdiag.policy.layers import PolicyLayer
 from netdiag.policy.ports import ALL, PortSet
 from netdiag.policy.verdict import ConnectionVerdict, Verdict
+
+if TYPE_CHECKING:
+    from netdiag.dns.upstream import UpstreamZone
 
 GRANULARITIES = ("pod", "workload", "namespace")
 SCHEMA = "netdiag/reachability/v1"
@@ -53,22 +58,31 @@ class Matrix:
         externals: Sequence[str] = (),
         ports: PortSet | None = None,
         policy_cidrs: bool = True,
+        upstream: UpstreamZone | None = None,
     ) -> None:
+        """``upstream``: the external DNS zone ClusterNetworkPolicy ``domainNames`` resolve
+        through (:mod:`netdiag.policy.domains`)."""
         if granularity not in GRANULARITIES:
             raise ValueError(f"granularity must be one of {', '.join(GRANULARITIES)}")
         self.snapshot = snapshot
         self.granularity = granularity
         self.query = ports
-        self.evaluator = Evaluator(snapshot)
+        self.evaluator = Evaluator(snapshot, upstream)
         self.members: list[Member] = _members(
             snapshot, self.evaluator, namespaces, externals, policy_cidrs
         )
-        classes = build_classes(self.members, self.evaluator.policies, self.evaluator.ns_labels)
+        ev = self.evaluator
+        layers = [lay for lay in ev.chain if lay is not None]
+        classes = build_classes(
+            self.members,
+            ev.policies,
+            ev.ns_labels,
+            extra_blocks=[b for lay in layers for b in lay.address_blocks()],
+            extra_key=_layer_key(layers) if layers else None,
+        )
         self._coarse = classes.coarse
         self.class_count = classes.count
-        self._table: CellTable = compute_cells(classes, self.evaluator.policies, ports or ALL)
-        if self.evaluator.layered:
-            self._coarse, self.class_count, self._table = _layered(self, ports or ALL)
+        self._table: CellTable = compute_cells(classes, ev.policies, ports or ALL, ev.chain)
         self.rows: tuple[Node, ...] = _nodes(self.members, granularity, self.evaluator.ns_labels)
         self.cols = self.rows
         #: Group granularities: each node's group class (its set of member classes),
@@ -180,7 +194,7 @@ class Matrix:
         n = len(self.rows)
         ext = [r.kind == "cidr" for r in self.rows]
         cls, rows, cells = self.node_classes()
-        edge = [c.verdict is not Verdict.DENIED and bool(c.ports) for c in cells]
+        edge = [is_edge(c) for c in cells]
         for i in range(n):
             codes = rows[cls[i]]
             for j in range(n):
@@ -189,20 +203,14 @@ class Matrix:
                     yield i, j, cells[code]
 
 
-def _layered(m: Matrix, query: PortSet) -> tuple[list[int], int, CellTable]:
-    """Cells through the whole layer chain where tiers or CNI policies select a side."""
-    ev = m.evaluator
-    blocks = (*ev.cni.address_blocks(), *ev.admin.address_blocks(), *ev.baseline.address_blocks())
-    return layered_cells(
-        m.members,
-        m._coarse,
-        m._table,
-        blocks=blocks,
-        signature=ev.cni.signature,
-        selected=ev.extra_selects,
-        judge=lambda s, d, q: ev.pods(s, d, q),
-        query=query,
-    )
+def _layer_key(layers: Sequence[PolicyLayer]) -> Callable[[Member], Hashable]:
+    """What the layers beyond v1 read of a class member (part of its class key)."""
+
+    def key(mem: Member) -> Hashable:
+        ep = member_endpoint(mem)
+        return tuple(lay.signature(ep) for lay in layers)
+
+    return key
 
 
 def _pairs(a: dict[int, int], b: dict[int, int], same: bool) -> list[tuple[int, int]]:
@@ -232,6 +240,12 @@ def _members(
                             cidrs.setdefault(str(ex))
         for cidr in ev.cni.rule_cidrs():
             cidrs.setdefault(cidr)
+        for tiered in snapshot.cluster_network_policies:
+            # ClusterNetworkPolicy networks peers name CIDRs the same way.
+            for tier_rule in tiered.egress:
+                for tier_peer in tier_rule.peers:
+                    for cidr in tier_peer.networks or ():
+                        cidrs.setdefault(cidr)
     seen = set()
     for text in cidrs:
         net = parse_network(text)
@@ -258,7 +272,8 @@ def _nodes(
         elif granularity == "namespace":
             key = ("ns", mem.pod.namespace)
             meta[key] = ("namespace", mem.pod.namespace, mem.pod.namespace)
-        elif mem.pod.owner is not None:
+        elif mem.pod.owner is not None and mem.pod.owner.kind != "Node":
+            # Static pods (owned by their Node) fall through: each is its own workload.
             key = ("wl", f"{mem.pod.namespace}/{mem.pod.owner.name}")
             meta[key] = ("workload", mem.pod.namespace, mem.pod.owner.name)
         else:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netdiag.cluster.model import ClusterSnapshot, Pod
+from netdiag.policy.cells import is_edge
 from netdiag.policy.endpoints import cluster_ips
 from netdiag.policy.matrix import Matrix, reachability_document
 from netdiag.policy.ports import PortSet
@@ -162,11 +163,11 @@ class _View:
 
 def _view(m: Matrix, values: dict[Edge | None, int]) -> _View:
     cls, codes, cells = m.node_classes()
-    # The document's edges: not denied, some port; implementation-defined when the
-    # verdict is UNKNOWN (iter_reachability_json), compared as diff_documents does.
+    # The document's edges (is_edge); implementation-defined when the verdict is
+    # UNKNOWN (iter_reachability_json), compared as diff_documents does.
     val = [
         values.setdefault((port_keys(c.ports), c.verdict is Verdict.UNKNOWN), len(values))
-        if c.verdict is not Verdict.DENIED and c.ports
+        if is_edge(c)
         else 0
         for c in cells
     ]
@@ -242,7 +243,7 @@ def _values(view: _View, c: int, ext: bool, cols: list[tuple[int, bool]]) -> lis
 def edge_count(m: Matrix) -> int:
     """``len(reachability_document(m)["edges"])``, counted per class pair."""
     cls, codes, cells = m.node_classes()
-    edge = [c.verdict is not Verdict.DENIED and bool(c.ports) for c in cells]
+    edge = [is_edge(c) for c in cells]
     sizes = Counter(zip(cls, (r.kind == "cidr" for r in m.rows), strict=True))
     total = 0
     for (a, xa), na in sizes.items():

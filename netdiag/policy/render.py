@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from netdiag.policy.matrix import Matrix
-from netdiag.policy.verdict import ConnectionVerdict, Decision, PathVerdict, Side, Verdict
+from netdiag.policy.verdict import ConnectionVerdict, PathVerdict, Side, Verdict
 
 ASCII_GLYPHS = {Verdict.ALLOWED: ".", Verdict.DENIED: "X", Verdict.UNKNOWN: "?"}
 UNICODE_GLYPHS = {Verdict.ALLOWED: "✓", Verdict.DENIED: "✗", Verdict.UNKNOWN: "?"}
@@ -131,8 +131,15 @@ def _path_lines(p: PathVerdict, style: Style, several: bool) -> Iterator[str]:
     yield from _side_lines(p.ingress, indent)
 
 
+#: Layers of the chain other than NetworkPolicy v1 and the default.
+_V1_ONLY = frozenset({"networkpolicy", "default"})
+
+
 def _side_lines(side: Side, indent: str) -> Iterator[str]:
     what = f"{side.direction.value} of {side.subject}"
+    if any(d.layer not in _V1_ONLY for d in side.decisions):
+        yield from _chain_lines(side, what, indent)
+        return
     if not side.applicable:
         yield f"{indent}{what}: not a pod, no policy applies"
         return
@@ -143,13 +150,6 @@ def _side_lines(side: Side, indent: str) -> Iterator[str]:
             yield f"{indent}{what}: not isolated (no policy selects it)"
         return
     yield f"{indent}{what}: isolated by {', '.join(side.policies)}"
-    if side.decisions:
-        # The layer chain: which layer, kind, policy and rule decided each port.
-        for d in side.decisions:
-            if d.ports:
-                yield f"{indent}  {_decision_text(d)}"
-        yield from _tail_lines(side, indent)
-        return
     for m in side.matches:
         peer = "every peer" if m.peer is None else f"peer {m.peer} ({m.peer_text})"
         yield f"{indent}  allowed by {m.policy} rule {m.rule}, {peer}, {m.port_text}: {m.ports}"
@@ -160,17 +160,33 @@ def _side_lines(side: Side, indent: str) -> Iterator[str]:
             if miss and miss.rule >= 0
             else ""
         )
-    yield from _tail_lines(side, indent)
-
-
-def _tail_lines(side: Side, indent: str) -> Iterator[str]:
     if side.unknown:
         yield f"{indent}  ? {side.unknown}"
     for note in side.notes:
         yield f"{indent}  note: {note}"
 
 
-def _decision_text(d: Decision) -> str:
-    who = " ".join(x for x in (d.kind, d.policy, d.rule) if x)
-    text = f"{d.layer}: {who + ': ' if who else ''}{d.action} {d.ports}"
-    return f"{text} ({d.detail})" if d.detail else text
+def _chain_lines(side: Side, what: str, indent: str) -> Iterator[str]:
+    """A side decided through the layer chain: each decision, in evaluation order."""
+    layers = " → ".join(dict.fromkeys(d.layer for d in side.decisions))
+    yield f"{indent}{what}: decided by {layers}"
+    for d in side.decisions:
+        if d.layer == "default":
+            yield f"{indent}  default: Allow on {d.ports} (no layer decided these ports)"
+            continue
+        who = f"{d.kind} {d.policy}" if d.policy else d.kind
+        if d.priority is not None:
+            who += f" (priority {d.priority})"
+        rule = f" rule {d.rule}" if d.rule else ""
+        line = f"{indent}  {d.layer}: {who}{rule}: {d.action} on {d.ports}"
+        if d.action in ("Pass", "default pass"):
+            line += " → evaluation continues at the next tier or layer"
+        yield line + (f" ({d.detail})" if d.detail else "")
+    if not any(d.action in ("Accept", "Allow") for d in side.decisions):
+        miss = side.nearest_miss
+        if miss is not None:
+            yield f"{indent}  nearest miss: {miss.reason}"
+    if side.unknown:
+        yield f"{indent}  ? {side.unknown}"
+    for note in side.notes:
+        yield f"{indent}  note: {note}"

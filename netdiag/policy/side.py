@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from netdiag.cluster.model import ClusterSnapshot, Labels, Pod
 from netdiag.policy.cnilayers import CniLayers
@@ -22,10 +23,13 @@ from netdiag.policy.compile import (
     named_ports_of,
 )
 from netdiag.policy.endpoints import Endpoint, cluster_ips, namespace_labels
-from netdiag.policy.layers import NETWORKPOLICY, NetworkPolicyLayer, run_chain
+from netdiag.policy.layers import NETWORKPOLICY, NetworkPolicyLayer, PolicyLayer, run_chain
 from netdiag.policy.ports import ALL, EMPTY, PortSet
 from netdiag.policy.tiers import tier_layers
 from netdiag.policy.verdict import Decision, Direction, RuleMatch, RuleMiss, Side
+
+if TYPE_CHECKING:
+    from netdiag.dns.upstream import UpstreamZone
 
 
 def open_side(
@@ -45,7 +49,8 @@ def open_side(
 class SideEvaluator:
     """Compiled policies and lookup tables for one snapshot; judges one side."""
 
-    def __init__(self, snapshot: ClusterSnapshot) -> None:
+    def __init__(self, snapshot: ClusterSnapshot, upstream: UpstreamZone | None = None) -> None:
+        """``upstream``: the external DNS zone ``domainNames`` peers resolve through."""
         self.snapshot = snapshot
         self.policies: tuple[CompiledPolicy, ...] = compile_policies(snapshot.network_policies)
         self.ns_labels: dict[str, Labels] = namespace_labels(snapshot)
@@ -54,22 +59,15 @@ class SideEvaluator:
         for pol in self.policies:
             self._by_ns.setdefault(pol.namespace, []).append(pol)
         #: The tier layers around NetworkPolicy v1 (empty without tiered policies).
-        self.admin, self.baseline = tier_layers(snapshot, self.ns_labels)
-        #: Calico / Cilium layers the detected CNI enforces (inactive without their objects).
-        self.cni = CniLayers(snapshot, self.ns_labels)
-
-    @property
-    def layered(self) -> bool:
-        """True when layers beyond networking.k8s.io/v1 hold policies (tiers, CNI kinds)."""
-        return self.cni.active or bool(self.admin.policies or self.baseline.policies)
-
-    def extra_selects(self, subject: Endpoint, direction: Direction) -> bool:
-        """A layer other than v1 selects ``subject``: its answer may differ from v1's."""
-        return (
-            self.cni.extra_selects(subject, direction)
-            or self.admin.selects(subject, direction)
-            or self.baseline.selects(subject, direction)
-        )
+        self.admin, self.baseline = tier_layers(snapshot, self.ns_labels, upstream)
+        #: The layer chain in evaluation order; ``None`` marks where the
+        #: NetworkPolicy v1 layer goes (built per question from its verdict).
+        #: A CNI policy layer is inserted here at its place.
+        self.chain: tuple[PolicyLayer | None, ...] = (self.admin, None, self.baseline)
+        #: Calico / Cilium layers the detected CNI enforces take their places in it.
+        self.cni = CniLayers(snapshot, self.ns_labels, self.v1_isolates, self.v1_side)
+        if self.cni.active:
+            self.chain = self.cni.chain(self.admin, self.baseline)
 
     # -- one side ---------------------------------------------------------------
     def selecting(self, pod: Pod, direction: Direction) -> list[CompiledPolicy]:
@@ -87,12 +85,6 @@ class SideEvaluator:
     ) -> Side:
         """One direction through the whole layer chain (admin → v1 → baseline → default)."""
         v1 = self.v1_side(subject, peer, direction, query)
-        if not (
-            self.cni.active
-            or self.admin.selects(subject, direction)
-            or self.baseline.selects(subject, direction)
-        ):
-            return v1
         layer = NetworkPolicyLayer(
             isolated=v1.isolated,
             allowed=v1.ports,
@@ -109,7 +101,11 @@ class SideEvaluator:
                 for m in v1.matches
             ),
         )
-        layers = self.cni.chain(self.admin, layer, self.baseline)
+        if not any(lay is not None and lay.selects(subject, direction) for lay in self.chain):
+            # NetworkPolicy v1 alone: the same side, with the chain's account of it.
+            alone = run_chain((layer,), subject, peer, direction, query)
+            return replace(v1, decisions=alone.decisions)
+        layers = tuple(layer if lay is None else lay for lay in self.chain)
         chain = run_chain(layers, subject, peer, direction, query)
         tiered = tuple(
             p.name for lay in (self.admin, self.baseline) for p in lay.selecting(subject.pod)
@@ -118,15 +114,18 @@ class SideEvaluator:
         return replace(
             v1,
             isolated=bool(chain.layers),
-            # v1's "not isolated" note is not the chain's answer.
-            notes=v1.notes if v1.isolated else (),
             policies=tuple(dict.fromkeys((*tiered, *v1.policies))),
             ports=chain.allowed | chain.unknown,
             matches=v1.matches if reached_v1 else (),
             misses=(*chain.misses, *(v1.misses if reached_v1 else ())),
             unknown=v1.unknown or chain.unknown_reason,
+            # "not isolated" is the v1 layer's view; the chain's decisions say the rest.
+            notes=v1.notes if v1.isolated else (),
             decisions=chain.decisions,
         )
+
+    def v1_isolates(self, pod: Pod, direction: Direction) -> bool:
+        return bool(self.selecting(pod, direction))
 
     def v1_side(
         self, subject: Endpoint, peer: Endpoint, direction: Direction, query: PortSet = ALL

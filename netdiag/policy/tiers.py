@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from netdiag.cluster.model import ClusterSnapshot, Labels, Pod
 from netdiag.cluster.selectors import LabelSelector
@@ -38,13 +39,18 @@ from netdiag.cluster.tiers import (
     TierRule,
 )
 from netdiag.policy.compile import CompiledIPBlock, NamedPorts, named_ports_of, parse_network
+from netdiag.policy.domains import resolve_domains
 from netdiag.policy.endpoints import Endpoint
 from netdiag.policy.layers import ADMIN, BASELINE, LayerResult
 from netdiag.policy.ports import ALL, EMPTY, PROTOCOLS, PortSet
 from netdiag.policy.verdict import Decision, Direction, RuleMiss
 
-#: Resolves a ``domainNames`` entry to the addresses the cluster DNS answers for it.
-DomainResolver = Mapping[str, tuple[str, ...]]
+if TYPE_CHECKING:
+    from netdiag.dns.upstream import UpstreamZone
+
+#: A ``domainNames`` entry -> the ``(name, address)`` pairs the cluster DNS answers for it
+#: (:func:`netdiag.policy.domains.resolve_domains`).
+DomainResolver = Mapping[str, tuple[tuple[str, str], ...]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,6 +65,21 @@ class CompiledTierPeer:
     #: No field set: fails closed.
     unset: bool = False
     text: str = ""
+    #: ``domainNames``: which name answered which address.
+    names: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def matcher(self) -> Hashable:
+        """What decides whether an endpoint matches (equal for equal peers of any rule)."""
+        return (self.namespace_selector, self.pod_selector, self.blocks, self.by_address)
+
+    def names_for(self, peer: Endpoint) -> str:
+        """The names whose answers hold ``peer``'s address (for explanations)."""
+        addresses = set(peer.pod.ips) if peer.pod is not None else set()
+        if peer.network is not None and peer.network.num_addresses == 1:
+            addresses.add(str(peer.network.network_address))
+        hits = sorted({n for n, a in self.names if a in addresses})
+        return ", ".join(hits)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,12 +90,13 @@ class CompiledTierRule:
     peers: tuple[CompiledTierPeer, ...]
     ports: tuple[TierPort, ...]
 
-    @property
-    def label(self) -> str:
-        return self.name or f"[{self.index}]"
+    #: The rule's ports when none is named (independent of the destination).
+    fixed: PortSet | None = None
 
     def port_set(self, named: NamedPorts | None) -> PortSet:
         """The ports this rule matches toward a destination with ``named`` ports."""
+        if self.fixed is not None:
+            return self.fixed
         if not self.ports:
             return ALL
         out = EMPTY
@@ -183,15 +205,22 @@ def compile_tier_peer(
             index=index, blocks=tuple(found), by_address=True, text=f"{which} ({shown})"
         )
     if peer.domain_names is not None:
-        addresses = sorted({a for name in peer.domain_names for a in domains.get(name, ())})
-        found = [b for b in map(_host_block, addresses) if b is not None]
+        pairs = tuple(sorted({p for name in peer.domain_names for p in domains.get(name, ())}))
+        found = [b for b in map(_host_block, sorted({a for _, a in pairs})) if b is not None]
         return CompiledTierPeer(
             index=index,
             blocks=tuple(found),
             by_address=True,
             text="domainNames " + ", ".join(peer.domain_names),
+            names=pairs,
         )
     return CompiledTierPeer(index=index, unset=True, text="a peer with no field (fails closed)")
+
+
+def _with_fixed_ports(rule: CompiledTierRule) -> CompiledTierRule:
+    if any(p.named_port is not None for p in rule.ports):
+        return rule
+    return replace(rule, fixed=rule.port_set(None))
 
 
 def compile_tier_policies(
@@ -204,14 +233,17 @@ def compile_tier_policies(
 
         def rules(raw: tuple[TierRule, ...]) -> tuple[CompiledTierRule, ...]:
             return tuple(
-                CompiledTierRule(
-                    index=k,
-                    name=r.name,
-                    action=r.action,
-                    peers=tuple(
-                        compile_tier_peer(p, j, snapshot, domains) for j, p in enumerate(r.peers)
-                    ),
-                    ports=r.ports,
+                _with_fixed_ports(
+                    CompiledTierRule(
+                        index=k,
+                        name=r.name,
+                        action=r.action,
+                        peers=tuple(
+                            compile_tier_peer(p, j, snapshot, domains)
+                            for j, p in enumerate(r.peers)
+                        ),
+                        ports=r.ports,
+                    )
                 )
                 for k, r in enumerate(raw)
             )
@@ -251,8 +283,30 @@ class TierLayer:
             for peer in r.peers
             for b in peer.blocks
         )
+        #: Distinct peer matchers of this tier (many rules share a peer).
+        self._matchers: tuple[CompiledTierPeer, ...] = tuple(
+            {
+                peer.matcher: peer
+                for p in self.policies
+                for r in (*p.ingress, *p.egress)
+                for peer in r.peers
+                if not peer.unset
+            }.values()
+        )
+        self._matcher_index = {cp.matcher: i for i, cp in enumerate(self._matchers)}
+        #: id of every compiled peer -> its matcher's index (peers live as long as the layer).
+        self._mid = {
+            id(peer): self._matcher_index[peer.matcher]
+            for p in self.policies
+            for r in (*p.ingress, *p.egress)
+            for peer in r.peers
+            if not peer.unset
+        }
         self._subject_memo: dict[tuple[str, Labels], tuple[CompiledTierPolicy, ...]] = {}
-        self._peer_memo: dict[tuple[int, str, Labels], bool] = {}
+        self._selector_memo: dict[tuple[int, str, Labels], bool] = {}
+        self._address_memo: dict[tuple[int, str], bool] = {}
+        self._relevant: dict[tuple[tuple[int, ...], Direction], tuple[int, bool]] = {}
+        self._bits_memo: dict[str, int] = {}
 
     # -- PolicyLayer ----------------------------------------------------------------
     def selects(self, subject: Endpoint, direction: Direction) -> bool:
@@ -262,7 +316,63 @@ class TierLayer:
         return self._blocks
 
     def signature(self, endpoint: Endpoint) -> Hashable:
-        return ()  # namespace, labels, named ports, hostNetwork and blocks say it all
+        """The policies selecting it as subject and the peer matchers matching it."""
+        subject = tuple(p.index for p in self.selecting(endpoint.pod))
+        peers = tuple(i for i, cp in enumerate(self._matchers) if self.peer_matches(cp, endpoint))
+        return (subject, peers)
+
+    def profile(self, subject: Endpoint, direction: Direction) -> Hashable:
+        """What :meth:`decide` reads of the subject: the policies selecting it in
+        ``direction`` (and, in ingress, its named ports when a rule names one);
+        ``None`` when none does."""
+        pols = tuple(p.index for p in self.selecting(subject.pod) if p.rules(direction))
+        if not pols:
+            return None
+        mask, named_rules = self._relevant_for(pols, direction)
+        named = None
+        if named_rules and direction is Direction.INGRESS and subject.pod is not None:
+            named = frozenset(named_ports_of(subject.pod).items())
+        # The mask and flag follow from the policies; carried so peer_key needs no lookup.
+        return (pols, named, mask, named_rules)
+
+    def peer_key(self, profile: Hashable, peer: Endpoint, direction: Direction) -> Hashable:
+        """What :meth:`decide` reads of ``peer`` for a subject of ``profile``."""
+        if profile is None:
+            return None
+        assert isinstance(profile, tuple)
+        _, _, mask, named_rules = profile
+        named = None
+        if named_rules and direction is Direction.EGRESS and peer.pod is not None:
+            named = frozenset(named_ports_of(peer.pod).items())
+        return (self._bits(peer) & mask, named)
+
+    def _bits(self, peer: Endpoint) -> int:
+        """Bit ``i`` set when matcher ``i`` matches ``peer``."""
+        hit = self._bits_memo.get(peer.text)
+        if hit is None:
+            hit = 0
+            for i, cp in enumerate(self._matchers):
+                if self.peer_matches(cp, peer):
+                    hit |= 1 << i
+            self._bits_memo[peer.text] = hit
+        return hit
+
+    def _relevant_for(self, pols: tuple[int, ...], direction: Direction) -> tuple[int, bool]:
+        """The matchers the rules of ``pols`` use in ``direction`` (a bit mask), and
+        whether any rule names a port."""
+        key = (pols, direction)
+        hit = self._relevant.get(key)
+        if hit is None:
+            by_index = {p.index: p for p in self.policies}
+            rules = [r for i in pols for r in by_index[i].rules(direction)]
+            mask = 0
+            for r in rules:
+                for cp in r.peers:
+                    if not cp.unset:
+                        mask |= 1 << self._mid[id(cp)]
+            named = any(port.named_port is not None for r in rules for port in r.ports)
+            hit = self._relevant[key] = (mask, named)
+        return hit
 
     def selecting(self, pod: Pod | None) -> tuple[CompiledTierPolicy, ...]:
         """Policies of this tier whose subject selects ``pod`` (never a host-network pod)."""
@@ -282,7 +392,12 @@ class TierLayer:
         return hit
 
     def decide(
-        self, subject: Endpoint, peer: Endpoint, direction: Direction, undecided: PortSet
+        self,
+        subject: Endpoint,
+        peer: Endpoint,
+        direction: Direction,
+        undecided: PortSet,
+        explain: bool = True,
     ) -> LayerResult:
         dst = peer if direction is Direction.EGRESS else subject
         named = named_ports_of(dst.pod) if dst.pod is not None else None
@@ -297,7 +412,9 @@ class TierLayer:
             by_action: dict[Action, PortSet] = {}
             actors: dict[Action, list[str]] = {}
             for pol in group:
-                got = self._policy(pol, peer, direction, named, remaining, decisions, misses)
+                got = self._policy(
+                    pol, peer, direction, named, remaining, decisions if explain else None, misses
+                )
                 for action, ports in got.items():
                     by_action[action] = by_action.get(action, EMPTY) | ports
                     actors.setdefault(action, []).append(pol.name)
@@ -309,7 +426,9 @@ class TierLayer:
                     if clash:
                         conflict = conflict | clash
                         reasons.append(
-                            f"{self.name} tier: {', '.join(actors[a])} ({a.value}) and "
+                            ""
+                            if not explain
+                            else f"{self.name} tier: {', '.join(actors[a])} ({a.value}) and "
                             f"{', '.join(actors[b])} ({b.value}) share priority "
                             f"{group[0].priority} and both match {clash}: which applies is "
                             "implementation-defined"
@@ -336,10 +455,13 @@ class TierLayer:
         direction: Direction,
         named: NamedPorts | None,
         remaining: PortSet,
-        decisions: list[Decision],
+        decisions: list[Decision] | None,
         misses: list[RuleMiss],
     ) -> dict[Action, PortSet]:
-        """First matching rule per port: the ports each action takes (Pass included)."""
+        """First matching rule per port: the ports each action takes (Pass included).
+
+        ``decisions is None``: only the ports are wanted (the matrix), no explanation.
+        """
         out: dict[Action, PortSet] = {}
         left = remaining
         section = direction.value
@@ -347,7 +469,14 @@ class TierLayer:
             if not left:
                 break
             hit = self.rule_peer(rule, peer)
-            where = f"{pol.name} {section} rule {rule.label}"
+            if decisions is None:
+                if hit is not None:
+                    ports = rule.port_set(named) & left
+                    if ports:
+                        left = left - ports
+                        out[rule.action] = out.get(rule.action, EMPTY) | ports
+                continue
+            where = f"{pol.name} rule {rule.name or f'{section}[{rule.index}]'}"
             if hit is None:
                 reason = f"{where} ({rule.action.value}) is for " + "; ".join(
                     p.text for p in rule.peers
@@ -377,10 +506,10 @@ class TierLayer:
                     policy=pol.name,
                     kind=pol.policy.kind,
                     priority=None if pol.priority == BANP_PRIORITY else pol.priority,
-                    rule=rule.label if rule.name else f"{section}[{rule.index}]",
+                    rule=rule.name or f"{section}[{rule.index}]",
                     action=rule.action.value,
                     ports=ports,
-                    detail=f"peer {hit.index}: {hit.text}; {rule.describe_ports()}",
+                    detail=_detail(hit, peer, rule),
                 )
             )
         return out
@@ -399,29 +528,47 @@ class TierLayer:
     def peer_matches(self, cp: CompiledTierPeer, peer: Endpoint) -> bool:
         pod = peer.pod
         if cp.by_address:
-            if pod is not None:
-                if pod.synthetic_ip:
-                    return False  # an invented address is not one anyone can match
-                for ip in pod.ips:
-                    address = ipaddress.ip_address(ip)
-                    if any(b.contains_address(address) for b in cp.blocks):
-                        return True
-                return False
-            net = peer.network
-            return net is not None and any(b.contains_network(net) for b in cp.blocks)
+            akey = (self._mid[id(cp)], peer.text)
+            got = self._address_memo.get(akey)
+            if got is None:
+                got = self._address_matches(cp, peer)
+                self._address_memo[akey] = got
+            return got
         # namespaces / pods peers: pods only, never host-network ones.
         if pod is None or pod.host_network:
             return False
         assert cp.namespace_selector is not None
-        key = (id(cp), pod.namespace, pod.labels)
-        hit = self._peer_memo.get(key)
+        key = (self._mid[id(cp)], pod.namespace, pod.labels)
+        hit = self._selector_memo.get(key)
         if hit is None:
             ns = self.ns_labels.get(pod.namespace, Labels())
             hit = cp.namespace_selector.matches(ns) and (
                 cp.pod_selector is None or cp.pod_selector.matches(pod.labels)
             )
-            self._peer_memo[key] = hit
+            self._selector_memo[key] = hit
         return hit
+
+    @staticmethod
+    def _address_matches(cp: CompiledTierPeer, peer: Endpoint) -> bool:
+        pod = peer.pod
+        if pod is not None:
+            if pod.synthetic_ip:
+                return False  # an invented address is not one anyone can match
+            for ip in pod.ips:
+                address = ipaddress.ip_address(ip)
+                if any(b.contains_address(address) for b in cp.blocks):
+                    return True
+            return False
+        net = peer.network
+        return net is not None and any(b.contains_network(net) for b in cp.blocks)
+
+
+def _detail(hit: CompiledTierPeer, peer: Endpoint, rule: CompiledTierRule) -> str:
+    text = f"peer {hit.index}: {hit.text}"
+    names = hit.names_for(peer) if hit.names else ""
+    if names:
+        text += f" (DNS answers for {names} hold {peer.text})"
+    return f"{text}; {rule.describe_ports()}"
 
 
 def _by_priority(
@@ -441,8 +588,19 @@ def _by_priority(
 def tier_layers(
     snapshot: ClusterSnapshot,
     ns_labels: Mapping[str, Labels],
-    domains: DomainResolver | None = None,
+    upstream: UpstreamZone | None = None,
 ) -> tuple[TierLayer, TierLayer]:
-    """The Admin and Baseline layers of ``snapshot`` (either may hold no policy)."""
+    """The Admin and Baseline layers of ``snapshot`` (either may hold no policy).
+
+    ``domainNames`` resolve through the cluster DNS model over ``upstream``.
+    """
+    patterns = [
+        name
+        for pol in snapshot.cluster_network_policies
+        for rule in pol.egress
+        for peer in rule.peers
+        for name in peer.domain_names or ()
+    ]
+    domains = resolve_domains(snapshot, patterns, upstream) if patterns else {}
     compiled = compile_tier_policies(snapshot, domains)
     return TierLayer(Tier.ADMIN, compiled, ns_labels), TierLayer(Tier.BASELINE, compiled, ns_labels)

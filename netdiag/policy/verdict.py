@@ -219,7 +219,8 @@ def _side_json(side: Side) -> dict[str, object]:
         "misses": [_miss_json(m) for m in sorted(side.misses, key=lambda m: m.score)],
         "implementation_defined": side.unknown or None,
         "notes": list(side.notes),
-        "decisions": [d.to_json() for d in side.decisions],
+        # The layer chain, per decided port set, in evaluation order (additive).
+        "decided_by": [d.to_json() for d in side.decisions],
     }
 
 

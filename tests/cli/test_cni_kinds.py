@@ -163,14 +163,14 @@ def test_reach_names_the_deciding_kind_policy_rule_and_action(tmp_path: Path) ->
     )
     assert r.exit_code == 1
     assert (
-        "calico: Calico GlobalNetworkPolicy db-deny-web spec.ingress[0]: Deny TCP 5432" in r.stdout
+        "calico: Calico GlobalNetworkPolicy db-deny-web rule spec.ingress[0]: Deny on TCP 5432" in r.stdout
     )
 
 
 def test_reach_json_carries_the_decisions(tmp_path: Path) -> None:
     _, doc, _ = _reach(_write(tmp_path, PODS + CALICO_DENY))
     (path,) = doc["paths"]  # type: ignore[misc]
-    (first, *_rest) = path["ingress"]["decisions"]
+    (first, *_rest) = path["ingress"]["decided_by"]
     assert {k: first[k] for k in ("layer", "kind", "policy", "rule", "action")} == {
         "layer": "calico",
         "kind": "Calico GlobalNetworkPolicy",

@@ -42,7 +42,7 @@ def test_calico_default_tier_agrees_with_v1(scenario: str) -> None:
                 (src, dst, Direction.EGRESS),
                 (dst, src, Direction.INGRESS),
             ):
-                want = v1.side(subject, peer, direction, probe)
+                want = v1.v1_side(subject, peer, direction, probe)
                 if want.unknown:
                     continue
                 got = calico.side(subject, peer, direction, probe)

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from netdiag.cluster.build import snapshot_from_objects
 from netdiag.cluster.model import ClusterSnapshot
+from netdiag.policy.chaincells import member_endpoint as endpoint_of
 from netdiag.policy.evaluate import Evaluator
-from netdiag.policy.layercells import endpoint_of
 from netdiag.policy.matrix import Matrix
 from netdiag.policy.ports import PortSet, parse_port_spec
 from tests.policy.cni.harness import ROOT
@@ -37,7 +37,7 @@ def _load(scenario: str, tmp_path: Path) -> ClusterSnapshot:
 def _brute_force(snap: ClusterSnapshot, query: PortSet) -> None:
     m = Matrix(snap, ports=query)
     ev = Evaluator(snap)
-    assert ev.layered
+    assert ev.cni.active
     n = len(m.rows)
     for i in range(n):
         for j in range(n):
@@ -182,6 +182,6 @@ def test_generated_mixes_of_kinds(
 ) -> None:
     objects = [*_pods(), TIER, *calico, *cilium, *v1]
     snap = snapshot_from_objects([(o, "gen") for o in objects], source="gen")
-    if not Evaluator(snap).layered:
+    if not Evaluator(snap).cni.active:
         return
     _brute_force(snap, parse_port_spec("80/TCP"))
