@@ -115,16 +115,23 @@ class CalicoEngine:
         """``only``: run just these (already ordered) tiers, a slice of the whole order."""
         self.tiers = only if only is not None else order_tiers(tiers, policies)
         self.scope = Scope(ns_labels)
+        self._selecting: dict[tuple[object, ...], list[tuple[OrderedTier, list[CalicoPolicy]]]] = {}
 
     def selecting(
         self, pod: Pod, direction: Direction
     ) -> list[tuple[OrderedTier, list[CalicoPolicy]]]:
+        # Policies read the namespace, labels and service account of the pod only.
+        key = (pod.namespace, pod.labels, pod.service_account, pod.host_network, direction)
+        hit = self._selecting.get(key)
+        if hit is not None:
+            return hit
         want = "Egress" if direction is Direction.EGRESS else "Ingress"
         out = []
         for t in self.tiers:
             pols = [p for p in t.policies if want in p.types and self.scope.policy_selects(p, pod)]
             if pols:
                 out.append((t, pols))
+        self._selecting[key] = out
         return out
 
     def walk(self, subject: Endpoint, peer: Endpoint, direction: Direction, query: PortSet) -> Walk:

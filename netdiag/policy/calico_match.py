@@ -10,12 +10,13 @@ match (AND). Selectors (``selector``, ``namespaceSelector``,
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Mapping
 
 from netdiag.cluster.calico import CalicoPolicy, CalicoPort, CalicoRule, EntityRule
 from netdiag.cluster.calicoselector import CalicoSelector
-from netdiag.cluster.meta import Labels, Protocol
+from netdiag.cluster.meta import EMPTY_LABELS, Labels, Protocol
 from netdiag.cluster.model import Pod
 from netdiag.policy.compile import NamedPorts, Network
 from netdiag.policy.endpoints import Endpoint
@@ -55,6 +56,15 @@ class Scope:
 
     def __init__(self, ns_labels: Mapping[str, Labels]) -> None:
         self.ns_labels = {name: namespace_labels(name, lab) for name, lab in ns_labels.items()}
+        self._labels: dict[tuple[str, Labels, str], Labels] = {}
+
+    def labels(self, pod: Pod) -> Labels:
+        """:func:`endpoint_labels`, memoised (selectors ask for it per pod and rule)."""
+        key = (pod.namespace, pod.labels, pod.service_account)
+        hit = self._labels.get(key)
+        if hit is None:
+            hit = self._labels[key] = endpoint_labels(pod)
+        return hit
 
     def in_namespace_scope(
         self, pod: Pod, pol: CalicoPolicy, namespace_selector: CalicoSelector | None
@@ -66,14 +76,14 @@ class Scope:
             return pol.global_ or pod.namespace == pol.namespace
         if namespace_selector.is_global:
             return False
-        return namespace_selector.matches(self.ns_labels.get(pod.namespace, Labels()))
+        return namespace_selector.matches(self.ns_labels.get(pod.namespace, EMPTY_LABELS))
 
     def policy_selects(self, pol: CalicoPolicy, pod: Pod) -> bool:
         if not pol.global_ and pod.namespace != pol.namespace:
             return False
         if pol.global_ and not self.in_namespace_scope(pod, pol, pol.namespace_selector):
             return False
-        if pol.selector is not None and not pol.selector.matches(endpoint_labels(pod)):
+        if pol.selector is not None and not pol.selector.matches(self.labels(pod)):
             return False
         sa = pol.service_account_selector
         return sa is None or sa.matches(service_account_labels(pod))
@@ -97,7 +107,7 @@ def entity_miss(scope: Scope, er: EntityRule, ep: Endpoint, pol: CalicoPolicy) -
             return f"{ep.text} is not a Calico endpoint: selectors match only pods"
         if not scope.in_namespace_scope(pod, pol, er.namespace_selector):
             return f"{pod.key} is outside the namespaces the rule selects"
-        if er.selector is not None and not er.selector.matches(endpoint_labels(pod)):
+        if er.selector is not None and not er.selector.matches(scope.labels(pod)):
             return f"{pod.key} does not match selector {er.selector}"
         if er.service_account_names and pod.service_account not in er.service_account_names:
             return f"{pod.key} runs as service account {pod.service_account}"
@@ -106,23 +116,28 @@ def entity_miss(scope: Scope, er: EntityRule, ep: Endpoint, pol: CalicoPolicy) -
             return f"{pod.key}'s service account does not match {sa}"
     if er.not_selector is not None and pod is not None:
         if scope.in_namespace_scope(pod, pol, er.namespace_selector) and er.not_selector.matches(
-            endpoint_labels(pod)
+            scope.labels(pod)
         ):
             return f"{pod.key} matches notSelector {er.not_selector}"
     return ""
+
+
+@functools.lru_cache(maxsize=65536)
+def _net(text: str) -> Network:
+    return ipaddress.ip_network(text, strict=False)
 
 
 def _networks(ep: Endpoint) -> list[Network]:
     if ep.pod is not None:
         if ep.pod.synthetic_ip:
             return []  # an invented address is matched by no CIDR
-        return [ipaddress.ip_network(ip) for ip in ep.pod.ips]
+        return [_net(ip) for ip in ep.pod.ips]
     return [ep.network] if ep.network is not None else []
 
 
 def _in_any(ep: Endpoint, nets: tuple[str, ...]) -> bool:
     mine = _networks(ep)
-    parsed = [ipaddress.ip_network(n, strict=False) for n in nets]
+    parsed = [_net(n) for n in nets]
     return any(
         m.version == n.version and m.subnet_of(n)  # type: ignore[arg-type]
         for m in mine
@@ -132,7 +147,7 @@ def _in_any(ep: Endpoint, nets: tuple[str, ...]) -> bool:
 
 def _touches_any(ep: Endpoint, nets: tuple[str, ...]) -> bool:
     mine = _networks(ep)
-    parsed = [ipaddress.ip_network(n, strict=False) for n in nets]
+    parsed = [_net(n) for n in nets]
     return any(m.version == n.version and m.overlaps(n) for m in mine for n in parsed)
 
 

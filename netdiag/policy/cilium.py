@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from netdiag.cluster.cilium import CiliumPolicy, CiliumRule, CiliumSpec, FQDNSelector, L4Protocol
-from netdiag.cluster.meta import Labels, Protocol
+from netdiag.cluster.meta import EMPTY_LABELS, Labels, Protocol
 from netdiag.cluster.model import Pod
 from netdiag.cluster.selectors import LabelSelector
 from netdiag.policy.cilium_peer import (
@@ -88,15 +88,24 @@ class CiliumEngine:
                     sel = in_namespace(sel, pol.namespace)
                 self.specs.append(SelectedSpec(policy=pol, spec=spec, subject=sel))
         self._labels: dict[str, Labels] = {}
+        self._selecting: dict[tuple[object, ...], list[SelectedSpec]] = {}
+        self._scoped: dict[int, tuple[LabelSelector, ...]] = {}
 
     def labels(self, pod: Pod) -> Labels:
         got = self._labels.get(pod.key)
         if got is None:
-            got = identity_labels(pod, self.ns_labels.get(pod.namespace, Labels()))
+            got = identity_labels(pod, self.ns_labels.get(pod.namespace, EMPTY_LABELS))
             self._labels[pod.key] = got
         return got
 
     def selecting(self, pod: Pod, direction: Direction) -> list[SelectedSpec]:
+        key = (pod.namespace, pod.labels, pod.service_account, direction)
+        hit = self._selecting.get(key)
+        if hit is None:
+            hit = self._selecting[key] = self._select(pod, direction)
+        return hit
+
+    def _select(self, pod: Pod, direction: Direction) -> list[SelectedSpec]:
         egress = direction is Direction.EGRESS
         out = []
         for s in self.specs:
@@ -210,11 +219,24 @@ class CiliumEngine:
         if not rule.has_peer:
             # An empty rule {} matches nothing; toPorts alone matches every peer.
             return _ports(rule, named) if rule.to_ports else EMPTY
-        if not self._peer_matches(s, rule, peer, kind, notes):
+        if not self.peer_matches(s, rule, peer, kind, notes):
             return EMPTY
         return _ports(rule, named)
 
-    def _peer_matches(
+    def _peer_selectors(self, s: SelectedSpec, rule: CiliumRule) -> tuple[LabelSelector, ...]:
+        """``rule``'s endpoint selectors, normalised and scoped to the policy's namespace."""
+        hit = self._scoped.get(id(rule))
+        if hit is None:
+            out = []
+            for sel in rule.endpoints:
+                sel = normalise(sel)
+                if not s.policy.clusterwide and not names_namespace(sel):
+                    sel = in_namespace(sel, s.policy.namespace)
+                out.append(sel)
+            hit = self._scoped[id(rule)] = tuple(out)
+        return hit
+
+    def peer_matches(
         self, s: SelectedSpec, rule: CiliumRule, peer: Endpoint, kind: PeerKind, notes: list[str]
     ) -> bool:
         pod = peer.pod if kind is PeerKind.POD else None
@@ -222,13 +244,7 @@ class CiliumEngine:
             if pod is None:
                 return False  # endpoint selectors select pods only
             labels = self.labels(pod)
-            for sel in rule.endpoints:
-                sel = normalise(sel)
-                if not s.policy.clusterwide and not names_namespace(sel):
-                    sel = in_namespace(sel, s.policy.namespace)
-                if sel.matches(labels):
-                    return True
-            return False
+            return any(sel.matches(labels) for sel in self._peer_selectors(s, rule))
         if rule.entities:
             return any(self.peers.entity_matches(e, kind, peer) for e in rule.entities)
         if rule.cidrs:

@@ -82,12 +82,24 @@ def in_namespace(sel: LabelSelector, namespace: str) -> LabelSelector:
 class Peers:
     """Node addresses and the API server's addresses, to classify non-pod peers."""
 
-    def __init__(self, node_ips: Mapping[str, str], apiserver_ips: frozenset[str]) -> None:
+    def __init__(
+        self,
+        node_ips: Mapping[str, str],
+        apiserver_ips: frozenset[str],
+        *,
+        host_network_pods: bool = True,
+    ) -> None:
         #: address -> node name
         self.node_ips = dict(node_ips)
         self.apiserver_ips = apiserver_ips
+        #: True when some peer can be a node (Node addresses, host-network pods).
+        self.nodes_present = bool(node_ips) or host_network_pods
 
     def kind(self, peer: Endpoint, subject: Pod) -> PeerKind:
+        return self.kind_for_node(peer, subject.node_name)
+
+    def kind_for_node(self, peer: Endpoint, subject_node: str) -> PeerKind:
+        """``peer`` as seen from a pod on ``subject_node``."""
         pod = peer.pod
         if pod is not None and not pod.host_network:
             return PeerKind.POD
@@ -95,7 +107,7 @@ class Peers:
         if node is None:
             return PeerKind.WORLD
         # The local host is the subject's own node; every other node is remote.
-        return PeerKind.HOST if node and node == subject.node_name else PeerKind.REMOTE_NODE
+        return PeerKind.HOST if node and node == subject_node else PeerKind.REMOTE_NODE
 
     def _node_of(self, peer: Endpoint) -> str | None:
         net = peer.network

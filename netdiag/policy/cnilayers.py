@@ -22,14 +22,22 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Hashable, Mapping, Sequence
 
-from netdiag.cluster.calico import KUBE_ADMIN_TIER, KUBE_BASELINE_TIER, CalicoPolicy, CalicoTier
-from netdiag.cluster.cilium import CiliumPolicy
+from netdiag.cluster.calico import (
+    DEFAULT_TIER,
+    KUBE_ADMIN_TIER,
+    KUBE_BASELINE_TIER,
+    CalicoPolicy,
+    CalicoTier,
+    EntityRule,
+)
+from netdiag.cluster.cilium import CiliumPolicy, CiliumRule
 from netdiag.cluster.cnikinds import CALICO, CILIUM, enforcing_cnis
 from netdiag.cluster.model import ClusterSnapshot, Labels, Pod
 from netdiag.policy import decision as cni
 from netdiag.policy.calico import CalicoEngine, OrderedTier, order_tiers
 from netdiag.policy.calico_knp import knp_as_calico
-from netdiag.policy.cilium import CiliumEngine
+from netdiag.policy.calico_match import entity_miss
+from netdiag.policy.cilium import CiliumEngine, SelectedSpec
 from netdiag.policy.cilium_peer import PeerKind, Peers, node_addresses
 from netdiag.policy.compile import CompiledIPBlock, named_ports_of, parse_network
 from netdiag.policy.endpoints import Endpoint
@@ -82,6 +90,11 @@ class CalicoLayer:
             for n in (*er.nets, *er.not_nets)
         ]
         self._blocks = _blocks(cidrs)
+        self._remote: dict[
+            tuple[Hashable, Direction], tuple[tuple[CalicoPolicy, EntityRule], ...]
+        ] = {}
+        self._peer_memo: dict[tuple[Hashable, Direction, str], Hashable] = {}
+        self._match_memo: dict[tuple[int, int, str], bool] = {}
 
     def selects(self, subject: Endpoint, direction: Direction) -> bool:
         pod = subject.pod
@@ -117,17 +130,66 @@ class CalicoLayer:
         selected = self.engine.selecting(pod, direction)
         if not selected:
             return None
-        pols = tuple(p.key for _, ps in selected for p in ps)
-        # Rules read the subject too (destination ports in ingress, the local side).
-        return (pols, _identity(subject, self._blocks, direction is Direction.INGRESS))
+        pols = tuple(p for _, ps in selected for p in ps)
+        key = tuple(id(p) for p in pols)
+        self._remote.setdefault((key, direction), _remote_rules(pols, direction))
+        # Rules read the subject too: their local side (``destination`` in ingress,
+        # ``source`` in egress) and, in ingress, its named ports.
+        egress = direction is Direction.EGRESS
+        scope = self.engine.scope
+        local = tuple(
+            not entity_miss(scope, r.source if egress else r.destination, subject, p)
+            for p in pols
+            for r in (p.egress if egress else p.ingress)
+        )
+        named = None if egress else frozenset(named_ports_of(pod).items())
+        return (key, local, named)
 
     def peer_key(self, profile: Hashable, peer: Endpoint, direction: Direction) -> Hashable:
-        return _identity(peer, self._blocks, direction is Direction.EGRESS)
+        """Which of the profile's rules match ``peer`` (its remote side), and its named
+        ports when it is the destination: all :meth:`decide` reads of the peer."""
+        if profile is None:
+            return None
+        assert isinstance(profile, tuple)
+        memo_key = (profile[0], direction, peer.text)
+        hit = self._peer_memo.get(memo_key)
+        if hit is not None:
+            return hit
+        bits = tuple(
+            self._matches(pol, er, peer) for pol, er in self._remote[(profile[0], direction)]
+        )
+        named = None
+        if direction is Direction.EGRESS and peer.pod is not None:
+            named = frozenset(named_ports_of(peer.pod).items())
+        hit = self._peer_memo[memo_key] = (bits, named)
+        return hit
+
+    def _matches(self, pol: CalicoPolicy, er: EntityRule, peer: Endpoint) -> bool:
+        key = (id(er), id(pol), peer.text)
+        hit = self._match_memo.get(key)
+        if hit is None:
+            hit = self._match_memo[key] = not entity_miss(self.engine.scope, er, peer, pol)
+        return hit
 
 
-def _identity(ep: Endpoint, blocks: Sequence[CompiledIPBlock], named: bool) -> Hashable:
+def _remote_rules(
+    pols: Sequence[CalicoPolicy], direction: Direction
+) -> tuple[tuple[CalicoPolicy, EntityRule], ...]:
+    """The peer's side of every rule: ``source`` in ingress, ``destination`` in egress."""
+    egress = direction is Direction.EGRESS
+    return tuple(
+        (p, r.destination if egress else r.source)
+        for p in pols
+        for r in (p.egress if egress else p.ingress)
+    )
+
+
+def _identity(
+    ep: Endpoint, blocks: Sequence[CompiledIPBlock], named: bool, node: bool = False
+) -> Hashable:
     """What a CNI layer reads of an endpoint: pod identity, named ports (when it is the
-    destination), host network, and which of the layer's address blocks hold it."""
+    destination), host network, which of the layer's address blocks hold it, and (for
+    Cilium, when nodes can be peers) its node: host or remote node depends on it."""
     pod = ep.pod
     if pod is None:
         net = ep.network
@@ -144,7 +206,7 @@ def _identity(ep: Endpoint, blocks: Sequence[CompiledIPBlock], named: bool) -> H
         pod.namespace,
         pod.labels,
         pod.service_account,
-        pod.node_name,
+        pod.node_name if node else "",
         pod.host_network,
         ports,
         inside,
@@ -179,6 +241,13 @@ class CiliumLayer:
         ]
         cidrs += list(engine.peers.node_ips) + sorted(engine.peers.apiserver_ips)
         self._blocks = _blocks(cidrs)
+        #: Whether an endpoint's node changes answers: only when nodes can be peers
+        #: (host-network pods, Node addresses): the local host vs a remote node.
+        self.nodes_matter = engine.peers.nodes_present
+        self._rules: dict[
+            tuple[Hashable, Direction], tuple[tuple[SelectedSpec, CiliumRule], ...]
+        ] = {}
+        self._peer_memo: dict[tuple[Hashable, str, Direction, str], Hashable] = {}
 
     def _v1(self, pod: Pod, direction: Direction) -> bool:
         return self.v1_isolates is not None and self.v1_isolates(pod, direction)
@@ -251,17 +320,55 @@ class CiliumLayer:
 
     def signature(self, endpoint: Endpoint) -> Hashable:
         # Identity labels (service account), host vs remote node (its node), blocks.
-        return _identity(endpoint, self._blocks, named=False)
+        return _identity(endpoint, self._blocks, named=False, node=self.nodes_matter)
 
     def profile(self, subject: Endpoint, direction: Direction) -> Hashable:
         pod = subject.pod
         if pod is None or not self.selects(subject, direction):
             return None
-        specs = tuple(id(s) for s in self.engine.selecting(pod, direction))
-        return (specs, _identity(subject, self._blocks, direction is Direction.INGRESS))
+        specs = self.engine.selecting(pod, direction)
+        key = tuple(id(s) for s in specs)
+        egress = direction is Direction.EGRESS
+        self._rules.setdefault(
+            (key, direction),
+            tuple(
+                (s, r)
+                for s in specs
+                for r in (
+                    (*s.spec.egress, *s.spec.egress_deny)
+                    if egress
+                    else (*s.spec.ingress, *s.spec.ingress_deny)
+                )
+                if r.has_peer
+            ),
+        )
+        named = None if egress else frozenset(named_ports_of(pod).items())
+        # The v1 part: whether it isolates; its ports are in the matrix's own memo key.
+        return (key, named, pod.node_name if self.nodes_matter else "", self._v1(pod, direction))
 
     def peer_key(self, profile: Hashable, peer: Endpoint, direction: Direction) -> Hashable:
-        return _identity(peer, self._blocks, direction is Direction.EGRESS)
+        """The peer's kind to the subject (pod, local host, remote node, world), which of
+        the profile's rules match it, and its named ports when it is the destination."""
+        if profile is None:
+            return None
+        assert isinstance(profile, tuple)
+        key, _, node, _ = profile
+        memo_key = (key, node, direction, peer.text)
+        hit = self._peer_memo.get(memo_key)
+        if hit is not None:
+            return hit
+        kind = self.engine.peers.kind_for_node(peer, node)
+        notes: list[str] = []
+        bits = tuple(
+            self.engine.peer_matches(s, r, peer, kind, notes)
+            for s, r in self._rules[(key, direction)]
+        )
+        named = None
+        if direction is Direction.EGRESS and peer.pod is not None:
+            named = frozenset(named_ports_of(peer.pod).items())
+        # v1 rules read the peer too; their answer is in the matrix's own memo key.
+        hit = self._peer_memo[memo_key] = (kind, bits, named)
+        return hit
 
 
 def collect(
@@ -282,11 +389,93 @@ def collect(
 
 
 def _split(tiers: tuple[OrderedTier, ...]) -> tuple[tuple[OrderedTier, ...], ...]:
-    """Tiers up to ``kube-admin``, between it and ``kube-baseline``, and from ``kube-baseline``."""
+    """Tiers up to ``kube-admin``; between it and ``default``; ``default``; between it
+    and ``kube-baseline``; from ``kube-baseline`` on."""
     names = [t.tier.name for t in tiers]
     a = names.index(KUBE_ADMIN_TIER) + 1 if KUBE_ADMIN_TIER in names else 0
     b = names.index(KUBE_BASELINE_TIER) if KUBE_BASELINE_TIER in names else len(tiers)
-    return tiers[:a], tiers[a:b], tiers[b:]
+    d = names.index(DEFAULT_TIER)
+    return tiers[:a], tiers[a:d], tiers[d : d + 1], tiers[d + 1 : b], tiers[b:]
+
+
+class DefaultTierLayer(CalicoLayer):
+    """Calico's ``default`` tier, where the Kubernetes NetworkPolicies are.
+
+    For a pod that no Calico policy of this tier selects, the tier is its
+    Kubernetes NetworkPolicies alone, which decide exactly as networking.k8s.io/v1
+    does (isolated pods: what some rule allows; the tier's implicit deny is v1's
+    isolation): the v1 engine answers, without walking the converted rules.
+    """
+
+    def __init__(self, engine: CalicoEngine, v1_isolates: V1Isolates, v1_side: V1Side) -> None:
+        super().__init__(engine)
+        self.v1_isolates = v1_isolates
+        self.v1_side = v1_side
+
+    def _calico(self, pod: Pod, direction: Direction) -> bool:
+        return any(not p.knp for _, ps in self.engine.selecting(pod, direction) for p in ps)
+
+    def selects(self, subject: Endpoint, direction: Direction) -> bool:
+        pod = subject.pod
+        if pod is None or pod.host_network:
+            return False
+        return self._calico(pod, direction) or self.v1_isolates(pod, direction)
+
+    def decide(
+        self,
+        subject: Endpoint,
+        peer: Endpoint,
+        direction: Direction,
+        undecided: PortSet,
+        explain: bool = True,
+    ) -> LayerResult:
+        pod = subject.pod
+        assert pod is not None
+        if self._calico(pod, direction):
+            return super().decide(subject, peer, direction, undecided, explain)
+        v1 = self.v1_side(subject, peer, direction, undecided)
+        accepted = v1.ports & undecided
+        decisions = [
+            Decision(
+                layer=self.name,
+                policy=m.policy,
+                kind="NetworkPolicy",
+                rule=f"{direction.value}[{m.rule}]",
+                action="Allow",
+                ports=m.ports & undecided,
+                detail=f"tier default; {m.peer_text}; {m.port_text}",
+            )
+            for m in v1.matches
+            if m.ports & undecided
+        ]
+        if undecided - accepted:
+            decisions.append(
+                Decision(
+                    layer=self.name,
+                    kind="Tier",
+                    policy=DEFAULT_TIER,
+                    action="default deny",
+                    ports=undecided - accepted,
+                    detail="tier default; its NetworkPolicies select it but no rule matched",
+                )
+            )
+        return LayerResult(
+            accepted=accepted, denied=undecided - accepted, decisions=tuple(decisions)
+        )
+
+    def profile(self, subject: Endpoint, direction: Direction) -> Hashable:
+        pod = subject.pod
+        if pod is None or pod.host_network:
+            return None
+        if self._calico(pod, direction):
+            return super().profile(subject, direction)
+        # The v1 answer: its ports are in the matrix's own memo key.
+        return ("v1",) if self.v1_isolates(pod, direction) else None
+
+    def peer_key(self, profile: Hashable, peer: Endpoint, direction: Direction) -> Hashable:
+        if profile == ("v1",):
+            return ()
+        return super().peer_key(profile, peer, direction)
 
 
 class CniLayers:
@@ -304,16 +493,25 @@ class CniLayers:
         calico, tiers, cilium = collect(snapshot)
         enforced, assumed = enforcing_cnis(snapshot.cni.plugins)
         self.notes: tuple[str, ...] = ()
-        self.calico: tuple[CalicoLayer, CalicoLayer, CalicoLayer] | None = None
+        self.calico: tuple[CalicoLayer, ...] | None = None
         self.cilium: CiliumEngine | None = None
         if CALICO in enforced and calico:
             every = calico + [knp_as_calico(np) for np in snapshot.network_policies]
             ordered = order_tiers(tiers, every)
-            before, middle, after = _split(ordered)
+            before, pre, default_tier, post, after = _split(ordered)
+
+            def engine(run: tuple[OrderedTier, ...]) -> CalicoEngine:
+                return CalicoEngine((), (), ns_labels, only=run)
+
+            default = engine(default_tier)
             self.calico = (
-                CalicoLayer(CalicoEngine((), (), ns_labels, only=before)),
-                CalicoLayer(CalicoEngine((), (), ns_labels, only=middle)),
-                CalicoLayer(CalicoEngine((), (), ns_labels, only=after)),
+                CalicoLayer(engine(before)),
+                CalicoLayer(engine(pre)),
+                DefaultTierLayer(default, v1_isolates, v1_side)
+                if v1_isolates is not None and v1_side is not None
+                else CalicoLayer(default),
+                CalicoLayer(engine(post)),
+                CalicoLayer(engine(after)),
             )
         if CILIUM in enforced and cilium:
             apiserver = frozenset(
@@ -323,7 +521,11 @@ class CniLayers:
                 for ep in s.endpoints
                 for a in ep.addresses
             )
-            peers = Peers(node_addresses(snapshot.nodes), apiserver)
+            peers = Peers(
+                node_addresses(snapshot.nodes),
+                apiserver,
+                host_network_pods=any(p.host_network for p in snapshot.pods),
+            )
             self.cilium = CiliumEngine(cilium, ns_labels, peers)
         if assumed and (self.calico is not None or self.cilium is not None):
             self.notes = (
@@ -338,9 +540,9 @@ class CniLayers:
     def chain(self, admin: PolicyLayer, baseline: PolicyLayer) -> tuple[PolicyLayer | None, ...]:
         """The chain; ``None`` is the NetworkPolicy v1 layer's place (no Calico, no Cilium)."""
         if self.calico is not None:
-            before, middle, after = self.calico
+            before, pre, default, post, after = self.calico
             # Calico holds the Kubernetes NetworkPolicies in its default tier.
-            mid: list[PolicyLayer] = [middle]
+            mid: list[PolicyLayer] = [pre, default, post]
             if self.cilium is not None:
                 mid.append(CiliumLayer(self.cilium))
             return (before, admin, *mid, baseline, after)
