@@ -165,6 +165,16 @@ class CalicoLayer:
         return hit
 
     def _matches(self, pol: CalicoPolicy, er: EntityRule, peer: Endpoint) -> bool:
+        pod = peer.pod
+        if (
+            pod is not None
+            and er.selector is not None
+            and er.namespace_selector is None
+            and not pol.global_
+            and pod.namespace != pol.namespace
+            and not er.nets
+        ):
+            return False  # a namespaced policy's rule selector stays in its namespace
         key = (id(er), id(pol), peer.text)
         hit = self._match_memo.get(key)
         if hit is None:

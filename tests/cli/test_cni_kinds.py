@@ -162,9 +162,8 @@ def test_reach_names_the_deciding_kind_policy_rule_and_action(tmp_path: Path) ->
         ]
     )
     assert r.exit_code == 1
-    assert (
-        "calico: Calico GlobalNetworkPolicy db-deny-web rule spec.ingress[0]: Deny on TCP 5432" in r.stdout
-    )
+    want = "calico: Calico GlobalNetworkPolicy db-deny-web rule spec.ingress[0]: Deny on TCP 5432"
+    assert want in r.stdout
 
 
 def test_reach_json_carries_the_decisions(tmp_path: Path) -> None:
