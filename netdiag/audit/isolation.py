@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 
 from netdiag.audit.context import AuditContext
 from netdiag.audit.findings import Check, Finding, Severity
+from netdiag.audit.tiers import tier_default_deny
 from netdiag.cluster.model import Pod, Protocol, Service
 from netdiag.policy.compile import CompiledPolicy
 from netdiag.policy.endpoints import (
@@ -198,6 +199,8 @@ def _default_deny(ctx: AuditContext, ev: Evaluator) -> Iterator[Finding]:
             d
             for d, flag in (("Ingress", "isolates_ingress"), ("Egress", "isolates_egress"))
             if not any(getattr(p, flag) for p in deny)
+            # A tiered catch-all Deny (ClusterNetworkPolicy, BANP) is a default-deny too.
+            and not tier_default_deny(ctx.snapshot, ns, d.lower())
         ]
         if not missing:
             continue

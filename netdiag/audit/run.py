@@ -14,6 +14,7 @@ from netdiag.audit import (
     layers,
     naming,
     resilience,
+    tiers,
 )
 from netdiag.audit.context import AuditContext
 from netdiag.audit.findings import Check, Finding, Severity
@@ -25,6 +26,7 @@ Runner = Callable[[AuditContext], Iterator[Finding]]
 MODULES: tuple[tuple[tuple[Check, ...], Runner], ...] = (
     (cni.CHECKS, cni.run),
     (layers.CHECKS, layers.run),
+    (tiers.CHECKS, tiers.run),
     (cnipolicy.CHECKS, cnipolicy.run),
     (isolation.CHECKS, isolation.run),
     (deadparts.CHECKS, deadparts.run),

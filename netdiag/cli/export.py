@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 
 import click
 
-from netdiag.cli.layers import warn_unevaluated
+from netdiag.cli.layers import upstream_for, upstream_zone_option, warn_unevaluated
 from netdiag.cli.options import load_snapshot, namespace_option, snapshot_options, source_from
 from netdiag.errors import InputError, UsageError
 from netdiag.export.formats import FORMATS, LEVELS, Exported, export_document, format_for_path
@@ -108,15 +108,18 @@ def _document_from_snapshot(
             ports=params["ports"],
             namespace=namespace,
             externals=params["externals"],
+            upstream=upstream,
         )
         return document
 
+    upstream = upstream_for(params)
     document, notes = reachability_for(
         snapshot,
         granularity=granularity,
         ports=params["ports"],
         namespace=namespace,
         externals=params["externals"],
+        upstream=upstream,
     )
     for note in notes:
         _note(note)
@@ -169,6 +172,7 @@ def _document_from_snapshot(
     help="Draw a saved netdiag/reachability/v1 document (netdiag matrix -o json) "
     "instead of a snapshot; '-' reads stdin.",
 )
+@upstream_zone_option
 @snapshot_options
 def export(**params: Any) -> None:
     """Export the reachability graph: which pods may connect to which, on which ports.

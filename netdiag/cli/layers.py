@@ -30,11 +30,13 @@ def upstream_zone_option(func: F) -> F:
 
 def upstream_for(params: dict[str, Any]) -> UpstreamZone | None:
     """The upstream zone a reachability command resolves ``domainNames`` through."""
-    from netdiag.cli.dnsopts import _is_demo, demo_upstream, load_upstream_zone
+    from netdiag.cli.dnsopts import demo_upstream, load_upstream_zone
 
     if params.get("upstream_zone"):
         return load_upstream_zone(str(params["upstream_zone"]))
-    return demo_upstream() if _is_demo(params) else None
+    live = params.get("live") or params.get("context") or params.get("kubeconfig")
+    demo = not params.get("cluster") and not live
+    return demo_upstream() if demo else None
 
 
 def warn_unevaluated(snapshot: ClusterSnapshot) -> None:

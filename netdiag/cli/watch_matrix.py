@@ -68,14 +68,20 @@ def _report(
 ) -> Iterator[str]:
     import time
 
+    from netdiag.cli.layers import warn_unevaluated
     from netdiag.policy.matrix import reachability_document
     from netdiag.policy.matrixdiff import MatrixFollower, edge_count
 
     follower = MatrixFollower(matrix_for)
     for snapshot, changes in updates:
         first = follower.matrix is None
+        kept = follower.matrix
+        before = () if kept is None else kept.snapshot.unevaluated_layers
         edge_changes = follower.update(snapshot)
         stamp = time.strftime("%H:%M:%S")
+        if snapshot.unevaluated_layers != before:
+            # Never a silent layer: said at start and whenever the set of kinds changes.
+            warn_unevaluated(snapshot)
         if first:
             assert follower.matrix is not None
             if output == "json":

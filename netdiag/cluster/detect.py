@@ -21,6 +21,7 @@ CNI_ENFORCES: dict[str, bool] = {
     "canal": True,
     "cilium": True,
     "kube-ovn": True,
+    "ovn-kubernetes": True,
     "kube-router": True,
     "weave": True,
     "azure-npm": True,
@@ -111,6 +112,8 @@ def _recognise(words: Iterable[str]) -> Iterable[str]:
                 yield plugin
         if "weave-net" in low:
             yield "weave"
+        if "ovnkube" in low:  # ovnkube-node / ovnkube-master DaemonSets and images
+            yield "ovn-kubernetes"
 
 
 __all__ = ["CorefileError", "cluster_dns", "cni_info"]

@@ -217,9 +217,14 @@ def refusal_warning(refused: Iterable[Refused]) -> str:
     """One line per refused request, with what it can change; printed once."""
     lines = []
     for r in refused:
-        effect = CONSEQUENCES.get(
-            r.query.resource.plural, "pods are grouped by their direct owner only"
-        )
+        resource = r.query.resource
+        if resource.optional:
+            # Policy tiers and CNI policy kinds: objects that may allow or deny.
+            effect = f"{resource.kind} objects are unknown, so any answer may be wrong"
+        else:
+            effect = CONSEQUENCES.get(
+                resource.plural, "pods are grouped by their direct owner only"
+            )
         lines.append(f"warning: the API server refused {r.what}: {effect}")
     return "\n".join(lines)
 

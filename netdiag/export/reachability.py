@@ -16,6 +16,7 @@ from netdiag.errors import UsageError
 
 if TYPE_CHECKING:
     from netdiag.cluster.model import ClusterSnapshot
+    from netdiag.dns.upstream import UpstreamZone
     from netdiag.policy.ports import PortSet
 
 
@@ -40,8 +41,10 @@ def reachability_for(
     ports: Sequence[str] = (),
     namespace: str | None = None,
     externals: Sequence[str] = (),
+    upstream: UpstreamZone | None = None,
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """The reachability document of ``snapshot`` at ``granularity``, and notes."""
+    """The reachability document of ``snapshot`` at ``granularity``, and notes
+    (``upstream``: the zone ClusterNetworkPolicy ``domainNames`` resolve through)."""
     from netdiag.policy.matrix import Matrix, reachability_document
 
     check_externals(externals)
@@ -53,6 +56,7 @@ def reachability_for(
         namespaces=(namespace,) if namespace else (),
         externals=tuple(externals),
         ports=port_query(ports),
+        upstream=upstream,
     )
     return reachability_document(matrix), tuple(matrix.notes)
 

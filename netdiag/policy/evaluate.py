@@ -44,6 +44,20 @@ class Evaluator(SideEvaluator):
     def pods(
         self, src: Endpoint, dst: Endpoint, query: PortSet = ALL, via: str = ""
     ) -> PathVerdict:
+        if src.pod is not None and dst.pod is not None and src.pod.key == dst.pod.key and via:
+            # Through a Service IP: the policy tiers apply to a pod reaching itself.
+            egress = self.hairpin_side(src, dst, Direction.EGRESS, query)
+            ingress = self.hairpin_side(dst, src, Direction.INGRESS, query)
+            verdict, ports = combine(egress, ingress)
+            return PathVerdict(
+                src=src.text,
+                dst=dst.text,
+                verdict=verdict,
+                ports=ports,
+                egress=egress,
+                ingress=ingress,
+                via=via,
+            )
         if src.pod is not None and dst.pod is not None and src.pod.key == dst.pod.key:
             # Trap 8: a pod can always reach itself (NetworkPolicy does not apply to loopback).
             note = "a pod can always connect to itself"
@@ -123,39 +137,55 @@ class Evaluator(SideEvaluator):
     def _clusterip_ipblock(
         self, path: PathVerdict, src: Endpoint, svc: Service, sp: ServicePort
     ) -> PathVerdict:
-        """Trap 8: an egress ipBlock naming the ClusterIP may or may not see it (pre/post
-        DNAT). Only when the two orderings disagree is the answer implementation-defined:
-        pre-DNAT the policy sees the ClusterIP and the Service port, post-DNAT the
-        backend pod and its targetPort (``path``)."""
+        """Trap 8: an egress ipBlock (or a ClusterNetworkPolicy ``networks`` peer) naming
+        the ClusterIP may or may not see it (pre/post DNAT). Only when the two orderings
+        disagree is the answer implementation-defined: pre-DNAT the policy sees the
+        ClusterIP and the Service port, post-DNAT the backend pod and its targetPort
+        (``path``)."""
         if src.pod is None or not path.egress.isolated or path.egress.unknown:
             return path
+        for ip in svc.cluster_ips:
+            address = ipaddress.ip_address(ip)
+            named = self._blocks_naming(src, address)
+            if not named:
+                continue
+            pre = self.side(
+                src,
+                Endpoint(text=ip, network=ipaddress.ip_network(ip)),
+                Direction.EGRESS,
+                PortSet.of(sp.protocol, sp.port),
+            )
+            if bool(pre.ports) == bool(path.egress.ports):
+                continue  # both orderings give the same answer
+            why = (
+                f"{named} names ClusterIP {ip}: pre-DNAT the egress is "
+                f"{'allowed' if pre.ports else 'denied'}, post-DNAT "
+                f"{'allowed' if path.egress.ports else 'denied'}; which one "
+                "applies is implementation-defined"
+            )
+            egress = replace(path.egress, unknown=why)
+            verdict, ports = combine(egress, path.ingress)
+            return replace(path, verdict=verdict, ports=ports, egress=egress)
+        return path
+
+    def _blocks_naming(
+        self, src: Endpoint, address: ipaddress.IPv4Address | ipaddress.IPv6Address
+    ) -> str:
+        """The first egress address peer of ``src``'s policies holding ``address``, in words."""
+        assert src.pod is not None
         for pol in self.selecting(src.pod, Direction.EGRESS):
             for rule in pol.egress:
                 for cp in rule.peers:
-                    if cp.ip_block is None:
-                        continue
-                    for ip in svc.cluster_ips:
-                        if not cp.ip_block.contains_address(ipaddress.ip_address(ip)):
-                            continue
-                        pre = self.side(
-                            src,
-                            Endpoint(text=ip, network=ipaddress.ip_network(ip)),
-                            Direction.EGRESS,
-                            PortSet.of(sp.protocol, sp.port),
-                        )
-                        if bool(pre.ports) == bool(path.egress.ports):
-                            continue  # both orderings give the same answer
-                        why = (
-                            f"{pol.key} rule {rule.index} peer {cp.index} ({cp.ip_block}) "
-                            f"names ClusterIP {ip}: pre-DNAT the egress is "
-                            f"{'allowed' if pre.ports else 'denied'}, post-DNAT "
-                            f"{'allowed' if path.egress.ports else 'denied'}; which one "
-                            "applies is implementation-defined"
-                        )
-                        egress = replace(path.egress, unknown=why)
-                        verdict, ports = combine(egress, path.ingress)
-                        return replace(path, verdict=verdict, ports=ports, egress=egress)
-        return path
+                    if cp.ip_block is not None and cp.ip_block.contains_address(address):
+                        return f"{pol.key} rule {rule.index} peer {cp.index} ({cp.ip_block})"
+        for layer in (self.admin, self.baseline):
+            for tp in layer.selecting(src.pod):
+                for trule in tp.egress:
+                    for peer in trule.peers:
+                        if any(b.contains_address(address) for b in peer.blocks):
+                            name = trule.name or f"egress[{trule.index}]"
+                            return f"{tp.name} rule {name} ({peer.text})"
+        return ""
 
     def snapshot_notes(self) -> tuple[str, ...]:
         """What about the snapshot itself qualifies every verdict (CNI, unreadable data)."""

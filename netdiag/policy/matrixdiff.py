@@ -271,9 +271,10 @@ def _pod_inputs(pod: Pod) -> tuple[object, ...]:
 def matrix_inputs(snapshot: ClusterSnapshot) -> tuple[object, ...]:
     """Everything of a snapshot a :class:`Matrix` reads; equal inputs, equal matrix.
 
-    Policies, namespaces (labels), the pods' identity, labels, IPs, flags, container
-    ports and owner, Service ClusterIPs (trap 8), and what the notes say (CNI,
-    incomplete reads). Not: a pod's readiness or phase, Service ports, EndpointSlices,
+    Policies (tiered ones too, and the kinds left unevaluated), namespaces (labels),
+    the pods' identity, labels, IPs, flags, container ports and owner, Service
+    ClusterIPs (trap 8), and what the notes say (CNI, incomplete reads). Not (unless
+    a tier peer reads them: nodes, DNS): a pod's readiness or phase, Service ports, EndpointSlices,
     nodes, DNS — the commonest watch events on a real cluster.
     """
     return (
@@ -283,7 +284,22 @@ def matrix_inputs(snapshot: ClusterSnapshot) -> tuple[object, ...]:
         tuple(sorted(cluster_ips(snapshot).items())),
         snapshot.cni,
         snapshot.incomplete,
+        *_tier_inputs(snapshot),
     )
+
+
+def _tier_inputs(snapshot: ClusterSnapshot) -> tuple[object, ...]:
+    """Tiered policies, the kinds left unevaluated, and what tier peers read: nodes
+    (``nodes`` peers) and the DNS model (``domainNames`` peers), only when used."""
+    peers = [
+        peer for pol in snapshot.cluster_network_policies for r in pol.egress for peer in r.peers
+    ]
+    out: tuple[object, ...] = (snapshot.cluster_network_policies, snapshot.foreign_policies)
+    if any(peer.nodes is not None for peer in peers):
+        out += (snapshot.nodes,)
+    if any(peer.domain_names is not None for peer in peers):
+        out += (snapshot.services, snapshot.endpoint_slices, snapshot.dns)
+    return out
 
 
 class MatrixFollower:

@@ -166,11 +166,32 @@ def _side_lines(side: Side, indent: str) -> Iterator[str]:
         yield f"{indent}  note: {note}"
 
 
+def _clean(text: str) -> str:
+    """Control characters (names and rule names are user input) shown escaped."""
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
+    )
+
+
 def _chain_lines(side: Side, what: str, indent: str) -> Iterator[str]:
     """A side decided through the layer chain: each decision, in evaluation order."""
+    for line in _chain_text(side, what, indent):
+        yield _clean(line)
+
+
+def _chain_text(side: Side, what: str, indent: str) -> Iterator[str]:
     layers = " → ".join(dict.fromkeys(d.layer for d in side.decisions))
     yield f"{indent}{what}: decided by {layers}"
+    passed = False
+    # Only the v1 chain (admin → networkpolicy → baseline) has a NetworkPolicy layer to
+    # name; Calico and Cilium hold the NetworkPolicies in their own layers.
+    v1_said = any(d.layer in ("networkpolicy", "calico", "cilium") for d in side.decisions)
     for d in side.decisions:
+        if passed and not v1_said and d.layer != "admin":
+            # Where the Pass went: the NetworkPolicy layer had nothing to say.
+            yield f"{indent}  networkpolicy: no NetworkPolicy isolates {side.subject}: passes on"
+            v1_said = True
+        passed = passed or d.action == "Pass"
         if d.layer == "default":
             yield f"{indent}  default: Allow on {d.ports} (no layer decided these ports)"
             continue

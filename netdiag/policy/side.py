@@ -127,6 +127,45 @@ class SideEvaluator:
     def v1_isolates(self, pod: Pod, direction: Direction) -> bool:
         return bool(self.selecting(pod, direction))
 
+    def hairpin_side(
+        self, subject: Endpoint, peer: Endpoint, direction: Direction, query: PortSet = ALL
+    ) -> Side:
+        """A pod reaching itself through a Service IP: tiers apply (network-policy-api:
+        only a pod reaching its *own IP* is exempt); NetworkPolicy v1 lets a pod reach
+        itself, so where it isolates the pod it accepts."""
+        note = "a pod can always connect to itself"
+        if not any(lay is not None and lay.selects(subject, direction) for lay in self.chain):
+            return open_side(direction, subject.text, query, note)
+        assert subject.pod is not None
+        v1_isolated = bool(self.selecting(subject.pod, direction))
+        allow_self = Decision(
+            layer=NETWORKPOLICY, kind="NetworkPolicy", action="Allow", ports=ALL, detail=note
+        )
+        layer = NetworkPolicyLayer(
+            isolated=v1_isolated, allowed=ALL, decisions=(allow_self,) if v1_isolated else ()
+        )
+        chain = run_chain(
+            tuple(layer if lay is None else lay for lay in self.chain),
+            subject,
+            peer,
+            direction,
+            query,
+        )
+        return Side(
+            direction=direction,
+            subject=subject.text,
+            applicable=True,
+            isolated=True,
+            policies=tuple(
+                p.name for lay in (self.admin, self.baseline) for p in lay.selecting(subject.pod)
+            ),
+            ports=chain.allowed | chain.unknown,
+            misses=chain.misses,
+            unknown=chain.unknown_reason,
+            notes=("through a Service IP, a pod reaching itself is subject to the policy tiers",),
+            decisions=chain.decisions,
+        )
+
     def v1_side(
         self, subject: Endpoint, peer: Endpoint, direction: Direction, query: PortSet = ALL
     ) -> Side:

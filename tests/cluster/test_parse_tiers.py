@@ -172,6 +172,30 @@ def _too_many_rules() -> str:
 
 
 BAD.append(("more-than-25-rules", _too_many_rules(), "spec.egress"))
+BAD.append(
+    (
+        "banp-pass",
+        """\
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: BaselineAdminNetworkPolicy
+metadata: {name: cnp}
+spec:
+  subject: {namespaces: {}}
+  ingress: [{action: Pass, from: [{namespaces: {}}]}]
+""".replace("name: cnp", "name: default"),
+        "spec.ingress[0].action",
+    )
+)
+BAD.append(
+    (
+        "ingress-networks-peer",
+        cnp()
+        .replace("egress:", "ingress:")
+        .replace("to: [", "from: [")
+        .replace("{namespaces: {}}]", "{networks: [10.0.0.0/8]}]", 1),
+        "spec.ingress[0].from[0].networks",
+    )
+)
 
 
 @pytest.mark.parametrize(("text", "field"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
@@ -190,11 +214,12 @@ def test_bad_input_is_one_error_naming_file_object_field(
             "AdminNetworkPolicy" if "kind: AdminNetworkPolicy" in text else "ClusterNetworkPolicy"
         )
     )
-    assert f"{path}:6 (document 2): {kind} cnp: {field}: " in errors[0]
+    name = "default" if "name: default" in text else "cnp"
+    assert f"{path}:6 (document 2): {kind} {name}: {field}: " in errors[0]
     kept = run_cli(["snapshot", "--cluster", path, "--keep-going"])
     assert kept.exit_code == 0, kept.stderr
     assert "\nPod " in kept.stdout and kind not in kept.stdout.split("warnings")[0]
-    assert f"{kind} cnp: {field}: " in kept.stdout  # reported under warnings
+    assert f"{kind} {name}: {field}: " in kept.stdout  # reported under warnings
 
 
 def test_unknown_peer_field_fails_closed_rather_than_erroring(tmp_path: Path) -> None:

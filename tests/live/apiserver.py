@@ -52,6 +52,15 @@ KINDS: dict[str, tuple[str, str, str, bool]] = {
     "ReplicaSet": ("apps", "v1", "replicasets", True),
     "Job": ("batch", "v1", "jobs", True),
     "CronJob": ("batch", "v1", "cronjobs", True),
+    # Optional CRDs: served by this server (other CRD groups answer 404, as from a
+    # cluster where they are not installed).
+    "ClusterNetworkPolicy": (
+        "policy.networking.k8s.io",
+        "v1alpha2",
+        "clusternetworkpolicies",
+        False,
+    ),
+    "CiliumNetworkPolicy": ("cilium.io", "v2", "ciliumnetworkpolicies", True),
 }
 PLURALS = {(g, p): (kind, v, ns) for kind, (g, v, p, ns) in KINDS.items()}
 TOKEN = "netdiag-test-token"

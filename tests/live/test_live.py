@@ -83,6 +83,8 @@ def test_minimal_rbac_is_enough_for_a_namespace(apiserver: FakeAPIServer, kubeco
     assert snap.incomplete == (
         "list namespaces (cluster scope) (forbidden)",
         "list nodes (cluster scope) (forbidden)",
+        # Cluster-wide tiers apply to shop too; a Role cannot grant them.
+        "list clusternetworkpolicies.policy.networking.k8s.io (cluster scope) (forbidden)",
     )
     assert len(snap.pods) == 3 and len(snap.network_policies) == 3
     assert snap.dns.corefile_present and snap.cni.plugins == ("calico",)
@@ -232,3 +234,44 @@ def test_a_resource_the_server_does_not_serve_is_reported_not_fatal(
     )
     assert {s.service_name for s in snap.endpoint_slices} == {"kube-dns", "web", "db"}
     assert all(s.derived for s in snap.endpoint_slices), "derived from pods instead"
+
+
+CNP = {
+    "apiVersion": "policy.networking.k8s.io/v1alpha2",
+    "kind": "ClusterNetworkPolicy",
+    "metadata": {"name": "deny-shop"},
+    "spec": {
+        "tier": "Admin",
+        "priority": 5,
+        "subject": {"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "shop"}}},
+        "ingress": [{"action": "Deny", "from": [{"namespaces": {}}]}],
+    },
+}
+CILIUM = {
+    "apiVersion": "cilium.io/v2",
+    "kind": "CiliumNetworkPolicy",
+    "metadata": {"name": "l7", "namespace": "shop"},
+    "spec": {"endpointSelector": {}},
+}
+
+
+def test_tiers_and_foreign_policies_are_listed_uninstalled_crds_are_no_refusal(
+    apiserver: FakeAPIServer, kubeconfig: str
+) -> None:
+    apiserver.apply(CNP)
+    apiserver.apply(CILIUM)
+    snap = load_live(kubeconfig=kubeconfig, warn=lambda m: None)
+    assert [p.name for p in snap.cluster_network_policies] == ["deny-shop"]
+    assert [(p.kind, p.key) for p in snap.foreign_policies] == [("CiliumNetworkPolicy", "shop/l7")]
+    # Calico, Antrea, OVN, Istio and GKE CRDs are not served here (404): not incomplete.
+    assert snap.incomplete == ()
+
+
+def test_forbidden_tiers_mark_the_snapshot_incomplete(
+    apiserver: FakeAPIServer, kubeconfig: str
+) -> None:
+    apiserver.forbid("clusternetworkpolicies")
+    snap = load_live(kubeconfig=kubeconfig, warn=lambda m: None)
+    assert snap.incomplete == (
+        "list clusternetworkpolicies.policy.networking.k8s.io (cluster scope) (forbidden)",
+    )

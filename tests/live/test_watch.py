@@ -16,7 +16,7 @@ from netdiag.cluster.watch import Backoff, Update, watch_snapshots
 from tests.live.apiserver import FakeAPIServer, rbac_authorizer, write_kubeconfig
 from tests.live.conftest import ROOT, cluster_objects
 
-QUERIES = 14  # what kubeapi.plan() reads for a whole cluster
+QUERIES = 16  # what kubeapi.plan() reads for a whole cluster and the fake server serves
 
 
 def find(kind: str, name: str) -> dict[str, Any]:

@@ -19,6 +19,11 @@ ENGINE = [
     "matrix",
     "matrixdiff",
     "render",
+    "layers",
+    "tiers",
+    "tiercompile",
+    "chaincells",
+    "domains",
 ]
 BANNED = {"yaml", "kubernetes", "textual", "scapy", "networkx", "dns", "click", "rich", "numpy"}
 

@@ -259,3 +259,78 @@ def test_matrix_and_reach_agree_on_tier_ports() -> None:
     cell = m.cell(ids.index("y/a"), ids.index("x/b"))
     assert cell.verdict is Verdict.DENIED
     assert evaluate(snap, "y/a", "x/b").ports == PortSet()
+
+
+def test_matrix_export_and_reach_give_the_same_tier_verdicts(tmp_path: Path) -> None:
+    (tmp_path / "ext.zone").write_text(ZONE)
+    (tmp_path / "c.yaml").write_text(DOMAINS)
+    base = ["--cluster", str(tmp_path / "c.yaml"), "--upstream-zone", str(tmp_path / "ext.zone")]
+    ext = ["--external", "192.0.2.10", "--external", "192.0.2.20"]
+    matrix = run_cli(["matrix", "-o", "json", *ext, *base])
+    export = run_cli(["export", "-f", "json", "--granularity", "pod", *ext, *base])
+    assert matrix.exit_code == 0 and export.exit_code == 0, export.stderr
+    doc = json.loads(matrix.stdout)
+    assert doc == json.loads(export.stdout)
+    edges = {(e["from"], e["to"]) for e in doc["edges"]}
+    assert ("a/p1", "192.0.2.10") in edges and ("a/p1", "192.0.2.20") not in edges
+    for dst, code in (("192.0.2.10", 0), ("192.0.2.20", 1)):
+        assert run_cli(["reach", "a/p1", dst, *base]).exit_code == code
+
+
+def test_control_characters_in_rule_names_are_shown_escaped() -> None:
+    from netdiag.policy.render import Style, verdict_lines
+
+    deny = TierRule(name="x\x1b[31mred", action=Action.DENY, peers=(TierPeer(namespaces=ALL_NS),))
+    snap = replace(e2e_cluster(), cluster_network_policies=(cnp("p\x07", ingress=(deny,)),))
+    text = "\n".join(verdict_lines(evaluate(snap, "y/a", "x/a"), Style()))
+    assert "\x1b" not in text and "\x07" not in text
+    assert "x\\x1b[31mred" in text
+
+
+def test_cluster_ip_in_a_networks_peer_is_unknown_only_when_orderings_disagree() -> None:
+    svc = Service(
+        namespace="y",
+        name="web",
+        cluster_ips=("10.96.0.30",),
+        ports=(ServicePort(port=80),),
+        selector=Labels({"pod": "a"}),
+    )
+    subject = TierSubject(namespaces=sel(ns="x"))
+
+    def with_networks(*cidrs: str) -> object:
+        accept = TierRule(action=Action.ACCEPT, peers=(TierPeer(networks=cidrs),))
+        pol = cnp("nets", egress=(accept, deny_rest()), subject=subject)
+        return replace(e2e_cluster(services=(svc,)), cluster_network_policies=(pol,))
+
+    # The ClusterIP range only: pre-DNAT accepted, post-DNAT denied -> '?'.
+    v = evaluate(with_networks("10.96.0.0/16"), "x/a", "y/web", TCP80)  # type: ignore[arg-type]
+    assert v.verdict is Verdict.UNKNOWN and "nets rule" in v.paths[0].egress.unknown
+    # Both the ClusterIP and the backend: both orderings accept.
+    both = evaluate(with_networks("10.96.0.0/16", "10.244.1.0/24"), "x/a", "y/web", TCP80)  # type: ignore[arg-type]
+    assert both.verdict is Verdict.ALLOWED
+
+
+def test_hairpin_through_a_service_is_subject_to_tiers_but_the_own_ip_is_not() -> None:
+    svc = Service(
+        namespace="x",
+        name="self",
+        cluster_ips=("10.96.0.40",),
+        ports=(ServicePort(port=80),),
+        selector=Labels({"pod": "a"}),
+    )
+    deny_all = TierRule(action=Action.DENY, peers=(TierPeer(namespaces=ALL_NS),))
+    snap = replace(
+        e2e_cluster([policy("x", "iso", selector=sel(pod="a"), ingress=[])], services=(svc,)),
+        cluster_network_policies=(cnp("deny", ingress=(deny_all,)),),
+    )
+    assert evaluate(snap, "x/a", "x/a", TCP80).verdict is Verdict.ALLOWED  # own IP
+    via = evaluate(snap, "x/a", "x/self", TCP80)
+    assert via.verdict is Verdict.DENIED
+    assert via.paths[0].ingress.decisions[0].policy == "deny"
+    # Without tiers the NetworkPolicy alone never blocks a pod from itself.
+    plain = replace(snap, cluster_network_policies=())
+    assert evaluate(plain, "x/a", "x/self", TCP80).verdict is Verdict.ALLOWED
+    # A Pass reaches NetworkPolicy, which lets the pod reach itself.
+    passes = TierRule(action=Action.PASS, peers=(TierPeer(namespaces=ALL_NS),))
+    passed = replace(snap, cluster_network_policies=(cnp("pass", ingress=(passes,)),))
+    assert evaluate(passed, "x/a", "x/self", TCP80).verdict is Verdict.ALLOWED

@@ -134,6 +134,9 @@ class MatrixScreen(ModeScreen):
             text.append(f" </{self.filter_text}>", style="bold cyan")
         if self.computing:
             text.append("  computing…", style="italic")
+        for layer in getattr(self.netdiag.snapshot, "unevaluated_layers", ()):
+            # Never a silent layer: policy kinds these cells do not take into account.
+            text.append(f"  ⚠ {layer.count} {layer.display} not evaluated", style="bold yellow")
         self.query_one("#matrix-title", Static).update(text)
 
     def update_cursor_line(self) -> None:

@@ -96,6 +96,15 @@ class PoliciesScreen(ModeScreen):
                     str(len(v.egress)),
                     key=v.key,
                 )
+        snapshot = self.netdiag.snapshot
+        # Tiered policies after the namespaced ones, in evaluation order (tier, priority).
+        for tp in getattr(snapshot, "cluster_network_policies", ()):
+            if flt in tp.name.lower():
+                label = f"{tp.tier.value}/{tp.priority} {tp.kind} {tp.name}"
+                n_in, n_eg = str(len(tp.ingress)), str(len(tp.egress))
+                table.add_row(label, "tier", "-", n_in, n_eg, key=f"tier:{tp.kind}/{tp.name}")
+        for layer in getattr(snapshot, "unevaluated_layers", ()):
+            table.add_row(f"⚠ {layer.display} ×{layer.count}", "NOT evaluated", "-", "-", "-")
         table.move_cursor(row=min(keep, max(table.row_count - 1, 0)))
         pods = self.query_one("#pods", DataTable)
         keep = pods.cursor_row
@@ -118,6 +127,22 @@ class PoliciesScreen(ModeScreen):
         view = next((v for v in self.views if v.key == event.row_key.value), None)
         if view is not None:
             self.show_policy(view)
+        elif str(event.row_key.value).startswith("tier:"):
+            self.show_tiered(str(event.row_key.value)[len("tier:") :])
+
+    def show_tiered(self, key: str) -> None:
+        """A tiered policy's rules in evaluation order (first match decides)."""
+        for tp in self.netdiag.snapshot.cluster_network_policies:
+            if f"{tp.kind}/{tp.name}" == key:
+                text = Text()
+                text.append(f"{tp.kind} {tp.name}\n", style="bold")
+                text.append(f"tier {tp.tier.value}, priority {tp.priority} (lower first)\n")
+                for title, rules in (("ingress", tp.ingress), ("egress", tp.egress)):
+                    for i, rule in enumerate(rules):
+                        name = rule.name or f"{title}[{i}]"
+                        text.append(f"  {title} {name}: {rule.action.value}\n")
+                self.query_one("#detail", Static).update(text)
+                self.query_one("#yaml", Static).update("")
 
     def show_policy(self, view: engine.PolicyView) -> None:
         self.query_one("#detail", Static).update(policy_text(view))

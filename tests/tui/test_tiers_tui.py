@@ -1,0 +1,78 @@
+"""The TUI lists tiered policies by tier and priority and never hides an unevaluated kind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from netdiag_tui.app import NetdiagApp
+from textual.widgets import DataTable
+
+from netdiag.cluster.loader import load_manifests
+from tests.tui.conftest import screen_text, settle
+
+SIZE = (160, 48)
+MANIFESTS = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: p1, namespace: a}
+status: {podIP: 10.0.0.1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p2, namespace: a}
+status: {podIP: 10.0.0.2}
+---
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: deny-ingress}
+spec:
+  tier: Admin
+  priority: 10
+  subject: {namespaces: {}}
+  ingress: [{action: Deny, from: [{namespaces: {}}]}]
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: c, namespace: a}
+spec: {}
+"""
+
+
+def app_for(tmp_path: Path, mode: str) -> NetdiagApp:
+    path = tmp_path / "c.yaml"
+    path.write_text(MANIFESTS)
+    return NetdiagApp(
+        load_manifests([str(path)]),
+        watch=False,
+        keymap_file=tmp_path / "none.toml",
+        start_mode=mode,
+    )
+
+
+async def test_policies_screen_lists_tiers_and_unevaluated_kinds(tmp_path: Path) -> None:
+    app = app_for(tmp_path, "policies")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one("#policies", DataTable)
+        first = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert "Admin/10 ClusterNetworkPolicy deny-ingress" in first
+        assert "⚠ CiliumNetworkPolicy.cilium.io ×1" in first
+        table.move_cursor(row=first.index("⚠ CiliumNetworkPolicy.cilium.io ×1"))
+        await settle(app, pilot)
+        table.move_cursor(row=first.index("Admin/10 ClusterNetworkPolicy deny-ingress"))
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "tier Admin, priority 10" in text and "ingress ingress[0]: Deny" in text
+
+
+async def test_matrix_marks_unevaluated_kinds_and_explains_the_tier_chain(tmp_path: Path) -> None:
+    app = app_for(tmp_path, "matrix")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "⚠ 1 CiliumNetworkPolicy.cilium.io not evaluated" in text
+        await pilot.press("l", "enter")  # a/p1 -> a/p2, explained
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "judged by admin → networkpolicy → baseline → default" in text
+        assert "admin: ClusterNetworkPolicy deny-ingress (priority 10)" in text
