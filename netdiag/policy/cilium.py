@@ -260,6 +260,8 @@ class CiliumEngine:
                     return True
             return False
         if rule.fqdns:
+            if kind is not PeerKind.WORLD:
+                return False  # like CIDR rules, DNS-derived addresses never select pods
             addresses = _addresses(peer)
             for q in rule.fqdns:
                 got = self.fqdn(q) if self.fqdn is not None else None

@@ -20,7 +20,9 @@ Order (docs/policy.md, "Layers per CNI"):
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from netdiag.cluster.calico import (
     DEFAULT_TIER,
@@ -30,9 +32,10 @@ from netdiag.cluster.calico import (
     CalicoTier,
     EntityRule,
 )
-from netdiag.cluster.cilium import CiliumPolicy, CiliumRule
+from netdiag.cluster.cilium import CiliumPolicy, CiliumRule, FQDNSelector
 from netdiag.cluster.cnikinds import CALICO, CILIUM, enforcing_cnis
 from netdiag.cluster.model import ClusterSnapshot, Labels, Pod
+from netdiag.cluster.selectors import LabelSelector
 from netdiag.policy import decision as cni
 from netdiag.policy.calico import CalicoEngine, OrderedTier, order_tiers
 from netdiag.policy.calico_knp import knp_as_calico
@@ -40,10 +43,14 @@ from netdiag.policy.calico_match import entity_miss
 from netdiag.policy.cilium import CiliumEngine, SelectedSpec
 from netdiag.policy.cilium_peer import PeerKind, Peers, node_addresses
 from netdiag.policy.compile import CompiledIPBlock, named_ports_of, parse_network
-from netdiag.policy.endpoints import Endpoint
+from netdiag.policy.domains import known_names, resolve_domains
+from netdiag.policy.endpoints import Endpoint, backend_pods
 from netdiag.policy.layers import LayerResult, PolicyLayer
 from netdiag.policy.ports import PortSet
 from netdiag.policy.verdict import Decision, Direction, Side
+
+if TYPE_CHECKING:
+    from netdiag.dns.upstream import UpstreamZone
 
 CALICO_LAYER = "calico"
 CILIUM_LAYER = "cilium"
@@ -381,6 +388,74 @@ class CiliumLayer:
         return hit
 
 
+def cilium_pattern_matches(pattern: str, name: str) -> bool:
+    """Cilium ``matchPattern``: ``*`` alone matches every name; elsewhere it matches
+    any characters of one label (Cilium docs, "DNS based" policy: ``*.cilium.io``
+    matches ``sub.cilium.io``, not ``cilium.io`` nor ``a.b.cilium.io``)."""
+    p = pattern.lower().rstrip(".")
+    n = name.lower().rstrip(".")
+    if p == "*":
+        return True
+    regex = "^" + "[-a-z0-9_]*".join(re.escape(part) for part in p.split("*")) + "$"
+    return re.match(regex, n) is not None
+
+
+def fqdn_resolver(
+    snapshot: ClusterSnapshot, policies: Sequence[CiliumPolicy], upstream: UpstreamZone | None
+) -> Callable[[FQDNSelector], frozenset[str] | None]:
+    """Addresses the cluster DNS model answers for each ``toFQDNs`` selector
+    (:mod:`netdiag.policy.domains`); ``None`` when it knows no such name."""
+    selectors = {
+        q
+        for p in policies
+        for spec in p.specs
+        for r in (*spec.egress, *spec.egress_deny)
+        for q in r.fqdns
+    }
+    if not selectors:
+        return lambda _q: None
+    known = known_names(snapshot, upstream)
+    names: dict[FQDNSelector, list[str]] = {
+        q: [q.match_name]
+        if q.match_name
+        else [n for n in known if cilium_pattern_matches(q.match_pattern, n)]
+        for q in selectors
+    }
+    answers = resolve_domains(snapshot, {n for ns in names.values() for n in ns}, upstream)
+    table = {
+        q: frozenset(addr for n in ns for _, addr in answers.get(n, ())) for q, ns in names.items()
+    }
+    return lambda q: table.get(q) or None
+
+
+def service_backends_of(
+    snapshot: ClusterSnapshot,
+) -> Callable[[str, str, LabelSelector | None], tuple[frozenset[str], frozenset[str]]]:
+    """``toServices``: the backend pods and endpoint addresses of a Service named
+    (``k8sService``) or selected by its labels (``k8sServiceSelector``) in a namespace."""
+
+    def lookup(
+        namespace: str, name: str, selector: LabelSelector | None
+    ) -> tuple[frozenset[str], frozenset[str]]:
+        services = [
+            svc
+            for svc in snapshot.services
+            if svc.namespace == namespace
+            and (svc.name == name if selector is None else selector.matches(svc.labels))
+        ]
+        pods = frozenset(p.key for svc in services for p in backend_pods(snapshot, svc))
+        ips = frozenset(
+            a
+            for svc in services
+            for sl in snapshot.slices_for(svc)
+            for ep in sl.endpoints
+            for a in ep.addresses
+        )
+        return pods, ips
+
+    return lookup
+
+
 def collect(
     snapshot: ClusterSnapshot,
 ) -> tuple[list[CalicoPolicy], list[CalicoTier], list[CiliumPolicy]]:
@@ -497,7 +572,9 @@ class CniLayers:
         ns_labels: Mapping[str, Labels],
         v1_isolates: V1Isolates | None = None,
         v1_side: V1Side | None = None,
+        upstream: UpstreamZone | None = None,
     ) -> None:
+        """``upstream``: the external DNS zone ``toFQDNs`` names resolve through."""
         self.v1_isolates = v1_isolates
         self.v1_side = v1_side
         calico, tiers, cilium = collect(snapshot)
@@ -536,7 +613,13 @@ class CniLayers:
                 apiserver,
                 host_network_pods=any(p.host_network for p in snapshot.pods),
             )
-            self.cilium = CiliumEngine(cilium, ns_labels, peers)
+            self.cilium = CiliumEngine(
+                cilium,
+                ns_labels,
+                peers,
+                fqdn=fqdn_resolver(snapshot, cilium, upstream),
+                services=service_backends_of(snapshot),
+            )
         if assumed and (self.calico is not None or self.cilium is not None):
             self.notes = (
                 "no CNI recognised in the snapshot: Calico and Cilium policies are both "

@@ -65,7 +65,9 @@ class SideEvaluator:
         #: A CNI policy layer is inserted here at its place.
         self.chain: tuple[PolicyLayer | None, ...] = (self.admin, None, self.baseline)
         #: Calico / Cilium layers the detected CNI enforces take their places in it.
-        self.cni = CniLayers(snapshot, self.ns_labels, self.v1_isolates, self.v1_side)
+        self.cni = CniLayers(
+            snapshot, self.ns_labels, self.v1_isolates, self.v1_side, upstream=upstream
+        )
         if self.cni.active:
             self.chain = self.cni.chain(self.admin, self.baseline)
 

@@ -17,10 +17,12 @@ from netdiag.cluster.cilium import CCNP_KIND, CILIUM_GROUP, CiliumPolicy
 from netdiag.cluster.model import ClusterSnapshot
 from netdiag.cluster.parse_calico import parse_calico_policy, parse_calico_tier
 from netdiag.cluster.parse_cilium import parse_cilium_policy
+from netdiag.dns.upstream import UpstreamZone, parse_zone_text
 from netdiag.policy.calico import CalicoEngine
 from netdiag.policy.calico_knp import knp_as_calico
 from netdiag.policy.cilium import CiliumEngine
 from netdiag.policy.cilium_peer import Peers, node_addresses
+from netdiag.policy.cnilayers import fqdn_resolver, service_backends_of
 from netdiag.policy.decision import CniSide
 from netdiag.policy.endpoints import Endpoint, namespace_labels, pod_endpoint, resolve_endpoint
 from netdiag.policy.ports import parse_port_spec
@@ -32,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[3] / "fixtures" / "cni"
 @dataclass
 class World:
     snapshot: ClusterSnapshot
+    upstream: UpstreamZone | None = None
     calico: list[CalicoPolicy] = field(default_factory=list)
     tiers: list[CalicoTier] = field(default_factory=list)
     cilium: list[CiliumPolicy] = field(default_factory=list)
@@ -49,7 +52,13 @@ class World:
             for a in ep.addresses
         )
         peers = Peers(node_addresses(self.snapshot.nodes), apiserver)
-        return CiliumEngine(self.cilium, namespace_labels(self.snapshot), peers)
+        return CiliumEngine(
+            self.cilium,
+            namespace_labels(self.snapshot),
+            peers,
+            fqdn=fqdn_resolver(self.snapshot, self.cilium, self.upstream),
+            services=service_backends_of(self.snapshot),
+        )
 
     def endpoint(self, text: str) -> Endpoint:
         got = resolve_endpoint(self.snapshot, text)
@@ -90,7 +99,11 @@ def load(scenario: str) -> tuple[World, dict[str, Any]]:
     text = (ROOT / "_base.yaml").read_text() + "\n---\n" + (d / "cluster.yaml").read_text()
     docs = [x for x in yaml.safe_load_all(text) if x]
     expect = yaml.safe_load((d / "expect.yaml").read_text())
-    return split(docs, str(d / "cluster.yaml")), expect
+    world = split(docs, str(d / "cluster.yaml"))
+    zone = d / "upstream.zone"
+    if zone.exists():
+        world.upstream = parse_zone_text(zone.read_text(), filename=str(zone))
+    return world, expect
 
 
 def ask(world: World, engine: str, case: dict[str, Any]) -> CniSide:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from netdiag.cluster.loader import load_manifests
+from netdiag.dns.upstream import parse_zone_text
 from netdiag.policy.evaluate import Evaluator
 from netdiag.policy.ports import parse_port_spec
 from netdiag.policy.verdict import Direction
@@ -56,7 +57,9 @@ def test_case_through_the_loader_and_the_layer_chain(
     )
     snap = load_manifests([str(cluster)])
     world = World(snapshot=snap)
-    ev = Evaluator(snap)
+    zone = ROOT / scenario / "upstream.zone"
+    upstream = parse_zone_text(zone.read_text()) if zone.exists() else None
+    ev = Evaluator(snap, upstream)
     src, dst = world.endpoint(case["from"]), world.endpoint(case["to"])
     query = parse_port_spec(str(case.get("port", "80/TCP")))
     if "ingress" in case:
