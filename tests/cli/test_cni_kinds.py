@@ -177,3 +177,15 @@ def test_reach_json_carries_the_decisions(tmp_path: Path) -> None:
         "rule": "spec.ingress[0]",
         "action": "Deny",
     }
+
+
+def test_snapshot_round_trip_keeps_calico_and_cilium_policies(tmp_path: Path) -> None:
+    from netdiag.cluster.loader import load_manifests
+    from netdiag.cluster.serialize import dump_yaml
+
+    snap = load_manifests([_write(tmp_path, PODS + CALICO_DENY + CILIUM_DENY)])
+    again = tmp_path / "again.yaml"
+    again.write_text(dump_yaml(snap))
+    back = load_manifests([str(again)])
+    assert [p.model for p in back.foreign_policies] == [p.model for p in snap.foreign_policies]
+    assert all(p.model is not None for p in back.foreign_policies)
