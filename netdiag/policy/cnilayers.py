@@ -97,11 +97,12 @@ class CalicoLayer:
             for n in (*er.nets, *er.not_nets)
         ]
         self._blocks = _blocks(cidrs)
-        self._remote: dict[
-            tuple[Hashable, Direction], tuple[tuple[CalicoPolicy, EntityRule], ...]
-        ] = {}
-        self._peer_memo: dict[tuple[Hashable, Direction, str], Hashable] = {}
-        self._match_memo: dict[tuple[int, int, str], bool] = {}
+        #: Per profile (its policies) and direction: the numbers of its remote rules.
+        self._remote: dict[tuple[Hashable, Direction], frozenset[int]] = {}
+        #: Per direction and peer: the numbers of every rule of the layer it matches.
+        self._peer_rules: dict[tuple[Direction, str], frozenset[int]] = {}
+        self._index: dict[Direction, dict[tuple[int, int], int]] = {}
+        self._by_index: dict[Direction, tuple[tuple[CalicoPolicy, EntityRule], ...]] = {}
 
     def selects(self, subject: Endpoint, direction: Direction) -> bool:
         pod = subject.pod
@@ -139,7 +140,11 @@ class CalicoLayer:
             return None
         pols = tuple(p for _, ps in selected for p in ps)
         key = tuple(id(p) for p in pols)
-        self._remote.setdefault((key, direction), _remote_rules(pols, direction))
+        if (key, direction) not in self._remote:
+            index = self._rule_index(direction)
+            self._remote[(key, direction)] = frozenset(
+                index[(id(p), id(er))] for p, er in _remote_rules(pols, direction)
+            )
         # Rules read the subject too: their local side (``destination`` in ingress,
         # ``source`` in egress) and, in ingress, its named ports.
         egress = direction is Direction.EGRESS
@@ -158,20 +163,31 @@ class CalicoLayer:
         if profile is None:
             return None
         assert isinstance(profile, tuple)
-        memo_key = (profile[0], direction, peer.text)
-        hit = self._peer_memo.get(memo_key)
-        if hit is not None:
-            return hit
-        bits = tuple(
-            self._matches(pol, er, peer) for pol, er in self._remote[(profile[0], direction)]
-        )
+        matched = self._peer_rules.get((direction, peer.text))
+        if matched is None:
+            # Once per peer: every rule of the layer (the profile's are a subset).
+            index = self._rule_index(direction)
+            matched = frozenset(
+                i for (_, _), i in index.items() if self._matches(i, direction, peer)
+            )
+            self._peer_rules[(direction, peer.text)] = matched
         named = None
         if direction is Direction.EGRESS and peer.pod is not None:
             named = frozenset(named_ports_of(peer.pod).items())
-        hit = self._peer_memo[memo_key] = (bits, named)
-        return hit
+        return (matched & self._remote[(profile[0], direction)], named)
 
-    def _matches(self, pol: CalicoPolicy, er: EntityRule, peer: Endpoint) -> bool:
+    def _rule_index(self, direction: Direction) -> dict[tuple[int, int], int]:
+        """Every (policy, remote entity rule) of the layer in ``direction``, numbered."""
+        index = self._index.get(direction)
+        if index is None:
+            pols = [p for t in self.engine.tiers for p in t.policies]
+            rules = _remote_rules(pols, direction)
+            index = self._index[direction] = {(id(p), id(er)): i for i, (p, er) in enumerate(rules)}
+            self._by_index[direction] = rules
+        return index
+
+    def _matches(self, i: int, direction: Direction, peer: Endpoint) -> bool:
+        pol, er = self._by_index[direction][i]
         pod = peer.pod
         if (
             pod is not None
@@ -182,11 +198,7 @@ class CalicoLayer:
             and not er.nets
         ):
             return False  # a namespaced policy's rule selector stays in its namespace
-        key = (id(er), id(pol), peer.text)
-        hit = self._match_memo.get(key)
-        if hit is None:
-            hit = self._match_memo[key] = not entity_miss(self.engine.scope, er, peer, pol)
-        return hit
+        return not entity_miss(self.engine.scope, er, peer, pol)
 
 
 def _remote_rules(
@@ -261,10 +273,10 @@ class CiliumLayer:
         #: Whether an endpoint's node changes answers: only when nodes can be peers
         #: (host-network pods, Node addresses): the local host vs a remote node.
         self.nodes_matter = engine.peers.nodes_present
-        self._rules: dict[
-            tuple[Hashable, Direction], tuple[tuple[SelectedSpec, CiliumRule], ...]
-        ] = {}
-        self._peer_memo: dict[tuple[Hashable, str, Direction, str], Hashable] = {}
+        self._rules: dict[tuple[Hashable, Direction], frozenset[int]] = {}
+        self._peer_rules: dict[tuple[Direction, PeerKind, str], frozenset[int]] = {}
+        self._index: dict[Direction, dict[int, int]] = {}
+        self._by_index: dict[Direction, tuple[tuple[SelectedSpec, CiliumRule], ...]] = {}
 
     def _v1(self, pod: Pod, direction: Direction) -> bool:
         return self.v1_isolates is not None and self.v1_isolates(pod, direction)
@@ -346,19 +358,11 @@ class CiliumLayer:
         specs = self.engine.selecting(pod, direction)
         key = tuple(id(s) for s in specs)
         egress = direction is Direction.EGRESS
-        self._rules.setdefault(
-            (key, direction),
-            tuple(
-                (s, r)
-                for s in specs
-                for r in (
-                    (*s.spec.egress, *s.spec.egress_deny)
-                    if egress
-                    else (*s.spec.ingress, *s.spec.ingress_deny)
-                )
-                if r.has_peer
-            ),
-        )
+        if (key, direction) not in self._rules:
+            index = self._rule_index(direction)
+            self._rules[(key, direction)] = frozenset(
+                index[id(r)] for s in specs for r in _rules_of(s, direction) if r.has_peer
+            )
         named = None if egress else frozenset(named_ports_of(pod).items())
         # The v1 part: whether it isolates; its ports are in the matrix's own memo key.
         return (key, named, pod.node_name if self.nodes_matter else "", self._v1(pod, direction))
@@ -370,22 +374,39 @@ class CiliumLayer:
             return None
         assert isinstance(profile, tuple)
         key, _, node, _ = profile
-        memo_key = (key, node, direction, peer.text)
-        hit = self._peer_memo.get(memo_key)
-        if hit is not None:
-            return hit
         kind = self.engine.peers.kind_for_node(peer, node)
-        notes: list[str] = []
-        bits = tuple(
-            self.engine.peer_matches(s, r, peer, kind, notes)
-            for s, r in self._rules[(key, direction)]
-        )
+        matched = self._peer_rules.get((direction, kind, peer.text))
+        if matched is None:
+            # Once per peer (and kind): every rule of the layer; the profile's are a subset.
+            notes: list[str] = []
+            matched = frozenset(
+                i
+                for i, (s, r) in enumerate(self._by_index[direction])
+                if self.engine.peer_matches(s, r, peer, kind, notes)
+            )
+            self._peer_rules[(direction, kind, peer.text)] = matched
         named = None
         if direction is Direction.EGRESS and peer.pod is not None:
             named = frozenset(named_ports_of(peer.pod).items())
         # v1 rules read the peer too; their answer is in the matrix's own memo key.
-        hit = self._peer_memo[memo_key] = (kind, bits, named)
-        return hit
+        return (kind, matched & self._rules[(key, direction)], named)
+
+    def _rule_index(self, direction: Direction) -> dict[int, int]:
+        index = self._index.get(direction)
+        if index is None:
+            rules = tuple(
+                (s, r) for s in self.engine.specs for r in _rules_of(s, direction) if r.has_peer
+            )
+            self._by_index[direction] = rules
+            index = self._index[direction] = {id(r): i for i, (_, r) in enumerate(rules)}
+        return index
+
+
+def _rules_of(s: SelectedSpec, direction: Direction) -> tuple[CiliumRule, ...]:
+    spec = s.spec
+    if direction is Direction.EGRESS:
+        return (*spec.egress, *spec.egress_deny)
+    return (*spec.ingress, *spec.ingress_deny)
 
 
 def cilium_pattern_matches(pattern: str, name: str) -> bool:
