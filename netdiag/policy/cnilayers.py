@@ -103,6 +103,7 @@ class CalicoLayer:
         self._peer_rules: dict[tuple[Direction, str], frozenset[int]] = {}
         self._index: dict[Direction, dict[tuple[int, int], int]] = {}
         self._by_index: dict[Direction, tuple[tuple[CalicoPolicy, EntityRule], ...]] = {}
+        self._candidates: dict[Direction, tuple[list[int], dict[str, list[int]]]] = {}
 
     def selects(self, subject: Endpoint, direction: Direction) -> bool:
         pod = subject.pod
@@ -165,11 +166,14 @@ class CalicoLayer:
         assert isinstance(profile, tuple)
         matched = self._peer_rules.get((direction, peer.text))
         if matched is None:
-            # Once per peer: every rule of the layer (the profile's are a subset).
-            index = self._rule_index(direction)
-            matched = frozenset(
-                i for (_, _), i in index.items() if self._matches(i, direction, peer)
-            )
+            # Once per peer: every rule of the layer that can match it (the profile's
+            # rules are a subset). Selector rules of namespaced policies only see
+            # pods of their namespace, so only those namespaces' rules are tried.
+            self._rule_index(direction)
+            others, by_ns = self._candidates[direction]
+            pod = peer.pod
+            tried = others + by_ns.get(pod.namespace, []) if pod is not None else others
+            matched = frozenset(i for i in tried if self._matches(i, direction, peer))
             self._peer_rules[(direction, peer.text)] = matched
         named = None
         if direction is Direction.EGRESS and peer.pod is not None:
@@ -184,21 +188,25 @@ class CalicoLayer:
             rules = _remote_rules(pols, direction)
             index = self._index[direction] = {(id(p), id(er)): i for i, (p, er) in enumerate(rules)}
             self._by_index[direction] = rules
+            others: list[int] = []
+            by_ns: dict[str, list[int]] = {}
+            for i, (p, er) in enumerate(rules):
+                if _namespace_bound(p, er):
+                    by_ns.setdefault(p.namespace, []).append(i)
+                else:
+                    others.append(i)
+            self._candidates[direction] = (others, by_ns)
         return index
 
     def _matches(self, i: int, direction: Direction, peer: Endpoint) -> bool:
         pol, er = self._by_index[direction][i]
-        pod = peer.pod
-        if (
-            pod is not None
-            and er.selector is not None
-            and er.namespace_selector is None
-            and not pol.global_
-            and pod.namespace != pol.namespace
-            and not er.nets
-        ):
-            return False  # a namespaced policy's rule selector stays in its namespace
         return not entity_miss(self.engine.scope, er, peer, pol)
+
+
+def _namespace_bound(pol: CalicoPolicy, er: EntityRule) -> bool:
+    """True when only pods of the policy's namespace can match ``er``: a selector
+    rule of a namespaced policy without ``namespaceSelector`` (selectors match pods only)."""
+    return er.selector is not None and er.namespace_selector is None and not pol.global_
 
 
 def _remote_rules(
