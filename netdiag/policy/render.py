@@ -180,8 +180,12 @@ def _chain_lines(side: Side, what: str, indent: str) -> Iterator[str]:
 
 
 def _chain_text(side: Side, what: str, indent: str) -> Iterator[str]:
-    layers = " → ".join(dict.fromkeys(d.layer for d in side.decisions))
-    yield f"{indent}{what}: decided by {layers}"
+    layers = tuple(dict.fromkeys(d.layer for d in side.decisions))
+    if {"calico", "cilium"} & set(layers):
+        # A CNI's chain has its own order (docs/policy.md, "Layers per CNI").
+        yield f"{indent}{what}: decided by {' → '.join(layers)}"
+    else:
+        yield f"{indent}{what}: judged by admin → networkpolicy → baseline → default"
     passed = False
     # Only the v1 chain (admin → networkpolicy → baseline) has a NetworkPolicy layer to
     # name; Calico and Cilium hold the NetworkPolicies in their own layers.

@@ -31,8 +31,8 @@ spec:
   subject: {namespaces: {}}
   ingress: [{action: Deny, from: [{namespaces: {}}]}]
 ---
-apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
+apiVersion: crd.antrea.io/v1beta1
+kind: NetworkPolicy
 metadata: {name: c, namespace: a}
 spec: {}
 """
@@ -56,8 +56,8 @@ async def test_policies_screen_lists_tiers_and_unevaluated_kinds(tmp_path: Path)
         table = app.screen.query_one("#policies", DataTable)
         first = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
         assert "Admin/10 ClusterNetworkPolicy deny-ingress" in first
-        assert "⚠ CiliumNetworkPolicy.cilium.io ×1" in first
-        table.move_cursor(row=first.index("⚠ CiliumNetworkPolicy.cilium.io ×1"))
+        assert "⚠ NetworkPolicy.crd.antrea.io ×1" in first
+        table.move_cursor(row=first.index("⚠ NetworkPolicy.crd.antrea.io ×1"))
         await settle(app, pilot)
         table.move_cursor(row=first.index("Admin/10 ClusterNetworkPolicy deny-ingress"))
         await settle(app, pilot)
@@ -70,7 +70,7 @@ async def test_matrix_marks_unevaluated_kinds_and_explains_the_tier_chain(tmp_pa
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         text = screen_text(app)
-        assert "⚠ 1 CiliumNetworkPolicy.cilium.io not evaluated" in text
+        assert "⚠ 1 NetworkPolicy.crd.antrea.io not evaluated" in text
         await pilot.press("l", "enter")  # a/p1 -> a/p2, explained
         await settle(app, pilot)
         text = screen_text(app)
