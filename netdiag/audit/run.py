@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from netdiag.audit import (
     cni,
+    cnipolicy,
     coredns,
     deadparts,
     dnscfg,
@@ -28,6 +29,7 @@ MODULES: tuple[tuple[tuple[Check, ...], Runner], ...] = (
     (cni.CHECKS, cni.run),
     (layers.CHECKS, layers.run),
     (tiers.CHECKS, tiers.run),
+    (cnipolicy.CHECKS, cnipolicy.run),
     (isolation.CHECKS, isolation.run),
     (nodelocal.CHECKS, nodelocal.run),
     (deadparts.CHECKS, deadparts.run),

@@ -30,6 +30,7 @@ from netdiag.cluster.model import (
 )
 from netdiag.cluster.networkpolicy import NetworkPolicy
 from netdiag.cluster.parse import PARSERS, ConfigMap, Parsed, manifest_error, parse_object
+from netdiag.cluster.parse_cni import with_cni_model
 from netdiag.cluster.policykinds import (
     CLUSTER_SCOPED_FOREIGN,
     ForeignPolicy,
@@ -158,7 +159,14 @@ def parse_source(raw: Mapping[str, Any], origin: str, *, keep_going: bool) -> Pa
             if is_foreign_policy(kind, group):
                 assert group is not None
                 namespaced = (group, kind) not in CLUSTER_SCOPED_FOREIGN
-                values.append((parse_foreign(obj, where, group, kind, namespaced), False))
+                try:
+                    foreign = with_cni_model(parse_foreign(obj, where, group, kind, namespaced))
+                except ManifestError as e:
+                    if not keep_going:
+                        raise ManifestError(e.message, hint=KEEP_GOING_HINT) from None
+                    warnings.append(e.message)
+                    continue
+                values.append((foreign, False))
                 continue
             if kind not in PARSERS or not is_modelled(kind, group):
                 skipped.append(display_kind(kind, group))

@@ -336,7 +336,7 @@ class ClusterSnapshot:
     @property
     def unevaluated_layers(self) -> tuple[UnevaluatedLayer, ...]:
         """Policy kinds present that no verdict takes into account (never silent)."""
-        return unevaluated_layers(self.foreign_policies)
+        return unevaluated_layers(self.foreign_policies, self.cni.plugins)
 
     def namespace(self, name: str) -> Namespace | None:
         for ns in self.namespaces:

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from netdiag.cluster.cnikinds import CNI_CLUSTER_SCOPED, CNI_KINDS, CniModel, enforcing_cnis
+
 #: ``(group, kind)``; the core group is ``""``.
 GroupKind = tuple[str, str]
 
@@ -53,12 +55,6 @@ MODELLED_GROUPS: Mapping[str, frozenset[str]] = {
 #: not evaluate, with what they are. Every matrix, reach, export and audit
 #: names them when a snapshot holds any.
 UNEVALUATED_KINDS: dict[GroupKind, str] = {
-    ("cilium.io", "CiliumNetworkPolicy"): "Cilium namespaced policy",
-    ("cilium.io", "CiliumClusterwideNetworkPolicy"): "Cilium cluster-wide policy",
-    ("projectcalico.org", "NetworkPolicy"): "Calico namespaced policy",
-    ("projectcalico.org", "GlobalNetworkPolicy"): "Calico cluster-wide policy",
-    ("crd.projectcalico.org", "NetworkPolicy"): "Calico namespaced policy (CRD storage)",
-    ("crd.projectcalico.org", "GlobalNetworkPolicy"): "Calico cluster-wide policy (CRD storage)",
     ("crd.antrea.io", "NetworkPolicy"): "Antrea namespaced policy",
     ("crd.antrea.io", "ClusterNetworkPolicy"): "Antrea cluster-wide policy",
     ("k8s.ovn.org", "EgressFirewall"): "OVN-Kubernetes egress firewall",
@@ -68,8 +64,8 @@ UNEVALUATED_KINDS: dict[GroupKind, str] = {
 
 #: Every policy kind kept raw in the snapshot: the unevaluated ones plus any an
 #: engine has taken off :data:`UNEVALUATED_KINDS` (listed here so their raw
-#: objects keep flowing to it).
-FOREIGN_POLICY_KINDS: frozenset[GroupKind] = frozenset(UNEVALUATED_KINDS)
+#: objects keep flowing to it): Calico and Cilium (:mod:`netdiag.cluster.cnikinds`).
+FOREIGN_POLICY_KINDS: frozenset[GroupKind] = frozenset(UNEVALUATED_KINDS) | frozenset(CNI_KINDS)
 
 
 def api_group(obj: Mapping[str, Any]) -> str | None:
@@ -107,6 +103,8 @@ class ForeignPolicy:
     #: serializer to write back verbatim.
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
     origin: str = field(default="", compare=False)
+    #: The parsed object for the kinds netdiag evaluates (Calico, Cilium).
+    model: CniModel | None = field(default=None, compare=False, hash=False)
 
     @property
     def group_kind(self) -> GroupKind:
@@ -148,13 +146,31 @@ class UnevaluatedLayer:
         }
 
 
-def unevaluated_layers(policies: Iterable[ForeignPolicy]) -> tuple[UnevaluatedLayer, ...]:
-    """The kinds of ``policies`` still in :data:`UNEVALUATED_KINDS`, with counts, sorted."""
-    counts = Counter(p.group_kind for p in policies if p.group_kind in UNEVALUATED_KINDS)
+def unevaluated_layers(
+    policies: Iterable[ForeignPolicy], cni_plugins: Iterable[str] = ()
+) -> tuple[UnevaluatedLayer, ...]:
+    """The kinds of ``policies`` still in :data:`UNEVALUATED_KINDS`, and the Calico or
+    Cilium kinds the detected CNI does not enforce, with counts, sorted."""
+    plugins = tuple(cni_plugins)
+    enforced, _assumed = enforcing_cnis(plugins)
+    counts = Counter(
+        p.group_kind
+        for p in policies
+        if p.group_kind in UNEVALUATED_KINDS
+        or (p.group_kind in CNI_KINDS and CNI_KINDS[p.group_kind] not in enforced)
+    )
     return tuple(
-        UnevaluatedLayer(group=g, kind=k, count=n, description=UNEVALUATED_KINDS[(g, k)])
+        UnevaluatedLayer(group=g, kind=k, count=n, description=_why(g, k, plugins))
         for (g, k), n in sorted(counts.items())
     )
+
+
+def _why(group: str, kind: str, plugins: tuple[str, ...]) -> str:
+    described = UNEVALUATED_KINDS.get((group, kind))
+    if described is not None:
+        return described
+    family = CNI_KINDS[(group, kind)]
+    return f"{family} policy, not enforced by this cluster's CNI ({', '.join(plugins)})"
 
 
 def parse_foreign(
@@ -176,10 +192,5 @@ def parse_foreign(
 
 #: Foreign kinds that are cluster-scoped (no namespace).
 CLUSTER_SCOPED_FOREIGN: frozenset[GroupKind] = frozenset(
-    {
-        ("cilium.io", "CiliumClusterwideNetworkPolicy"),
-        ("projectcalico.org", "GlobalNetworkPolicy"),
-        ("crd.projectcalico.org", "GlobalNetworkPolicy"),
-        ("crd.antrea.io", "ClusterNetworkPolicy"),
-    }
+    {("crd.antrea.io", "ClusterNetworkPolicy"), *CNI_CLUSTER_SCOPED}
 )

@@ -190,13 +190,15 @@ def compute_cells(
     over = chain_overrides(cls, chain, q, ps.sets, ps.id, eg, ing)
     if over is None:
         return _fill(cls, ps, q, eg, ing)
+    # Trap 8 is the v1 layer's (as in the evaluator): where it isolates, not the chain.
+    v1_isolated = ([r is not None for r in eg], [c is not None for c in ing])
     for s, row in enumerate(over.egress):
         if row is not None:
             eg[s] = row
     for d, col in enumerate(over.ingress):
         if col is not None:
             ing[d] = col
-    return _fill(cls, ps, q, eg, ing, over.egress_unknown, over.ingress_unknown)
+    return _fill(cls, ps, q, eg, ing, over.egress_unknown, over.ingress_unknown, v1_isolated)
 
 
 def _fill(
@@ -207,6 +209,7 @@ def _fill(
     ing: list[list[int] | None],
     eg_unknown: Sequence[set[int]] = (),
     ing_unknown: Sequence[set[int]] = (),
+    v1_isolated: tuple[list[bool], list[bool]] | None = None,
 ) -> CellTable:
     n = cls.count
     table = CellTable(cells=[], codes=[], _index={})
@@ -224,8 +227,10 @@ def _fill(
             ue = ui = False
             if any_odd:
                 # Trap 8: hostNetwork endpoints and ClusterIPs make an isolated side undefined.
-                ue = erow is not None and (host[s] or odd[d])
-                ui = icol is not None and (host[d] or odd[s])
+                eg_iso = v1_isolated[0][s] if v1_isolated else erow is not None
+                in_iso = v1_isolated[1][d] if v1_isolated else icol is not None
+                ue = eg_iso and (host[s] or odd[d])
+                ui = in_iso and (host[d] or odd[s])
             if eg_unknown:
                 # Layers beyond v1: e.g. same-priority tier policies that disagree.
                 ue = ue or d in eg_unknown[s]

@@ -76,6 +76,7 @@ def chain_overrides(
     memo: dict[tuple[Hashable, ...], tuple[int, bool]] = {}
     rows: dict[tuple[Hashable, ...], tuple[list[int], set[int]]] = {}
     keys_of: dict[tuple[Hashable, ...], list[tuple[Hashable, ...]]] = {}
+    layer_keys: dict[tuple[Hashable, ...], list[Hashable]] = {}
     any_selected = False
     for direction in (Direction.EGRESS, Direction.INGRESS):
         egress = direction is Direction.EGRESS
@@ -94,13 +95,16 @@ def chain_overrides(
                 unknown: set[int] = set()
                 peer_keys = keys_of.get((direction, profs))
                 if peer_keys is None:
-                    peer_keys = keys_of[(direction, profs)] = [
-                        tuple(
-                            lay.peer_key(p, peer, direction)
-                            for lay, p in zip(layers, profs, strict=True)
-                        )
-                        for peer in eps
-                    ]
+                    # Per layer and profile: subjects of different profile combinations
+                    # share each layer's keys.
+                    cols = []
+                    for li, (lay, p) in enumerate(zip(layers, profs, strict=True)):
+                        col = layer_keys.get((direction, li, p))
+                        if col is None:
+                            col = [lay.peer_key(p, peer, direction) for peer in eps]
+                            layer_keys[(direction, li, p)] = col
+                        cols.append(col)
+                    peer_keys = keys_of[(direction, profs)] = list(zip(*cols, strict=True))
                 for d in range(n):
                     peer = eps[d]
                     keys = peer_keys[d]

@@ -124,7 +124,9 @@ def build_classes(
     fine_key: dict[object, int] = {}
     fine_rep: list[Member] = []
     for m, mem in enumerate(members):
-        key = _fine_key(mem, in_blocks[m])
+        # The layers' signature is part of the fine key: a layer may read more of an
+        # endpoint than namespace, labels and ports (a service account, a node).
+        key = (_fine_key(mem, in_blocks[m]), extra_key(mem) if extra_key is not None else ())
         idx = fine_key.setdefault(key, len(fine_rep))
         if idx == len(fine_rep):
             fine_rep.append(mem)

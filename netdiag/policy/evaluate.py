@@ -198,6 +198,7 @@ class Evaluator(SideEvaluator):
                 f"{names} does not enforce NetworkPolicy: in this cluster every connection "
                 "is open; the verdict is what the policies say"
             )
+        notes.extend(self.cni.notes)
         if self.snapshot.incomplete:
             # RBAC refused some reads (live clusters): missing policies could deny
             # what looks allowed here, missing pods could be isolated differently.

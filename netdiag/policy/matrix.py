@@ -252,6 +252,8 @@ def _members(
                         cidrs.setdefault(cp.ip_block.cidr)
                         for ex in cp.ip_block.excepts:
                             cidrs.setdefault(str(ex))
+        for cidr in ev.cni.rule_cidrs():
+            cidrs.setdefault(cidr)
         for tiered in snapshot.cluster_network_policies:
             # ClusterNetworkPolicy networks peers name CIDRs the same way.
             for tier_rule in tiered.egress:

@@ -182,9 +182,16 @@ def _chain_lines(side: Side, what: str, indent: str) -> Iterator[str]:
 
 
 def _chain_text(side: Side, what: str, indent: str) -> Iterator[str]:
-    yield f"{indent}{what}: judged by admin → networkpolicy → baseline → default"
+    layers = tuple(dict.fromkeys(d.layer for d in side.decisions))
+    if {"calico", "cilium"} & set(layers):
+        # A CNI's chain has its own order (docs/policy.md, "Layers per CNI").
+        yield f"{indent}{what}: decided by {' → '.join(layers)}"
+    else:
+        yield f"{indent}{what}: judged by admin → networkpolicy → baseline → default"
     passed = False
-    v1_said = any(d.layer == "networkpolicy" for d in side.decisions)
+    # Only the v1 chain (admin → networkpolicy → baseline) has a NetworkPolicy layer to
+    # name; Calico and Cilium hold the NetworkPolicies in their own layers.
+    v1_said = any(d.layer in ("networkpolicy", "calico", "cilium") for d in side.decisions)
     for d in side.decisions:
         if passed and not v1_said and d.layer != "admin":
             # Where the Pass went: the NetworkPolicy layer had nothing to say.
@@ -199,8 +206,8 @@ def _chain_text(side: Side, what: str, indent: str) -> Iterator[str]:
             who += f" (priority {d.priority})"
         rule = f" rule {d.rule}" if d.rule else ""
         line = f"{indent}  {d.layer}: {who}{rule}: {d.action} on {d.ports}"
-        if d.action == "Pass":
-            line += " → evaluation continues at the next layer"
+        if d.action in ("Pass", "default pass"):
+            line += " → evaluation continues at the next tier or layer"
         yield line + (f" ({d.detail})" if d.detail else "")
     if not any(d.action in ("Accept", "Allow") for d in side.decisions):
         miss = side.nearest_miss

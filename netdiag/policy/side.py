@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from netdiag.cluster.meta import Labels
 from netdiag.cluster.model import ClusterSnapshot, Pod
+from netdiag.policy.cnilayers import CniLayers
 from netdiag.policy.compile import (
     CompiledPeer,
     CompiledPolicy,
@@ -64,6 +65,12 @@ class SideEvaluator:
         #: NetworkPolicy v1 layer goes (built per question from its verdict).
         #: A CNI policy layer is inserted here at its place.
         self.chain: tuple[PolicyLayer | None, ...] = (self.admin, None, self.baseline)
+        #: Calico / Cilium layers the detected CNI enforces take their places in it.
+        self.cni = CniLayers(
+            snapshot, self.ns_labels, self.v1_isolates, self.v1_side, upstream=upstream
+        )
+        if self.cni.active:
+            self.chain = self.cni.chain(self.admin, self.baseline)
 
     # -- one side ---------------------------------------------------------------
     def selecting(self, pod: Pod, direction: Direction) -> list[CompiledPolicy]:
@@ -105,11 +112,11 @@ class SideEvaluator:
         chain = run_chain(layers, subject, peer, direction, query)
         tiered = tuple(
             p.name for lay in (self.admin, self.baseline) for p in lay.selecting(subject.pod)
-        )
+        ) + self.cni.policies_selecting(subject, direction)
         reached_v1 = NETWORKPOLICY in chain.layers
         return replace(
             v1,
-            isolated=True,
+            isolated=bool(chain.layers),
             policies=tuple(dict.fromkeys((*tiered, *v1.policies))),
             ports=chain.allowed | chain.unknown,
             matches=v1.matches if reached_v1 else (),
@@ -119,6 +126,9 @@ class SideEvaluator:
             notes=v1.notes if v1.isolated else (),
             decisions=chain.decisions,
         )
+
+    def v1_isolates(self, pod: Pod, direction: Direction) -> bool:
+        return bool(self.selecting(pod, direction))
 
     def hairpin_side(
         self, subject: Endpoint, peer: Endpoint, direction: Direction, query: PortSet = ALL

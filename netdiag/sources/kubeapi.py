@@ -102,6 +102,7 @@ FOREIGN_POLICY_RESOURCES = (
     ),
     _crd("NetworkPolicy", "crd.projectcalico.org/v1", "networkpolicies"),
     _crd("GlobalNetworkPolicy", "crd.projectcalico.org/v1", "globalnetworkpolicies", ns=False),
+    _crd("Tier", "crd.projectcalico.org/v1", "tiers", ns=False),
     _crd("NetworkPolicy", "crd.antrea.io/v1beta1", "networkpolicies"),
     _crd("ClusterNetworkPolicy", "crd.antrea.io/v1beta1", "clusternetworkpolicies", ns=False),
     _crd("EgressFirewall", "k8s.ovn.org/v1", "egressfirewalls"),

@@ -103,15 +103,15 @@ def test_one_warning_line_per_kind(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text(
         PODS
-        + FOREIGN % ("cilium.io/v2", "CiliumNetworkPolicy", 0)
-        + FOREIGN % ("cilium.io/v2", "CiliumNetworkPolicy", 1)
+        + FOREIGN % ("crd.antrea.io/v1beta1", "NetworkPolicy", 0)
+        + FOREIGN % ("crd.antrea.io/v1beta1", "NetworkPolicy", 1)
         + FOREIGN % ("security.istio.io/v1", "AuthorizationPolicy", 0)
     )
     r = run_cli(["matrix", "--cluster", str(path)])
     warnings = [line for line in r.stderr.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 2
     # Sorted by group, then kind.
-    assert warnings[0].startswith("warning: 2 CiliumNetworkPolicy.cilium.io objects ")
+    assert warnings[0].startswith("warning: 2 NetworkPolicy.crd.antrea.io objects ")
     assert warnings[1].startswith("warning: 1 AuthorizationPolicy.security.istio.io object ")
 
 
@@ -124,7 +124,7 @@ def test_no_warning_and_empty_field_without_foreign_policies(tmp_path: Path) -> 
 
 
 def test_snapshot_round_trip_keeps_the_raw_objects(tmp_path: Path) -> None:
-    path = _write(tmp_path, "cilium.io", "CiliumClusterwideNetworkPolicy")
+    path = _write(tmp_path, "crd.antrea.io", "ClusterNetworkPolicy")
     snap = load_manifests([path])
     assert snap.foreign_policies[0].namespace == ""  # cluster-scoped
     again = tmp_path / "again.yaml"

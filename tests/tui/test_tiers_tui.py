@@ -31,8 +31,8 @@ spec:
   subject: {namespaces: {}}
   ingress: [{action: Deny, from: [{namespaces: {}}]}]
 ---
-apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
+apiVersion: crd.antrea.io/v1beta1
+kind: NetworkPolicy
 metadata: {name: c, namespace: a}
 spec: {}
 """
@@ -56,8 +56,8 @@ async def test_policies_screen_lists_tiers_and_unevaluated_kinds(tmp_path: Path)
         table = app.screen.query_one("#policies", DataTable)
         first = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
         assert "Admin/10 ClusterNetworkPolicy deny-ingress" in first
-        assert "⚠ CiliumNetworkPolicy.cilium.io ×1" in first
-        table.move_cursor(row=first.index("⚠ CiliumNetworkPolicy.cilium.io ×1"))
+        assert "⚠ NetworkPolicy.crd.antrea.io ×1" in first
+        table.move_cursor(row=first.index("⚠ NetworkPolicy.crd.antrea.io ×1"))
         await settle(app, pilot)
         table.move_cursor(row=first.index("Admin/10 ClusterNetworkPolicy deny-ingress"))
         await settle(app, pilot)
@@ -70,9 +70,45 @@ async def test_matrix_marks_unevaluated_kinds_and_explains_the_tier_chain(tmp_pa
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         text = screen_text(app)
-        assert "⚠ 1 CiliumNetworkPolicy.cilium.io not evaluated" in text
+        assert "⚠ 1 NetworkPolicy.crd.antrea.io not evaluated" in text
         await pilot.press("l", "enter")  # a/p1 -> a/p2, explained
         await settle(app, pilot)
         text = screen_text(app)
         assert "judged by admin → networkpolicy → baseline → default" in text
         assert "admin: ClusterNetworkPolicy deny-ingress (priority 10)" in text
+
+
+CNI = """\
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: deny-p1}
+spec:
+  order: 5
+  selector: all()
+  ingress:
+    - action: Log
+    - action: Deny
+      source: {selector: has(app)}
+"""
+
+
+async def test_policies_screen_lists_calico_policies_with_their_rules(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(MANIFESTS + CNI)
+    app = NetdiagApp(
+        load_manifests([str(path)]),
+        watch=False,
+        keymap_file=tmp_path / "none.toml",
+        start_mode="policies",
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one("#policies", DataTable)
+        first = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        label = "default/5 Calico GlobalNetworkPolicy deny-p1"
+        assert label in first
+        table.move_cursor(row=first.index(label))
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "spec.ingress[0]: Log" in text and "spec.ingress[1]: Deny" in text

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import get_current_worker
 
 from netdiag_tui import engine
+from netdiag_tui.cni_policy import cni_counts, cni_label, cni_text
 from netdiag_tui.filtering import matches
 from netdiag_tui.screens.base import ModeScreen
 
@@ -104,6 +105,16 @@ class PoliciesScreen(ModeScreen):
                 label = f"{tp.tier.value}/{tp.priority} {tp.kind} {tp.name}"
                 n_in, n_eg = str(len(tp.ingress)), str(len(tp.egress))
                 table.add_row(label, "tier", "-", n_in, n_eg, key=f"tier:{tp.kind}/{tp.name}")
+        # Calico and Cilium policies the CNI enforces (the others are listed as not evaluated).
+        unevaluated = {(u.group, u.kind) for u in getattr(snapshot, "unevaluated_layers", ())}
+        for fp in getattr(snapshot, "foreign_policies", ()):
+            if fp.model is None or fp.group_kind in unevaluated or flt not in fp.key.lower():
+                continue
+            if ns is not None and fp.namespace not in ("", ns):
+                continue
+            n_in, n_eg = cni_counts(fp)
+            key = f"cni:{fp.group}/{fp.kind}/{fp.key}"
+            table.add_row(cni_label(fp), fp.group, "-", n_in, n_eg, key=key)
         for layer in getattr(snapshot, "unevaluated_layers", ()):
             table.add_row(f"⚠ {layer.display} ×{layer.count}", "NOT evaluated", "-", "-", "-")
         table.move_cursor(row=min(keep, max(table.row_count - 1, 0)))
@@ -130,6 +141,12 @@ class PoliciesScreen(ModeScreen):
             self.show_policy(view)
         elif str(event.row_key.value).startswith("tier:"):
             self.show_tiered(str(event.row_key.value)[len("tier:") :])
+        elif str(event.row_key.value).startswith("cni:"):
+            key = str(event.row_key.value)[len("cni:") :]
+            for fp in self.netdiag.snapshot.foreign_policies:
+                if f"{fp.group}/{fp.kind}/{fp.key}" == key:
+                    self.query_one("#detail", Static).update(cni_text(fp))
+                    self.query_one("#yaml", Static).update("")
 
     def show_tiered(self, key: str) -> None:
         """A tiered policy's rules in evaluation order (first match decides)."""
