@@ -174,5 +174,6 @@ def matrix(**kwargs: Any) -> None:
         externals=kwargs["externals"],
         ports=query,
     )
-    for line in RENDERERS[kwargs["output"]](m):
-        click.echo(line)
+    from netdiag.cli.output import write_lines
+
+    write_lines(RENDERERS[kwargs["output"]](m))

@@ -10,6 +10,7 @@ import click
 
 from netdiag.cli.matrix import parse_ports, use_color
 from netdiag.cli.options import load_snapshot, snapshot_options, source_from
+from netdiag.cli.output import write_lines
 from netdiag.errors import ExitCode
 
 
@@ -56,6 +57,5 @@ def reach(ctx: click.Context, /, src: str, dst: str, **kwargs: Any) -> None:
     else:
         color = use_color()
         width = shutil.get_terminal_size((120, 24)).columns
-        for line in verdict_lines(v, Style(color=color, unicode=color, width=width)):
-            click.echo(line)
+        write_lines(verdict_lines(v, Style(color=color, unicode=color, width=width)))
     ctx.exit(int(ExitCode.OK if v.verdict is Verdict.ALLOWED else ExitCode.NEGATIVE))
