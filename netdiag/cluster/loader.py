@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -150,6 +151,39 @@ def _json_documents(text: str, label: str) -> list[_Document]:
 def _yaml_documents(text: str, label: str) -> list[_Document]:
     import yaml
 
+    from netdiag.cluster import yamlstream
+
+    if hasattr(yaml, "CSafeLoader"):
+        # Built from libyaml's events: no node tree of the whole dump in memory.
+        try:
+            with _yaml_errors(label):
+                return [_Document(d.data, d.line, d.item_lines) for d in yamlstream.documents(text)]
+        except yamlstream.Unsupported:
+            pass  # merge keys, explicit tags, …: PyYAML's composing loader below
+    with _yaml_errors(label):
+        return _composed_documents(text)
+
+
+@contextmanager
+def _yaml_errors(label: str) -> Iterator[None]:
+    import yaml
+
+    try:
+        yield
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label
+        problem = e.problem or e.context or "syntax error"
+        if e.problem and e.context and e.context_mark is not None:
+            problem += f" ({e.context} at line {e.context_mark.line + 1})"
+        raise ManifestError(f"{where}: malformed YAML: {problem}") from e
+    except yaml.YAMLError as e:
+        raise ManifestError(f"{label}: malformed YAML: {e}") from e
+
+
+def _composed_documents(text: str) -> list[_Document]:
+    import yaml
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     docs: list[_Document] = []
     try:
@@ -162,15 +196,6 @@ def _yaml_documents(text: str, label: str) -> list[_Document]:
                     loader.construct_document(node), node.start_mark.line + 1, _item_lines(node)
                 )
             )
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label
-        problem = e.problem or e.context or "syntax error"
-        if e.problem and e.context and e.context_mark is not None:
-            problem += f" ({e.context} at line {e.context_mark.line + 1})"
-        raise ManifestError(f"{where}: malformed YAML: {problem}") from e
-    except yaml.YAMLError as e:
-        raise ManifestError(f"{label}: malformed YAML: {e}") from e
     finally:
         loader.dispose()
     return docs
