@@ -14,11 +14,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from netdiag.cluster.model import ClusterSnapshot, Labels
+from netdiag.policy import factored
 from netdiag.policy.cells import Cell, CellTable, compute_cells
 from netdiag.policy.classes import Member, build_classes
 from netdiag.policy.compile import parse_network
 from netdiag.policy.endpoints import Endpoint, cluster_ip_of, pod_endpoint
 from netdiag.policy.evaluate import Evaluator
+from netdiag.policy.factored import FactoredGroups
 from netdiag.policy.ports import ALL, PortSet
 from netdiag.policy.verdict import ConnectionVerdict, Verdict
 
@@ -65,7 +67,6 @@ class Matrix:
         classes = build_classes(self.members, self.evaluator.policies, self.evaluator.ns_labels)
         self._coarse = classes.coarse
         self.class_count = classes.count
-        self._table: CellTable = compute_cells(classes, self.evaluator.policies, ports or ALL)
         self.rows: tuple[Node, ...] = _nodes(self.members, granularity, self.evaluator.ns_labels)
         self.cols = self.rows
         #: Group granularities: each node's group class (its set of member classes),
@@ -73,6 +74,21 @@ class Matrix:
         self._gcls: list[int] | None = None
         self._gcodes: list[array[int]] = []
         self._diag: array[int] = array("I")
+        #: Group granularities of very large clusters: no class x class table.
+        self._factored: FactoredGroups | None = None
+        if granularity != "pod" and classes.count > factored.FACTOR_ABOVE:
+            self._factored = FactoredGroups(
+                self.members,
+                self._coarse,
+                classes,
+                self.evaluator.policies,
+                ports or ALL,
+                self.rows,
+            )
+            self._table: CellTable = self._factored.table
+            self._diag = self._factored.diag
+            return
+        self._table = compute_cells(classes, self.evaluator.policies, ports or ALL)
         if granularity != "pod":
             self._aggregate()
 
@@ -84,9 +100,13 @@ class Matrix:
         if a == b:
             # Trap 8: a pod can always reach itself.
             return Cell(verdict=Verdict.ALLOWED, ports=self.query or ALL)
+        if self._factored is not None:
+            return self._table.cells[self._factored.class_cell(self._coarse[a], self._coarse[b])]
         return self._table.cell(self._coarse[a], self._coarse[b])
 
     def cell(self, i: int, j: int) -> Cell:
+        if self._factored is not None:
+            return self._table.cells[self._diag[i] if i == j else self._factored.code(i, j)]
         if self._gcls is not None:
             if i == j:
                 return self._table.cells[self._diag[i]]
@@ -99,6 +119,14 @@ class Matrix:
     def node_classes(self) -> tuple[list[int], list[array[int]], list[Cell]]:
         """``(cls, codes, cells)``: for rows ``i != j``, ``cell(i, j)`` is
         ``cells[codes[cls[i]][cls[j]]]`` — the class view a diff can walk instead of pairs."""
+        if self._factored is not None:
+            # Every node its own class, rows computed from the factored form.
+            n = len(self.rows)
+            fg = self._factored
+            rows = [
+                array("I", (fg.code(i, j) if i != j else 0 for j in range(n))) for i in range(n)
+            ]
+            return list(range(n)), rows, self._table.cells
         if self._gcls is not None:
             return self._gcls, self._gcodes, self._table.cells
         cls = [self._coarse[r.members[0]] for r in self.rows]
@@ -155,7 +183,7 @@ class Matrix:
         src, dst = self.rows[i].members, self.cols[j].members
         pairs = ((a, b) for a in src for b in dst if a != b)
         first = next(pairs, (src[0], dst[0]))
-        if self._gcls is None:
+        if self._gcls is None and self._factored is None:
             return first
         want = self.cell(i, j).verdict
         if self._member_cell(*first).verdict is want:
@@ -176,6 +204,9 @@ class Matrix:
         """Allowed (and implementation-defined) pairs, self and CIDR↔CIDR omitted, in order."""
         n = len(self.rows)
         ext = [r.kind == "cidr" for r in self.rows]
+        if self._factored is not None:
+            yield from self._factored_edges(ext)
+            return
         cls, rows, cells = self.node_classes()
         edge = [c.verdict is not Verdict.DENIED and bool(c.ports) for c in cells]
         for i in range(n):
@@ -184,6 +215,19 @@ class Matrix:
                 code = codes[cls[j]]
                 if edge[code] and i != j and not (ext[i] and ext[j]):
                     yield i, j, cells[code]
+
+    def _factored_edges(self, ext: list[bool]) -> Iterator[tuple[int, int, Cell]]:
+        assert self._factored is not None
+        cells = self._table.cells
+        code = self._factored.code
+        edge = [c.verdict is not Verdict.DENIED and bool(c.ports) for c in cells]
+        n = len(self.rows)
+        for i in range(n):
+            for j in range(n):
+                if i != j and not (ext[i] and ext[j]):
+                    k = code(i, j)
+                    if edge[k]:
+                        yield i, j, cells[k]
 
 
 def _pairs(a: dict[int, int], b: dict[int, int], same: bool) -> list[tuple[int, int]]:
