@@ -219,7 +219,7 @@ def envelope(
         phash = f"{rng.getrandbits(32):08x}"
         base = {"app": app, "tier": tier, "team": TEAMS[d % 5], "version": f"v{d % 3 + 1}"}
         for r in range(replicas):
-            ip = f"10.{64 + made // 65_000}.{made // 250 % 260}.{made % 250 + 2}"
+            ip = f"10.{64 + made // 62_500}.{made // 250 % 250}.{made % 250 + 2}"
             labels = {
                 **base,
                 "pod-template-hash": phash,
