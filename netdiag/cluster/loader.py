@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from netdiag.cluster.build import snapshot_from_objects
+from netdiag.cluster.cache import is_cache
 from netdiag.cluster.model import ClusterSnapshot
 from netdiag.errors import ManifestError
 
@@ -32,8 +33,33 @@ def load_manifests(paths: Sequence[str], *, keep_going: bool = False) -> Cluster
     files = [f for p in paths for f in _files(p)]
     objects: list[tuple[Mapping[str, Any], str]] = []
     for name in files:
-        objects.extend(parse_documents(_read(name), name))
+        text = _read(name)
+        if is_cache(text):
+            return _cached(text, name, len(files))
+        objects.extend(parse_documents(text, name))
     return snapshot_from_objects(objects, source=", ".join(paths), keep_going=keep_going)
+
+
+def _cached(text: str, name: str, files: int) -> ClusterSnapshot:
+    """A snapshot cache (``netdiag snapshot -o cache``): the model as it was saved."""
+    from dataclasses import replace
+
+    from netdiag.cluster.cache import CacheError, load_cache
+
+    label = "<stdin>" if name == "-" else name
+    if files > 1:
+        raise ManifestError(
+            f"{label}: a snapshot cache must be the only --cluster source",
+            hint="load the manifests together and save one cache of them",
+        )
+    try:
+        snap = load_cache(text)
+    except CacheError as e:
+        raise ManifestError(
+            f"{label}: unusable snapshot cache: {e}",
+            hint="write it again: netdiag snapshot --cluster MANIFESTS -o cache > FILE",
+        ) from e
+    return replace(snap, source=f"{label} (snapshot cache of {snap.source})")
 
 
 def _files(path: str) -> list[str]:
