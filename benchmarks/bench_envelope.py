@@ -8,12 +8,13 @@ Each size is generated with ``benchmarks/gencluster.py``'s envelope shape (seede
 Deployments with owners, a Service per workload up to pods/15, default-deny in every
 other namespace, label-selecting namespace-scoped policies, cluster-wide policies in
 ``monitoring`` and ``kube-system``, pods/30 nodes), written as YAML and as the JSON
-snapshot (``netdiag snapshot -o json``, the cache a user keeps between questions).
+snapshot (``netdiag snapshot -o json``) and as the snapshot cache (``-o cache``).
 Every step runs as the whole ``netdiag`` CLI in its own process, so CPU time
-(user+sys of the child) and peak RSS are that step's own: load from YAML, load
-from the JSON snapshot (``snapshot``), ``matrix --granularity
-namespace|workload`` from the snapshot (and the same minus the snapshot load = the
-matrix after load), ``reach`` of one pod pair from the snapshot, ``audit``.
+(user+sys of the child) and peak RSS are that step's own: load from YAML, from
+the JSON snapshot and from the cache (``netdiag snapshot``); ``matrix
+--granularity namespace|workload`` from the JSON snapshot (minus the load: the
+matrix after load); ``reach`` of one pod pair from the JSON snapshot and from the
+cache; ``audit``.
 Output goes to /dev/null (a workload matrix at 150k pods is ~200 M edges; the
 namespace one is written in full).
 """
@@ -32,9 +33,10 @@ QUICK = (1_000, 10_000)
 ENVELOPE = (1_000, 10_000, 50_000, 150_000)
 
 
-def _write(pods: int, out: Path) -> tuple[Path, Path, str, str]:
+def _write(pods: int, out: Path) -> tuple[Path, Path, Path, str, str]:
     sys.path.insert(0, str(ROOT))
     from benchmarks.gencluster import envelope, to_manifests
+    from netdiag.cluster.cache import dump_cache
     from netdiag.cluster.serialize import dump_json
 
     snap = envelope(
@@ -53,18 +55,21 @@ def _write(pods: int, out: Path) -> tuple[Path, Path, str, str]:
         yaml.dump_all(to_manifests(snap, owners=True), fh, Dumper=dumper, sort_keys=True)
     js = out / "snapshot.json"
     js.write_text(dump_json(snap))
+    nd = out / "snapshot.ndc"
+    nd.write_text(dump_cache(snap))
     a = next(p for p in snap.pods if p.namespace.startswith("ns-"))
     b = next(p for p in reversed(snap.pods) if p.namespace != a.namespace)
-    return ydir, js, a.key, b.key
+    return ydir, js, nd, a.key, b.key
 
 
 def run_size(pods: int, timeout: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix=f"envelope{pods}-") as tmp:
-        ydir, js, a, b = _write(pods, Path(tmp))
+        ydir, js, nd, a, b = _write(pods, Path(tmp))
         out: dict[str, object] = {
             "pods": pods,
             "yaml_mb": round((ydir / "cluster.yaml").stat().st_size / 2**20, 1),
             "json_mb": round(js.stat().st_size / 2**20, 1),
+            "cache_mb": round(nd.stat().st_size / 2**20, 1),
         }
         # Separate interpreter per step: ru_maxrss of RUSAGE_CHILDREN is a maximum
         # over all children, so each step gets its own measuring process.
@@ -89,7 +94,9 @@ def run_size(pods: int, timeout: int) -> dict[str, object]:
                 "-o",
                 "text",
             ],
+            "load_cache": ["snapshot", "--cluster", str(nd)],
             "reach": ["reach", a, b, "--cluster", str(js)],
+            "reach_cache": ["reach", a, b, "--cluster", str(nd)],
             "audit": ["audit", "--cluster", str(js), "-o", "json"],
         }
         for name, args in steps.items():
@@ -154,7 +161,16 @@ print(json.dumps({"cpu_s": round(r.ru_utime + r.ru_stime, 2),
 
 
 def table(rows: list[dict[str, object]]) -> str:
-    cols = ("load_yaml", "load_json", "matrix_ns", "matrix_wl", "reach", "audit")
+    cols = (
+        "load_yaml",
+        "load_json",
+        "load_cache",
+        "matrix_ns",
+        "matrix_wl",
+        "reach",
+        "reach_cache",
+        "audit",
+    )
     head = "| pods | YAML MB | " + " | ".join(f"{c} CPU s (RSS MB)" for c in cols) + " |"
     lines = [head, "|" + "---:|" * (len(cols) + 2)]
     for r in rows:
