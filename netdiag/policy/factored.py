@@ -47,6 +47,7 @@ _GlobalRules = tuple[tuple[tuple[object, ...], frozenset[int] | None], ...]
 
 
 def _is_local(cp: CompiledPeer) -> bool:
+    """A podSelector-only peer: pods of the policy's own namespace (trap 3)."""
     return cp.namespace_selector is None and cp.ip_block is None
 
 
@@ -97,7 +98,8 @@ class FactoredGroups:
                 if not rule.peers:
                     gm = None
                 else:
-                    gm = frozenset(self._content[cp] for cp in rule.peers if not _is_local(cp))
+                    ids = self._cls.peer_index  # peers by content (classes.py)
+                    gm = frozenset(ids[cp] for cp in rule.peers if not _is_local(cp))
                     if not gm:
                         continue  # podSelector-only: never matches another namespace
                 key = tuple(rule.ports)
@@ -139,10 +141,6 @@ class FactoredGroups:
             gs.append(s)
             gd.append(d)
         return gs, gd
-
-    @property
-    def _content(self) -> dict[CompiledPeer, int]:
-        return self._cls.peer_index
 
     # -- cells -------------------------------------------------------------------
 
