@@ -1,4 +1,4 @@
-"""Workload and namespace matrices of very large clusters without a class × class table.
+"""Matrices of very large clusters without a class × class table.
 
 The dense table (:mod:`netdiag.policy.cells`) holds one cell per pair of classes;
 classes grow with namespaces (each namespace's label combinations are its own
@@ -61,8 +61,9 @@ class FactoredGroups:
         cls: Classes,
         policies: Sequence[CompiledPolicy],
         query: PortSet,
-        nodes: Sequence[Node],
+        nodes: Sequence[Node] | None,
     ) -> None:
+        """``nodes`` None: pod granularity, cells by :meth:`class_cell` only."""
         self.table = CellTable(cells=[], codes=[], _index={})
         self._ps = _Ports()
         self._q = self._ps.id(query)
@@ -70,7 +71,7 @@ class FactoredGroups:
         self._cls = cls
         self._policies = policies
         n = cls.count
-        self._home = _homes(members, coarse, n)
+        self.home = _homes(members, coarse, n)
         self._gsig = _global_signatures(cls)
         self._rules: dict[tuple[object, ...], CompiledRule] = {}
         self._profiles: dict[tuple[tuple[int, ...], bool], _GlobalRules] = {}
@@ -79,7 +80,9 @@ class FactoredGroups:
         self._local: dict[tuple[int, int], int] = {}
         self._cross: dict[tuple[int, int], int] = {}
         self._build_local()
-        self._group(nodes, coarse, members)
+        self.diag: array[int] = array("I")
+        if nodes is not None:
+            self._group(nodes, coarse, members)
 
     # -- per class ---------------------------------------------------------------
 
@@ -171,8 +174,8 @@ class FactoredGroups:
         return out
 
     def class_cell(self, a: int, b: int) -> int:
-        h = self._home[a]
-        if h is not None and h == self._home[b]:
+        h = self.home[a]
+        if h is not None and h == self.home[b]:
             return self._local[(a, b)]
         return self.cross(self._gs[a], self._gd[b])
 
@@ -180,7 +183,7 @@ class FactoredGroups:
         """Cells of class pairs with one home: the dense rule of :mod:`cells`, per namespace."""
         cls = self._cls
         by_home: dict[str, list[int]] = {}
-        for c, h in enumerate(self._home):
+        for c, h in enumerate(self.home):
             if h is not None:
                 by_home.setdefault(h, []).append(c)
         odd = [cls.host_network[c] or cls.cluster_ip[c] for c in range(cls.count)]

@@ -74,16 +74,16 @@ class Matrix:
         self._gcls: list[int] | None = None
         self._gcodes: list[array[int]] = []
         self._diag: array[int] = array("I")
-        #: Group granularities of very large clusters: no class x class table.
+        #: Very large clusters: no class x class table (netdiag.policy.factored).
         self._factored: FactoredGroups | None = None
-        if granularity != "pod" and classes.count > factored.FACTOR_ABOVE:
+        if classes.count > factored.FACTOR_ABOVE:
             self._factored = FactoredGroups(
                 self.members,
                 self._coarse,
                 classes,
                 self.evaluator.policies,
                 ports or ALL,
-                self.rows,
+                self.rows if granularity != "pod" else None,
             )
             self._table: CellTable = self._factored.table
             self._diag = self._factored.diag
@@ -105,6 +105,8 @@ class Matrix:
         return self._table.cell(self._coarse[a], self._coarse[b])
 
     def cell(self, i: int, j: int) -> Cell:
+        if self._factored is not None and self.granularity == "pod":
+            return self._member_cell(self.rows[i].members[0], self.cols[j].members[0])
         if self._factored is not None:
             return self._table.cells[self._diag[i] if i == j else self._factored.code(i, j)]
         if self._gcls is not None:
@@ -116,9 +118,12 @@ class Matrix:
     def is_external_pair(self, i: int, j: int) -> bool:
         return self.rows[i].kind == "cidr" and self.cols[j].kind == "cidr"
 
-    def node_classes(self) -> tuple[list[int], list[array[int]], list[Cell]]:
+    def node_classes(self) -> tuple[list[int], Sequence[Sequence[int]], list[Cell]]:
         """``(cls, codes, cells)``: for rows ``i != j``, ``cell(i, j)`` is
         ``cells[codes[cls[i]][cls[j]]]`` — the class view a diff can walk instead of pairs."""
+        if self._factored is not None and self.granularity == "pod":
+            cls = [self._coarse[r.members[0]] for r in self.rows]
+            return cls, _ClassRows(self._factored), self._table.cells
         if self._factored is not None:
             # Every node its own class, rows computed from the factored form.
             n = len(self.rows)
@@ -220,6 +225,13 @@ class Matrix:
         assert self._factored is not None
         cells = self._table.cells
         code = self._factored.code
+        if self.granularity == "pod":
+            cls = [self._coarse[r.members[0]] for r in self.rows]
+            class_cell = self._factored.class_cell
+
+            def code(i: int, j: int) -> int:
+                return class_cell(cls[i], cls[j])
+
         edge = [c.verdict is not Verdict.DENIED and bool(c.ports) for c in cells]
         n = len(self.rows)
         for i in range(n):
@@ -228,6 +240,34 @@ class Matrix:
                     k = code(i, j)
                     if edge[k]:
                         yield i, j, cells[k]
+
+
+class _ClassRows(Sequence[Sequence[int]]):
+    """``rows[c][d]``: the factored cell code of classes ``c`` and ``d``, on demand."""
+
+    def __init__(self, fg: FactoredGroups) -> None:
+        self._fg = fg
+
+    def __len__(self) -> int:
+        return len(self._fg.home)
+
+    def __getitem__(self, c: int) -> Sequence[int]:  # type: ignore[override]
+        if not 0 <= c < len(self):
+            raise IndexError(c)  # ends iteration (Sequence.__iter__)
+        return _ClassRow(self._fg, c)
+
+
+class _ClassRow(Sequence[int]):
+    def __init__(self, fg: FactoredGroups, c: int) -> None:
+        self._fg, self._c = fg, c
+
+    def __len__(self) -> int:
+        return len(self._fg.home)
+
+    def __getitem__(self, d: int) -> int:  # type: ignore[override]
+        if not 0 <= d < len(self):
+            raise IndexError(d)
+        return self._fg.class_cell(self._c, d)
 
 
 def _pairs(a: dict[int, int], b: dict[int, int], same: bool) -> list[tuple[int, int]]:

@@ -1,4 +1,4 @@
-"""Group matrices of large clusters (factored, no class x class table) equal the dense ones."""
+"""Matrices of large clusters (factored, no class x class table) equal the dense ones."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from netdiag.cluster.loader import load_manifests
 from netdiag.cluster.model import ClusterSnapshot
 from netdiag.policy import factored
 from netdiag.policy.matrix import Matrix, reachability_document
+from netdiag.policy.matrixdiff import diff_matrices, edge_count
 from netdiag.policy.ports import PortSet, parse_port_spec
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "policy"
@@ -49,7 +50,7 @@ SNAPSHOTS = {
 }
 
 
-@pytest.mark.parametrize("granularity", ["namespace", "workload"])
+@pytest.mark.parametrize("granularity", ["pod", "namespace", "workload"])
 @pytest.mark.parametrize("name", sorted(SNAPSHOTS))
 @pytest.mark.parametrize("port", [None, "8080/TCP"])
 def test_factored_equals_dense_on_generated_clusters(
@@ -69,7 +70,7 @@ def test_factored_equals_dense_on_generated_clusters(
     assert len(verdicts) >= 2
 
 
-@pytest.mark.parametrize("granularity", ["namespace", "workload"])
+@pytest.mark.parametrize("granularity", ["pod", "namespace", "workload"])
 @pytest.mark.parametrize(
     "scenario", sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name[0] == "_")
 )
@@ -82,6 +83,8 @@ def test_factored_equals_dense_on_policy_fixtures(
     snap = load_manifests([str(pods), str(d / "policies.yaml")])
     dense, fact = _both(snap, monkeypatch, granularity=granularity, externals=("10.0.0.0/8",))
     _assert_same(dense, fact)
+    assert diff_matrices(dense, fact) == ()
+    assert edge_count(fact) == edge_count(dense)
     n = len(fact.rows)
     assert [fact.explain(i, j) for i in range(n) for j in range(n)] == [
         dense.explain(i, j) for i in range(n) for j in range(n)
