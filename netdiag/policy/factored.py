@@ -19,6 +19,7 @@ namespaces is matched by no ``podSelector``-only peer and selected by no policy
 has no home. Cells of two classes sharing a home come from a small per-namespace
 table; every other cell from the global one.
 
+A pod's cell with another pod is the cell of their classes (:meth:`class_cell`).
 Group cells (one node = a workload or a namespace) aggregate their member pairs:
 nodes of different namespaces through their sets of global classes (memoised),
 nodes of one namespace through that namespace's classes.
