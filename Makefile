@@ -27,8 +27,9 @@ lint: $(VENV)/.test-installed
 test: lint
 	$(BIN)/python -m pytest
 
+# make bench ENVELOPE=1 adds the 50,000- and 150,000-pod sizes (minutes).
 bench: $(VENV)/.test-installed
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(if $(ENVELOPE),--envelope)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -144,7 +144,14 @@ def run_nca(nca: str, pods: int, policies: int, timeout: int) -> dict[str, float
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default=",".join(f"{p}:{n}" for p, n in SIZES))
-    ap.add_argument("--nca", default=None, help="path of the nca executable (optional)")
+    default_nca = os.environ.get("NETDIAG_NCA") or (
+        "/opt/nca/bin/nca" if os.access("/opt/nca/bin/nca", os.X_OK) else None
+    )
+    ap.add_argument(
+        "--nca",
+        default=default_nca,
+        help="path of the nca executable (default: $NETDIAG_NCA, else /opt/nca/bin/nca if present)",
+    )
     ap.add_argument("--nca-max-pods", type=int, default=1000)
     ap.add_argument("--manifests", action="store_true", help="also time loading YAML")
     ap.add_argument("--cli-max-pods", type=int, default=3000, help="time the CLI up to N pods")

@@ -5,6 +5,12 @@ real pods) plus policies, writes it as YAML and as JSON, and measures
 ``load_manifests`` (parse + build) on each.
 
     python benchmarks/bench_snapshot.py [--namespaces 50] [--apps 20] [--replicas 3]
+    python benchmarks/bench_snapshot.py --rss --namespaces 400 --apps 50 --replicas 5
+
+``--rss`` loads each file once in a fresh process and reports its peak RSS
+(``ru_maxrss``) and CPU time instead: the YAML/JSON memory ratio of a big dump
+(the YAML path must stay within 3x the JSON one), with PyYAML's composing loader
+alongside for comparison.
 """
 
 from __future__ import annotations
@@ -118,11 +124,48 @@ def measure(path: Path) -> tuple[float, float, int]:
     return wall, cpu_used, peak
 
 
+_RSS = """
+import resource, sys, time
+from netdiag.sources import manifests as loader
+if sys.argv[2] == "compose":  # PyYAML's composing loader, for comparison
+    loader._yaml_documents = lambda text, label: loader._composed_documents(text)
+cpu = time.process_time()
+snap = loader.load_manifests([sys.argv[1]])
+print(len(snap.pods), time.process_time() - cpu,
+      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def measure_rss(paths: dict[str, Path]) -> None:
+    import subprocess
+
+    root = str(Path(__file__).resolve().parent.parent)
+    base = None
+    for fmt, path in (("json", paths["json"]), ("yaml", paths["yaml"]), ("compose", paths["yaml"])):
+        out = subprocess.run(
+            [sys.executable, "-c", _RSS, str(path), fmt],
+            capture_output=True,
+            text=True,
+            cwd=root,
+        )
+        if out.returncode:
+            print(f"{fmt:8} failed: {out.stderr.strip().splitlines()[-1:]}")
+            continue
+        pods, cpu, rss = out.stdout.split()
+        base = base or float(rss)
+        print(
+            f"{fmt:8} {path.stat().st_size / 1e6:7.1f} MB  {pods} pods  cpu {float(cpu):6.2f} s  "
+            f"peak RSS {float(rss):7.0f} MB ({float(rss) / base:.2f}x json)",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--namespaces", type=int, default=50)
     parser.add_argument("--apps", type=int, default=20)
     parser.add_argument("--replicas", type=int, default=3)
+    parser.add_argument("--rss", action="store_true", help="peak RSS per format, fresh processes")
     args = parser.parse_args()
     import yaml
 
@@ -136,6 +179,9 @@ def main() -> None:
         paths = {"json": Path(tmp) / "dump.json", "yaml": Path(tmp) / "dump.yaml"}
         paths["json"].write_text(json.dumps(doc))
         paths["yaml"].write_text(yaml.dump(doc, Dumper=yaml.CSafeDumper))
+        if args.rss:
+            measure_rss(paths)
+            return
         for fmt, path in paths.items():
             elapsed, cpu, peak = measure(path)
             size = path.stat().st_size / 1e6

@@ -1,6 +1,7 @@
 """TUI responsiveness on a generated 2,000-pod cluster (headless Textual, real engines).
 
     python benchmarks/bench_tui.py [--pods 2000] [--seed 1]
+    python benchmarks/bench_tui.py --envelope --pods 150000
 
 Prints: first paint of the matrix screen after the snapshot is loaded (target
 < 1 s), cursor moves in the matrix (target < 50 ms each), and a keystroke in
@@ -148,11 +149,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pods", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--envelope",
+        action="store_true",
+        help="gencluster's envelope shape (e.g. --envelope --pods 150000: minutes)",
+    )
     args = parser.parse_args()
-    from benchmarks.gencluster import generate
+    from benchmarks.gencluster import envelope, generate
 
     t = time.perf_counter()
-    snapshot = generate(pods=args.pods, seed=args.seed)
+    if args.envelope:
+        p = args.pods
+        snapshot = envelope(
+            pods=p,
+            namespaces=max(2, p // 100),
+            policies=max(10, p // 15),
+            nodes=max(1, p // 30),
+            services=max(1, p // 15),
+            seed=args.seed,
+        )
+    else:
+        snapshot = generate(pods=args.pods, seed=args.seed)
     print(
         f"generated {len(snapshot.pods)} pods, {len(snapshot.network_policies)} policies, "
         f"{len(snapshot.services)} services in {ms(time.perf_counter() - t)}"

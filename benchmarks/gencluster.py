@@ -29,6 +29,7 @@ from netdiag.cluster.model import (
     Container,
     ContainerPort,
     Namespace,
+    Node,
     OwnerRef,
     Pod,
     Service,
@@ -180,6 +181,145 @@ def _pick_app(
     return mine[rng.randrange(len(mine))]
 
 
+def envelope(
+    pods: int = 150_000,
+    namespaces: int = 1_500,
+    policies: int = 10_000,
+    nodes: int = 5_000,
+    services: int = 10_000,
+    seed: int = 1,
+) -> ClusterSnapshot:
+    """Kubernetes' scalability envelope: 150,000 pods on 5,000 nodes, 10,000 Services.
+
+    Pods belong to Deployments (1-20 replicas, owner set) spread over the
+    namespaces with varied labels (app, tier, team, version, track, zone); the
+    first ``services`` workloads sit behind a Service; every other namespace has a
+    default-deny ingress policy, the rest of the namespace-scoped policies select
+    by label (the kinds :func:`generate` mixes); a ``monitoring`` namespace holds
+    a few cluster-wide policies (``namespaceSelector: {}`` peers).
+    """
+    rng = random.Random(seed)
+    ns_objs = [_dns_namespace(), _monitoring_namespace()]
+    for i in range(namespaces):
+        name = f"ns-{i:04d}"
+        labels = {NAMESPACE_NAME_LABEL: name, "env": ENVS[i % 3], "team": TEAMS[i % 5]}
+        ns_objs.append(Namespace(name=name, labels=Labels(labels)))
+    pod_objs = list(_dns_pods())
+    svc_objs = [_dns_service()]
+    deployments: list[tuple[str, str, str]] = []
+    by_ns: dict[str, list[tuple[str, str]]] = {}
+    made = d = 0
+    while made < pods:
+        ns = ns_objs[2 + d % namespaces].name
+        tier = TIERS[rng.randrange(len(TIERS))]
+        app = f"{tier}-{d:05d}"
+        replicas = min(rng.randint(1, 20), pods - made)
+        deployments.append((ns, app, tier))
+        by_ns.setdefault(ns, []).append((app, tier))
+        phash = f"{rng.getrandbits(32):08x}"
+        base = {"app": app, "tier": tier, "team": TEAMS[d % 5], "version": f"v{d % 3 + 1}"}
+        for r in range(replicas):
+            ip = f"10.{64 + made // 62_500}.{made // 250 % 250}.{made % 250 + 2}"
+            labels = {
+                **base,
+                "pod-template-hash": phash,
+                "track": "canary" if r == 0 and replicas > 3 else "stable",
+                "zone": f"z{rng.randrange(3)}",
+            }
+            pod_objs.append(
+                Pod(
+                    namespace=ns,
+                    name=f"{app}-{phash}-{r}",
+                    labels=Labels(labels),
+                    ips=(ip,),
+                    containers=_containers(tier),
+                    node_name=f"node-{rng.randrange(nodes):04d}",
+                    owner=OwnerRef(kind="Deployment", name=app),
+                )
+            )
+            made += 1
+        if d < services:
+            svc_objs.append(
+                Service(
+                    namespace=ns,
+                    name=app,
+                    cluster_ips=(f"10.96.{d // 250}.{d % 250 + 2}",),
+                    ports=(ServicePort(port=80, target_port="http", name="http"),),
+                    selector=Labels({"app": app}),
+                )
+            )
+        d += 1
+    pol_objs = [*_cluster_wide_policies()]
+    for k in range(policies - len(pol_objs)):
+        ns = ns_objs[2 + k % namespaces].name
+        if k < namespaces and k % 2 == 0:
+            pol_objs.append(
+                NetworkPolicy(
+                    namespace=ns,
+                    name="default-deny",
+                    pod_selector=LabelSelector(),
+                    policy_types=("Ingress",),
+                )
+            )
+            continue
+        pol = _policy(2 + k % 6, rng, ns, [(ns, a, t) for a, t in by_ns.get(ns, ())])
+        pol_objs.append(pol)
+    node_objs = tuple(
+        Node(name=f"node-{i:04d}", labels=Labels({"topology.kubernetes.io/zone": f"z{i % 3}"}))
+        for i in range(nodes)
+    )
+    return ClusterSnapshot(
+        namespaces=tuple(ns_objs),
+        pods=tuple(pod_objs),
+        services=tuple(svc_objs),
+        network_policies=tuple(pol_objs),
+        nodes=node_objs,
+        source=f"gencluster envelope pods={pods} seed={seed}",
+    )
+
+
+def _monitoring_namespace() -> Namespace:
+    return Namespace(
+        name="monitoring", labels=Labels({NAMESPACE_NAME_LABEL: "monitoring", "team": "sre"})
+    )
+
+
+def _cluster_wide_policies() -> list[NetworkPolicy]:
+    """Prometheus scrapes every namespace; ingress controllers reach every frontend."""
+    every_ns = NetworkPolicyPeer(namespace_selector=LabelSelector())
+    prom = NetworkPolicyPeer(
+        namespace_selector=_sel(**{NAMESPACE_NAME_LABEL: "monitoring"}),
+        pod_selector=_sel(app="prometheus"),
+    )
+    metrics = (NetworkPolicyPort(port="metrics"),)
+    return [
+        NetworkPolicy(
+            namespace="monitoring",
+            name="scrape-from-anywhere",
+            pod_selector=_sel(app="prometheus"),
+            ingress=(NetworkPolicyRule(peers=(every_ns,), ports=(NetworkPolicyPort(port=9090),)),),
+        ),
+        NetworkPolicy(
+            namespace="monitoring",
+            name="default-deny",
+            pod_selector=LabelSelector(),
+            policy_types=("Ingress",),
+        ),
+        NetworkPolicy(
+            namespace="kube-system",
+            name="dns-from-anywhere",
+            pod_selector=_sel(**{"k8s-app": "kube-dns"}),
+            ingress=(NetworkPolicyRule(peers=(every_ns,)),),
+        ),
+        NetworkPolicy(
+            namespace="kube-system",
+            name="metrics-to-prometheus",
+            pod_selector=LabelSelector(),
+            ingress=(NetworkPolicyRule(peers=(prom,), ports=metrics),),
+        ),
+    ]
+
+
 def _policy(
     k: int, rng: random.Random, ns: str, deployments: list[tuple[str, str, str]]
 ) -> NetworkPolicy:
@@ -314,9 +454,25 @@ def _rule_yaml(rule: NetworkPolicyRule, key: str) -> dict[str, Any]:
     return out
 
 
-def to_manifests(snap: ClusterSnapshot) -> list[dict[str, Any]]:
-    """Plain Kubernetes objects (Namespaces, bare Pods with status, Services, NetworkPolicies)."""
+def _owner_yaml(owner: OwnerRef) -> dict[str, Any]:
+    ref = {"apiVersion": "apps/v1", "kind": owner.kind, "name": owner.name, "controller": True}
+    return {"ownerReferences": [ref]}
+
+
+def to_manifests(snap: ClusterSnapshot, *, owners: bool = False) -> list[dict[str, Any]]:
+    """Plain Kubernetes objects (Namespaces, Nodes, Pods with status, Services, NetworkPolicies).
+
+    Pods are bare unless ``owners`` (then each names its controller, as kubectl shows it).
+    """
     docs: list[dict[str, Any]] = []
+    for node in snap.nodes:
+        docs.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Node",
+                "metadata": {"name": node.name, "labels": dict(node.labels)},
+            }
+        )
     for ns in snap.namespaces:
         docs.append(
             {
@@ -349,6 +505,7 @@ def to_manifests(snap: ClusterSnapshot) -> list[dict[str, Any]]:
                     "name": pod.name,
                     "namespace": pod.namespace,
                     "labels": dict(pod.labels),
+                    **(_owner_yaml(pod.owner) if pod.owner and owners else {}),
                 },
                 "spec": {
                     "containers": containers,
@@ -401,14 +558,14 @@ def to_manifests(snap: ClusterSnapshot) -> list[dict[str, Any]]:
     return docs
 
 
-def write_manifests(snap: ClusterSnapshot, out: str | Path) -> list[Path]:
+def write_manifests(snap: ClusterSnapshot, out: str | Path, *, owners: bool = False) -> list[Path]:
     """Write one YAML file per kind into ``out`` (created); returns the paths."""
     import yaml
 
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
     by_kind: dict[str, list[dict[str, Any]]] = {}
-    for doc in to_manifests(snap):
+    for doc in to_manifests(snap, owners=owners):
         by_kind.setdefault(doc["kind"], []).append(doc)
     paths = []
     for kind, docs in by_kind.items():
@@ -424,10 +581,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--namespaces", type=int, default=None)
     ap.add_argument("--policies", type=int, default=None)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--envelope",
+        action="store_true",
+        help="the scalability-envelope shape (owners, 5,000 nodes, 10,000 Services)",
+    )
     ap.add_argument("--out", required=True)
     args = ap.parse_args(argv)
-    snap = generate(args.pods, args.namespaces, args.policies, args.seed)
-    for p in write_manifests(snap, args.out):
+    if args.envelope:
+        snap = envelope(
+            pods=args.pods,
+            namespaces=args.namespaces or max(2, args.pods // 100),
+            policies=args.policies or max(10, args.pods // 15),
+            nodes=max(1, args.pods // 30),
+            services=max(1, args.pods // 15),
+            seed=args.seed,
+        )
+    else:
+        snap = generate(args.pods, args.namespaces, args.policies, args.seed)
+    for p in write_manifests(snap, args.out, owners=args.envelope):
         print(p)
     return 0
 

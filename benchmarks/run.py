@@ -1,6 +1,6 @@
 """Run the benchmarks (``make bench``): every ``bench_<area>.py``, or the areas named.
 
-Usage: ``python benchmarks/run.py [AREA ...] [--list]``, e.g.
+Usage: ``python benchmarks/run.py [AREA ...] [--list] [--envelope]``, e.g.
 ``python benchmarks/run.py resolve matrix``. Each benchmark runs in its own
 process with its default arguments and prints its own numbers; this runner adds
 a header per area, the load average before each (the box is shared: compare
@@ -31,6 +31,7 @@ ORDER = (
     "tui",
     "dns_serve",
     "capture",
+    "envelope",
 )
 
 
@@ -44,6 +45,9 @@ def main(argv: list[str]) -> int:
     if "--list" in argv:
         print("\n".join(known))
         return 0
+    # --envelope: the 50k/150k-pod sizes of bench_envelope (minutes; make bench ENVELOPE=1).
+    envelope = "--envelope" in argv
+    argv = [a for a in argv if a != "--envelope"]
     wanted = [a.removeprefix("bench_").removesuffix(".py") for a in argv] or known
     unknown = [a for a in wanted if a not in known]
     if unknown:
@@ -58,8 +62,9 @@ def main(argv: list[str]) -> int:
     for area in wanted:
         print(f"\n=== {area} (load average {os.getloadavg()[0]:.1f}) ===", flush=True)
         start = time.perf_counter()
+        extra = ["--envelope"] if envelope and area == "envelope" else []
         proc = subprocess.run(
-            [sys.executable, str(HERE / f"bench_{area}.py")], cwd=root, env=env, check=False
+            [sys.executable, str(HERE / f"bench_{area}.py"), *extra], cwd=root, env=env, check=False
         )
         results.append((area, proc.returncode, time.perf_counter() - start))
     print("\n=== summary ===")

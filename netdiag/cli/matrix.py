@@ -144,5 +144,6 @@ def matrix(**kwargs: Any) -> None:
         ports=kwargs["ports"],
         externals=kwargs["externals"],
     )
-    for line in RENDERERS[kwargs["output"]](m):
-        click.echo(line)
+    from netdiag.cli.output import write_lines
+
+    write_lines(RENDERERS[kwargs["output"]](m))

@@ -11,6 +11,7 @@ import click
 from netdiag.cli.dnsopts import upstream_options
 from netdiag.cli.matrix import use_color
 from netdiag.cli.options import open_session, snapshot_options
+from netdiag.cli.output import write_lines
 from netdiag.errors import ExitCode
 from netdiag.visible import visible_lines
 
@@ -84,8 +85,8 @@ def reach(ctx: click.Context, /, src: str, dst: str, **kwargs: Any) -> None:
     else:
         color = use_color()
         width = shutil.get_terminal_size((120, 24)).columns
-        for line in verdict_lines(v, Style(color=color, unicode=color, width=width)):
-            click.echo(visible_lines(line, sgr=color))
+        lines = verdict_lines(v, Style(color=color, unicode=color, width=width))
+        write_lines(visible_lines(line, sgr=color) for line in lines)
     ctx.exit(int(ExitCode.OK if v.verdict is Verdict.ALLOWED else ExitCode.NEGATIVE))
 
 
@@ -122,6 +123,6 @@ def _reach_name(src: str, name: str, kwargs: dict[str, Any]) -> int:
     else:
         color = use_color()
         width = shutil.get_terminal_size((120, 24)).columns
-        for line in name_reach_lines(result, Style(color=color, unicode=color, width=width)):
-            click.echo(visible_lines(line, sgr=color))
+        lines = name_reach_lines(result, Style(color=color, unicode=color, width=width))
+        write_lines(visible_lines(line, sgr=color) for line in lines)
     return int(ExitCode.OK if result.verdict is Verdict.ALLOWED else ExitCode.NEGATIVE)

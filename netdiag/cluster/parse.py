@@ -85,8 +85,12 @@ def object_ref(obj: Mapping[str, Any], kind: str | None = None) -> ObjectRef:
 
 
 def manifest_error(origin: str, ref: ObjectRef, field_path: str, message: str) -> ManifestError:
+    """One line naming file, object and field; the object's name is hostile text
+    (a newline in it would split the line), so control characters are shown escaped."""
+    from netdiag.visible import visible
+
     where = f"{field_path}: " if field_path else ""
-    return ManifestError(f"{origin}: {ref}: {where}{message}")
+    return ManifestError(visible(f"{origin}: {ref}: {where}{message}"))
 
 
 def parse_object(obj: Mapping[str, Any], origin: str, kind: str | None = None) -> ParseResult:

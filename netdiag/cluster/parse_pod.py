@@ -8,6 +8,7 @@ from typing import Any
 
 from netdiag.cluster import fields as f
 from netdiag.cluster.fields import FieldError
+from netdiag.cluster.intern import Memo
 from netdiag.cluster.model import (
     Container,
     ContainerPort,
@@ -90,6 +91,14 @@ def _container(raw: Mapping[str, Any], path: str) -> Container:
 
 
 def _container_port(raw: Mapping[str, Any], path: str) -> ContainerPort:
+    return _PORTS.get(raw, lambda: _parse_container_port(raw, path))
+
+
+#: Every replica repeats its containers' ports: each distinct one is parsed once.
+_PORTS: Memo[ContainerPort] = Memo()
+
+
+def _parse_container_port(raw: Mapping[str, Any], path: str) -> ContainerPort:
     name = f.string(raw, "name", path) or None
     if name is not None and not f.valid_port_name(name):
         raise FieldError(f"invalid port name {name!r}", f"{path}.name")

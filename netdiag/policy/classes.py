@@ -101,13 +101,19 @@ def build_classes(
 ) -> Classes:
     """Classes of ``members``; ``extra_blocks`` and ``extra_key`` are what other policy
     layers read of an endpoint (address ranges they match, their own signature)."""
+    # Peers with the same selectors (and, for podSelector-only ones, namespace) match
+    # the same endpoints wherever they are written: one id for each such content.
     peer_index: dict[CompiledPeer, int] = {}
+    content_id: dict[object, int] = {}
+    peers: list[CompiledPeer] = []
     for pol in policies:
         for rules in (pol.ingress, pol.egress):
             for r in rules:
                 for cp in r.peers:
-                    peer_index.setdefault(cp, len(peer_index))
-    peers = list(peer_index)
+                    if cp not in peer_index:
+                        peer_index[cp] = content_id.setdefault(_content(cp), len(peers))
+                        if peer_index[cp] == len(peers):
+                            peers.append(cp)
     blocks: list[CompiledIPBlock] = []
     block_id: dict[CompiledIPBlock, int] = {}
     for cp in peers:
@@ -165,6 +171,16 @@ def build_classes(
     return cls
 
 
+def _content(cp: CompiledPeer) -> object:
+    local = cp.namespace_selector is None and cp.ip_block is None
+    return (
+        cp.pod_selector,
+        cp.namespace_selector,
+        cp.ip_block,
+        cp.policy_namespace if local else "",
+    )
+
+
 def _fine_key(mem: Member, blocks: set[int]) -> object:
     if mem.pod is None:
         return ("cidr", mem.text, frozenset(blocks), mem.cluster_ip_of)
@@ -186,6 +202,13 @@ def _peer_matches(
     if cp.ip_block is not None:
         return block_fine.get(block_id[cp.ip_block], [])
     out: list[int] = []
+    if cp.namespace_selector is None:  # podSelector alone: the policy's namespace (trap 3)
+        for f in by_ns.get(cp.policy_namespace, ()):
+            pod = reps[f].pod
+            assert pod is not None
+            if cp.pod_matches(pod.labels):
+                out.append(f)
+        return out
     for ns, fl in by_ns.items():
         if not cp.namespace_matches(ns, ns_labels.get(ns, Labels())):
             continue

@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING
 
 from netdiag.cluster.meta import Labels
 from netdiag.cluster.model import ClusterSnapshot
+from netdiag.policy import factored
 from netdiag.policy.cells import Cell, CellTable, compute_cells, is_edge
 from netdiag.policy.chaincells import member_endpoint
 from netdiag.policy.classes import Classes, Member, build_classes
 from netdiag.policy.compile import parse_network
 from netdiag.policy.endpoints import Endpoint, cluster_ip_of, pod_endpoint
 from netdiag.policy.evaluate import Evaluator
+from netdiag.policy.factored import FactoredGroups
 from netdiag.policy.layers import PolicyLayer
 from netdiag.policy.ports import ALL, PortSet
 from netdiag.policy.verdict import ConnectionVerdict, Verdict
@@ -94,9 +96,6 @@ class Matrix:
             )
         self._coarse = classes.coarse
         self.class_count = classes.count
-        if table is None:
-            table = compute_cells(classes, ev.policies, ports or ALL, ev.chain)
-        self._table: CellTable = table
         self.rows: tuple[Node, ...] = _nodes(self.members, granularity, self.evaluator.ns_labels)
         self.cols = self.rows
         #: Group granularities: each node's group class (its set of member classes),
@@ -104,6 +103,26 @@ class Matrix:
         self._gcls: list[int] | None = None
         self._gcodes: list[array[int]] = []
         self._diag: array[int] = array("I")
+        #: Very large clusters: no class x class table (netdiag.policy.factored). The
+        #: factoring knows NetworkPolicy v1 alone: tiered and CNI layers read across
+        #: namespaces in ways it does not model, so they keep the class table.
+        self._factored: FactoredGroups | None = None
+        v1_only = not (snapshot.cluster_network_policies or snapshot.foreign_policies)
+        if table is None and v1_only and classes.count > factored.FACTOR_ABOVE:
+            self._factored = FactoredGroups(
+                self.members,
+                self._coarse,
+                classes,
+                ev.policies,
+                ports or ALL,
+                self.rows if granularity != "pod" else None,
+            )
+            self._table: CellTable = self._factored.table
+            self._diag = self._factored.diag
+            return
+        if table is None:
+            table = compute_cells(classes, ev.policies, ports or ALL, ev.chain)
+        self._table = table
         if granularity != "pod":
             self._aggregate()
 
@@ -115,9 +134,15 @@ class Matrix:
         if a == b:
             # Trap 8: a pod can always reach itself.
             return Cell(verdict=Verdict.ALLOWED, ports=self.query or ALL)
+        if self._factored is not None:
+            return self._table.cells[self._factored.class_cell(self._coarse[a], self._coarse[b])]
         return self._table.cell(self._coarse[a], self._coarse[b])
 
     def cell(self, i: int, j: int) -> Cell:
+        if self._factored is not None and self.granularity == "pod":
+            return self._member_cell(self.rows[i].members[0], self.cols[j].members[0])
+        if self._factored is not None:
+            return self._table.cells[self._diag[i] if i == j else self._factored.code(i, j)]
         if self._gcls is not None:
             if i == j:
                 return self._table.cells[self._diag[i]]
@@ -127,9 +152,20 @@ class Matrix:
     def is_external_pair(self, i: int, j: int) -> bool:
         return self.rows[i].kind == "cidr" and self.cols[j].kind == "cidr"
 
-    def node_classes(self) -> tuple[list[int], list[array[int]], list[Cell]]:
+    def node_classes(self) -> tuple[list[int], Sequence[Sequence[int]], list[Cell]]:
         """``(cls, codes, cells)``: for rows ``i != j``, ``cell(i, j)`` is
         ``cells[codes[cls[i]][cls[j]]]`` — the class view a diff can walk instead of pairs."""
+        if self._factored is not None and self.granularity == "pod":
+            cls = [self._coarse[r.members[0]] for r in self.rows]
+            return cls, _ClassRows(self._factored), self._table.cells
+        if self._factored is not None:
+            # Every node its own class, rows computed from the factored form.
+            n = len(self.rows)
+            fg = self._factored
+            rows = [
+                array("I", (fg.code(i, j) if i != j else 0 for j in range(n))) for i in range(n)
+            ]
+            return list(range(n)), rows, self._table.cells
         if self._gcls is not None:
             return self._gcls, self._gcodes, self._table.cells
         cls = [self._coarse[r.members[0]] for r in self.rows]
@@ -186,7 +222,7 @@ class Matrix:
         src, dst = self.rows[i].members, self.cols[j].members
         pairs = ((a, b) for a in src for b in dst if a != b)
         first = next(pairs, (src[0], dst[0]))
-        if self._gcls is None:
+        if self._gcls is None and self._factored is None:
             return first
         want = self.cell(i, j).verdict
         if self._member_cell(*first).verdict is want:
@@ -207,6 +243,9 @@ class Matrix:
         """Allowed (and implementation-defined) pairs, self and CIDR↔CIDR omitted, in order."""
         n = len(self.rows)
         ext = [r.kind == "cidr" for r in self.rows]
+        if self._factored is not None:
+            yield from self._factored_edges(ext)
+            return
         cls, rows, cells = self.node_classes()
         edge = [is_edge(c) for c in cells]
         for i in range(n):
@@ -215,6 +254,54 @@ class Matrix:
                 code = codes[cls[j]]
                 if edge[code] and i != j and not (ext[i] and ext[j]):
                     yield i, j, cells[code]
+
+    def _factored_edges(self, ext: list[bool]) -> Iterator[tuple[int, int, Cell]]:
+        assert self._factored is not None
+        cells = self._table.cells
+        code = self._factored.code
+        if self.granularity == "pod":
+            cls = [self._coarse[r.members[0]] for r in self.rows]
+            class_cell = self._factored.class_cell
+
+            def code(i: int, j: int) -> int:
+                return class_cell(cls[i], cls[j])
+
+        edge = [is_edge(c) for c in cells]
+        n = len(self.rows)
+        for i in range(n):
+            for j in range(n):
+                if i != j and not (ext[i] and ext[j]):
+                    k = code(i, j)
+                    if edge[k]:
+                        yield i, j, cells[k]
+
+
+class _ClassRows(Sequence[Sequence[int]]):
+    """``rows[c][d]``: the factored cell code of classes ``c`` and ``d``, on demand."""
+
+    def __init__(self, fg: FactoredGroups) -> None:
+        self._fg = fg
+
+    def __len__(self) -> int:
+        return len(self._fg.home)
+
+    def __getitem__(self, c: int) -> Sequence[int]:  # type: ignore[override]
+        if not 0 <= c < len(self):
+            raise IndexError(c)  # ends iteration (Sequence.__iter__)
+        return _ClassRow(self._fg, c)
+
+
+class _ClassRow(Sequence[int]):
+    def __init__(self, fg: FactoredGroups, c: int) -> None:
+        self._fg, self._c = fg, c
+
+    def __len__(self) -> int:
+        return len(self._fg.home)
+
+    def __getitem__(self, d: int) -> int:  # type: ignore[override]
+        if not 0 <= d < len(self):
+            raise IndexError(d)
+        return self._fg.class_cell(self._c, d)
 
 
 def _layer_key(layers: Sequence[PolicyLayer]) -> Callable[[Member], Hashable]:

@@ -9,11 +9,13 @@ line or document.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from netdiag.cluster.build import snapshot_from_objects
+from netdiag.cluster.cache import is_cache
 from netdiag.cluster.model import ClusterSnapshot
 from netdiag.errors import ManifestError
 from netdiag.limits import DEFAULTS, LimitError, Limits, current
@@ -34,7 +36,13 @@ def load_manifests(
         LimitError: an input past one of :mod:`netdiag.limits`.
     """
     limits = current() if limits is None else limits
-    objects = read_objects(paths, limits)
+    files = [f for p in paths for f in _files(p)]
+    objects: list[tuple[Mapping[str, Any], str]] = []
+    for name in files:
+        text = read_text(name, limits)
+        if is_cache(text):
+            return _cached(text, name, len(files))
+        objects.extend(parse_documents(text, name, limits))
     if not any(_is_object(obj) for obj, _origin in objects):
         where = ", ".join("<stdin>" if p == "-" else p for p in paths)
         raise ManifestError(
@@ -61,6 +69,28 @@ def read_objects(
     for name in [f for p in paths for f in _files(p)]:
         objects.extend(parse_documents(read_text(name, limits), name, limits))
     return objects
+
+
+def _cached(text: str, name: str, files: int) -> ClusterSnapshot:
+    """A snapshot cache (``netdiag snapshot -o cache``): the model as it was saved."""
+    from dataclasses import replace
+
+    from netdiag.cluster.cache import CacheError, load_cache
+
+    label = "<stdin>" if name == "-" else name
+    if files > 1:
+        raise ManifestError(
+            f"{label}: a snapshot cache must be the only --cluster source",
+            hint="load the manifests together and save one cache of them",
+        )
+    try:
+        snap = load_cache(text)
+    except CacheError as e:
+        raise ManifestError(
+            f"{label}: unusable snapshot cache: {e}",
+            hint="write it again: netdiag snapshot --cluster MANIFESTS -o cache > FILE",
+        ) from e
+    return replace(snap, source=f"{label} (snapshot cache of {snap.source})")
 
 
 def _files(path: str) -> list[str]:
@@ -181,6 +211,50 @@ def _short(e: BaseException) -> str:
 def _yaml_documents(text: str, label: str, limits: Limits) -> list[_Document]:
     import yaml
 
+    from netdiag.cluster import yamlstream
+
+    if hasattr(yaml, "CSafeLoader"):
+        # Built from libyaml's events: no node tree of the whole dump in memory.
+        try:
+            with _yaml_errors(label, limits):
+                docs: list[_Document] = []
+                for d in yamlstream.documents(text):
+                    if len(docs) >= limits.documents:
+                        raise LimitError(
+                            "documents", label, f"more than {len(docs)} documents", limits
+                        )
+                    docs.append(_Document(d.data, d.line, d.item_lines))
+                return docs
+        except yamlstream.Unsupported:
+            pass  # merge keys, explicit tags, …: PyYAML's composing loader below
+        except (ValueError, TypeError, OverflowError):
+            pass  # a value SafeConstructor refuses: the composing loader names its line
+    with _yaml_errors(label, limits):
+        return _composed_documents(text, label, limits)
+
+
+@contextmanager
+def _yaml_errors(label: str, limits: Limits) -> Iterator[None]:
+    import yaml
+
+    try:
+        yield
+    except RecursionError:
+        raise LimitError("nesting", label, "YAML nested too deep", limits) from None
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label
+        problem = e.problem or e.context or "syntax error"
+        if e.problem and e.context and e.context_mark is not None:
+            problem += f" ({e.context} at line {e.context_mark.line + 1})"
+        raise ManifestError(f"{where}: malformed YAML: {problem}") from e
+    except yaml.YAMLError as e:
+        raise ManifestError(f"{label}: malformed YAML: {' '.join(str(e).split())}") from e
+
+
+def _composed_documents(text: str, label: str, limits: Limits) -> list[_Document]:
+    import yaml
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     docs: list[_Document] = []
     try:
@@ -202,15 +276,6 @@ def _yaml_documents(text: str, label: str, limits: Limits) -> list[_Document]:
                 # an integer of 5,000 digits).
                 raise ManifestError(f"{label}:{line}: invalid YAML value: {_short(e)}") from None
             docs.append(_Document(data, line, _item_lines(node)))
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label
-        problem = e.problem or e.context or "syntax error"
-        if e.problem and e.context and e.context_mark is not None:
-            problem += f" ({e.context} at line {e.context_mark.line + 1})"
-        raise ManifestError(f"{where}: malformed YAML: {problem}") from e
-    except yaml.YAMLError as e:
-        raise ManifestError(f"{label}: malformed YAML: {' '.join(str(e).split())}") from e
     finally:
         loader.dispose()
     return docs

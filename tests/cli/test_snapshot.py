@@ -210,4 +210,4 @@ def test_bash_completion_really_completes(tmp_path: Path) -> None:
     )
     env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}", "PYTHONPATH": str(ROOT)}
     out = subprocess.run([bash, "-c", script], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.splitlines() == ["snapshot", "table yaml json"]
+    assert out.stdout.splitlines() == ["snapshot", "table yaml json cache"]
