@@ -21,7 +21,7 @@ from netdiag_tui.screens.help import HelpScreen
 from netdiag_tui.screens.matrix import MatrixScreen
 from netdiag_tui.screens.overview import OverviewScreen
 from netdiag_tui.screens.policies import PoliciesScreen
-from netdiag_tui.screens.prompt import CommandPrompt
+from netdiag_tui.screens.prompt import CommandPrompt, expand_verb
 from netdiag_tui.screens.resolve import ResolveScreen
 from textual import work
 from textual.app import App
@@ -215,34 +215,35 @@ class NetdiagApp(App[None]):
             self.switch_mode(self.mode_history.pop())
 
     def action_command_prompt(self) -> None:
+        if isinstance(self.screen, CommandPrompt):
+            return
         names = tuple(ns.name for ns in self.snapshot.namespaces)
-        self.push_screen(CommandPrompt(names), self._prompt_done)
+        self.push_screen(CommandPrompt(names, engine.ports_in(self.snapshot)), self._prompt_done)
 
     def _prompt_done(self, command: str | None) -> None:
         if command:
             self.run_command(command)
 
     def run_command(self, command: str) -> None:
-        """Run a ``:`` command (k9s spelling): screens, ``ns NAME``, ``q``."""
+        """Run a ``:`` command (k9s spelling): screens, ``ns NAME``, ``port P``, ``q``.
+
+        A unique prefix is enough (``:mat`` → ``:matrix``), as the prompt suggests.
+        """
         words = command.strip().lstrip(":").split()
         if not words:
             return
-        verb, args = words[0].lower(), words[1:]
-        aliases = {
-            "r": "resolve",
-            "dns": "resolve",
-            "m": "matrix",
-            "np": "policies",
-            "netpol": "policies",
-            "pol": "policies",
-            "o": "overview",
-        }
-        verb = aliases.get(verb, verb)
-        if verb in MODES_ORDER:
+        verb, candidates = expand_verb(words[0])
+        args = words[1:]
+        if verb is None:
+            hint = f" (did you mean {', '.join(':' + c for c in candidates)}?)" if candidates else ""
+            self.notify(f"unknown command :{command}{hint}", severity="warning")
+        elif verb in MODES_ORDER:
             self.action_mode(verb)
-        elif verb in ("ns", "namespace"):
+        elif verb == "ns":
             self.set_namespace(args[0] if args and args[0] not in ("all", "-A") else None)
-        elif verb in ("q", "quit", "q!"):
+        elif verb == "port":
+            self.set_port(args[0] if args else None)
+        elif verb in ("q", "quit"):
             self.exit()
         elif verb == "help":
             self.action_help()
@@ -250,24 +251,40 @@ class NetdiagApp(App[None]):
             self.action_save()
         elif verb == "reload":
             self.action_reload()
-        else:
-            self.notify(f"unknown command :{command}", severity="warning")
+
+    def set_port(self, port: str | None) -> None:
+        """``:port 443/TCP`` (any port, even one no pod declares); ``:port`` alone: any port."""
+        self.action_mode("matrix")
+        screen = next((s for s in self.mode_screens() if isinstance(s, MatrixScreen)), None)
+        if screen is not None:
+            screen.set_port(port)
+
+    def action_help_quit(self) -> None:
+        # Textual's ctrl+c only says which key quits; say all the ways, and why ctrl+c
+        # does not (it copies the selection in an input).
+        self.notify(
+            "quit with :q or ctrl+q (ctrl+c copies the selection in an input)",
+            title="netdiag is still running",
+        )
 
     def set_namespace(self, namespace: str | None) -> None:
         if namespace is not None and self.snapshot.namespace(namespace) is None:
             self.notify(f"no namespace {namespace!r} in this snapshot", severity="warning")
             return
         self.namespace = namespace
+        # Only the current mode's screens are in the stack; the others apply the
+        # scope when they are shown again (ModeScreen.apply_scope on resume).
         for screen in self.mode_screens():
-            screen.scope_changed()
+            screen.apply_scope()
             screen.update_status()
 
     def action_all_namespaces(self) -> None:
         self.set_namespace(None)
 
     def action_help(self) -> None:
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.screen))
+        if isinstance(self.screen, HelpScreen | CommandPrompt):
+            return
+        self.push_screen(HelpScreen(self.screen))
 
     def action_reload(self) -> None:
         self.run_worker(self.reload_now(), group="reload", exclusive=True)

@@ -27,6 +27,7 @@ from netdiag_tui.matrix_view import (
     explain,
     matrix,
     matrix_inputs,
+    not_applicable,
     ports_in,
 )
 from netdiag_tui.trace_view import QueryRow, TraceView, trace, trace_view
@@ -60,6 +61,7 @@ __all__ = [
     "manifest_mtimes",
     "matrix",
     "matrix_inputs",
+    "not_applicable",
     "policies",
     "policies_for_pod",
     "policy_yaml",

@@ -29,6 +29,9 @@ class MatrixNode:
     namespace: str
     name: str
     labels: tuple[tuple[str, str], ...] = ()
+    #: A pod expanded from a workload template with a made-up IP: no ipBlock matches
+    #: it (``netdiag matrix`` marks it ``*`` too).
+    synthetic: bool = False
 
 
 class MatrixModel(Protocol):
@@ -41,6 +44,11 @@ class MatrixModel(Protocol):
     def cols(self) -> Sequence[MatrixNode]: ...
 
     def cell(self, i: int, j: int) -> Verdict: ...
+
+
+def not_applicable(model: MatrixModel, i: int, j: int) -> bool:
+    """External to external: no policy governs it, ``netdiag matrix`` prints ``-``."""
+    return model.rows[i].kind == "cidr" and model.cols[j].kind == "cidr"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -140,6 +148,7 @@ def _node(n: Any) -> MatrixNode:
         namespace=n.namespace or "",
         name=n.name,
         labels=tuple(n.labels.items()),
+        synthetic=bool(getattr(n, "synthetic_ip", False)),
     )
 
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-from netdiag_tui.engine import MatrixModel, MatrixNode, Verdict
+from netdiag_tui.engine import MatrixModel, MatrixNode, Verdict, not_applicable
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 #: Glyph per verdict: never colour alone (STYLE.md); the e2e truth table uses ./X.
 GLYPHS: dict[Verdict, str] = {Verdict.ALLOWED: "✓", Verdict.DENIED: "✗", Verdict.UNKNOWN: "?"}
 ASCII_GLYPHS: dict[Verdict, str] = {Verdict.ALLOWED: ".", Verdict.DENIED: "X", Verdict.UNKNOWN: "?"}
+#: External to external (no policy governs it) and the synthetic-IP label marker,
+#: as ``netdiag matrix`` prints them (``netdiag.policy.render``).
+NOT_APPLICABLE = "-"
+SYNTHETIC_MARK = "*"
 #: How long a cell that changed with a new snapshot stays highlighted.
 HIGHLIGHT_SECONDS = 3.0
 MAX_LABEL = 44
@@ -48,6 +52,7 @@ class MatrixGrid(ScrollView, can_focus=True):
         "matrix--cursor",
         "matrix--cursor-axis",
         "matrix--changed",
+        "matrix--na",
     }
 
     DEFAULT_CSS = """
@@ -62,6 +67,7 @@ class MatrixGrid(ScrollView, can_focus=True):
         & > .matrix--cursor { background: $accent; color: $text; text-style: bold; }
         & > .matrix--cursor-axis { background: $boost; text-style: bold; }
         & > .matrix--changed { background: $warning 60%; text-style: bold; }
+        & > .matrix--na { color: $text-muted; }
     }
     """
 
@@ -125,6 +131,7 @@ class MatrixGrid(ScrollView, can_focus=True):
         model glow for a few seconds.
         """
         keep = self.cursor_ids()
+        where = self._cursor_namespaces()
         old = self.model
         if highlight_changes and old is not None:
             self._previous = (
@@ -138,15 +145,20 @@ class MatrixGrid(ScrollView, can_focus=True):
         self.row_index = list(range(len(model.rows)) if row_index is None else row_index)
         self.col_index = list(range(len(model.cols)) if col_index is None else col_index)
         self._relayout()
-        self._restore(keep)
+        self._restore(keep, where)
 
     def set_view(self, row_index: Sequence[int], col_index: Sequence[int]) -> None:
         """Narrow (filter) the rows/cols shown without recomputing the model."""
         keep = self.cursor_ids()
+        where = self._cursor_namespaces()
         self.row_index = list(row_index)
         self.col_index = list(col_index)
         self._relayout()
-        self._restore(keep)
+        self._restore(keep, where)
+
+    def _cursor_namespaces(self) -> tuple[str, str] | None:
+        cell = self.cursor_nodes()
+        return (cell[0].namespace, cell[1].namespace) if cell else None
 
     def cursor_ids(self) -> tuple[str, str] | None:
         cell = self.cursor_nodes()
@@ -160,9 +172,13 @@ class MatrixGrid(ScrollView, can_focus=True):
         return self.model.rows[self.row_index[r]], self.model.cols[self.col_index[c]]
 
     def cursor_verdict(self) -> Verdict | None:
+        """The verdict under the cursor; None when there is none (or external→external)."""
         if self.model is None or not self.row_index or not self.col_index:
             return None
-        return self.model.cell(self.row_index[self.cursor_row], self.col_index[self.cursor_col])
+        i, j = self.row_index[self.cursor_row], self.col_index[self.cursor_col]
+        if not_applicable(self.model, i, j):
+            return None
+        return self.model.cell(i, j)
 
     def move_to_ids(self, source: str, destination: str) -> bool:
         """Put the cursor on a source/destination pair if both are shown."""
@@ -177,12 +193,21 @@ class MatrixGrid(ScrollView, can_focus=True):
         self._set_cursor(r, c)
         return True
 
-    def _restore(self, keep: tuple[str, str] | None) -> None:
-        if keep is None or not self.move_to_ids(*keep):
-            rows, cols = len(self.row_index), len(self.col_index)
-            self._set_cursor(
-                min(self.cursor_row, max(rows - 1, 0)), min(self.cursor_col, max(cols - 1, 0))
+    def _restore(self, keep: tuple[str, str] | None, namespaces: tuple[str, str] | None) -> None:
+        """Back to the same cell by id; else (granularity changed: ids differ) to the
+        first row/column of the same namespaces; else the top-left cell."""
+        if keep is not None and self.move_to_ids(*keep):
+            return
+        r = c = 0
+        if namespaces is not None and self.model is not None:
+            rows, cols = self.model.rows, self.model.cols
+            r = next(
+                (k for k, i in enumerate(self.row_index) if rows[i].namespace == namespaces[0]), 0
             )
+            c = next(
+                (k for k, j in enumerate(self.col_index) if cols[j].namespace == namespaces[1]), 0
+            )
+        self._set_cursor(r, c)
 
     def _relayout(self) -> None:
         self.generation += 1
@@ -190,7 +215,9 @@ class MatrixGrid(ScrollView, can_focus=True):
         model = self.model
         if model is None:
             return
-        longest = max((len(model.rows[i].id) for i in self.row_index), default=4)
+        longest = max(
+            (len(model.rows[i].id) + model.rows[i].synthetic for i in self.row_index), default=4
+        )
         digits = len(str(max(len(self.row_index), len(self.col_index), 1)))
         self._label_width = min(MAX_LABEL, longest) + digits + 2
         self._cell_width = max(3, len(str(len(self.col_index))) + 1)
@@ -235,6 +262,11 @@ class MatrixGrid(ScrollView, can_focus=True):
         self._refresh_row(r)
         self.refresh(Region(0, 0, self.size.width, 1))
         self.post_message(self.CursorMoved(self))
+
+    def scroll_to_cursor(self) -> None:
+        """Bring the cursor cell into view (after the grid got smaller, say)."""
+        self._scroll_to_cursor()
+        self.refresh()
 
     def _scroll_to_cursor(self) -> None:
         h = max(1, self.view_size.height - 1)
@@ -344,7 +376,8 @@ class MatrixGrid(ScrollView, can_focus=True):
         i = self.row_index[r]
         node = self.model.rows[i]
         digits = len(str(max(len(self.row_index), 1)))
-        name = node.id if len(node.id) <= MAX_LABEL else "…" + node.id[-MAX_LABEL + 1 :]
+        name = node.id + (SYNTHETIC_MARK if node.synthetic else "")
+        name = name if len(name) <= MAX_LABEL else "…" + name[-MAX_LABEL + 1 :]
         label = f"{r + 1:>{digits}} {name}".ljust(self._label_width)[: self._label_width]
         label_style = self._style("label") + (
             self._style("cursor-axis") if cursor >= 0 else Style()
@@ -354,13 +387,20 @@ class MatrixGrid(ScrollView, can_focus=True):
         styles = {v: base + self._style(v.value) for v in Verdict}
         cursor_style = self._style("cursor")
         changed_style = self._style("changed")
+        na_style = base + self._style("na")
         cell = self.model.cell
+        external_row = node.kind == "cidr"
+        cols = self.model.cols
         for c in range(col0, col0 + ncols):
-            verdict = cell(i, self.col_index[c])
-            style = styles[verdict]
+            j = self.col_index[c]
+            if external_row and cols[j].kind == "cidr":
+                glyph, style = NOT_APPLICABLE, na_style
+            else:
+                verdict = cell(i, j)
+                glyph, style = self.glyphs[verdict], styles[verdict]
+                if self._previous is not None and c != cursor and self.changed(r, c):
+                    style = style + changed_style
             if c == cursor:
                 style = style + cursor_style
-            elif self._previous is not None and self.changed(r, c):
-                style = style + changed_style
-            segments.append(Segment(pad + self.glyphs[verdict], style))
+            segments.append(Segment(pad + glyph, style))
         return Strip(segments).extend_cell_length(width, base).crop(0, width)

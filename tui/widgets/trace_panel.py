@@ -74,6 +74,13 @@ class TracePanel(Vertical):
         table.add_columns("#", "query", "type", "outcome", "answers")
         yield table
 
+    def clear(self) -> None:
+        self.trace = None
+        self.query_one("#trace-summary", Static).update(
+            Text("type a name to trace it", style="dim")
+        )
+        self.query_one("#trace-queries", DataTable).clear()
+
     def show(self, t: TraceView) -> None:
         self.trace = t
         if t.error and not t.queries:
