@@ -235,7 +235,9 @@ class NetdiagApp(App[None]):
         verb, candidates = expand_verb(words[0])
         args = words[1:]
         if verb is None:
-            hint = f" (did you mean {', '.join(':' + c for c in candidates)}?)" if candidates else ""
+            hint = (
+                f" (did you mean {', '.join(':' + c for c in candidates)}?)" if candidates else ""
+            )
             self.notify(f"unknown command :{command}{hint}", severity="warning")
         elif verb in MODES_ORDER:
             self.action_mode(verb)

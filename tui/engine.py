@@ -126,6 +126,9 @@ class Finding:
     severity: str
     code: str
     message: str
+    objects: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    fix: str = ""
 
 
 def audit(snapshot: ClusterSnapshot) -> tuple[Finding, ...] | None:
@@ -139,6 +142,9 @@ def audit(snapshot: ClusterSnapshot) -> tuple[Finding, ...] | None:
             severity=f.effective_severity.value,
             code=f.check.id,
             message=f.message,
+            objects=tuple(f.objects),
+            evidence=tuple(f.evidence),
+            fix=f.fix,
         )
         for f in run_audit(snapshot)
     )

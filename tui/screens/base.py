@@ -19,6 +19,12 @@ if TYPE_CHECKING:
 class ModeScreen(Screen[None]):
     """A mode (resolve, matrix, policies, overview) that follows the app's snapshot."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        from netdiag_tui.screens.compositor import CutsSafeCompositor
+
+        self._compositor = CutsSafeCompositor()
+
     #: Snapshot generation this screen last rendered; -1 forces a first sync.
     seen_generation = -1
     #: The namespace scope this screen last applied (``:ns``/``0`` change it app-wide,

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from netdiag_tui.engine import MatrixModel, MatrixNode, Verdict, not_applicable
+from netdiag_tui.widgets.row_list import printable
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
@@ -113,6 +114,7 @@ class MatrixGrid(ScrollView, can_focus=True):
         self._cell_width = 3
         self._previous: tuple[MatrixModel, dict[str, int], dict[str, int]] | None = None
         self._changed_until = 0.0
+        self._base: Style | None = None
 
     # ------------------------------------------------------------------ data
 
@@ -269,6 +271,8 @@ class MatrixGrid(ScrollView, can_focus=True):
         self.refresh()
 
     def _scroll_to_cursor(self) -> None:
+        if not self.size.height:
+            return  # before the first layout: see RowList._scroll_to_cursor
         h = max(1, self.view_size.height - 1)
         y = self.scroll_y
         if self.cursor_row < y:
@@ -325,6 +329,14 @@ class MatrixGrid(ScrollView, can_focus=True):
         super().notify_style_update()
         self._styles.clear()
         self._cache.clear()
+        self._base = None
+
+    @property
+    def base_style(self) -> Style:
+        """``rich_style`` walks every ancestor's styles: once per style change, not per line."""
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
 
     def _style(self, name: str) -> Style:
         style = self._styles.get(name)
@@ -338,13 +350,13 @@ class MatrixGrid(ScrollView, can_focus=True):
         col0 = int(self.scroll_x) // self._cell_width
         ncols = min(self._visible_cols(), max(len(self.col_index) - col0, 0))
         if self.model is None:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self.base_style)
         if y == 0:
             key: tuple[object, ...] = ("h", self.generation, col0, ncols, width, self.cursor_col)
             return self._cached(key, lambda: self._header(col0, ncols, width))
         r = int(self.scroll_y) + y - 1
         if r >= len(self.row_index):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self.base_style)
         cursor = self.cursor_col if r == self.cursor_row else -1
         glow = self._previous is not None
         key = ("r", self.generation, r, col0, ncols, width, cursor, glow)
@@ -359,7 +371,7 @@ class MatrixGrid(ScrollView, can_focus=True):
         return strip
 
     def _header(self, col0: int, ncols: int, width: int) -> Strip:
-        base = self.rich_style
+        base = self.base_style
         head = self._style("header")
         axis = head + self._style("cursor-axis")
         label = "src \\ dst".ljust(self._label_width)[: self._label_width]
@@ -371,36 +383,57 @@ class MatrixGrid(ScrollView, can_focus=True):
         return Strip(segments).extend_cell_length(width, base).crop(0, width)
 
     def _row(self, r: int, col0: int, ncols: int, width: int, cursor: int) -> Strip:
+        """One matrix row: the label, then one run of text per run of equal styles.
+
+        Every character is one cell wide (ids are DNS names and CIDRs, shown through
+        ``printable``), so the strip's length is known without measuring it.
+        """
         assert self.model is not None
-        base = self.rich_style
+        base = self.base_style
         i = self.row_index[r]
         node = self.model.rows[i]
         digits = len(str(max(len(self.row_index), 1)))
-        name = node.id + (SYNTHETIC_MARK if node.synthetic else "")
+        name = printable(node.id) + (SYNTHETIC_MARK if node.synthetic else "")
         name = name if len(name) <= MAX_LABEL else "…" + name[-MAX_LABEL + 1 :]
-        label = f"{r + 1:>{digits}} {name}".ljust(self._label_width)[: self._label_width]
-        label_style = self._style("label") + (
-            self._style("cursor-axis") if cursor >= 0 else Style()
-        )
-        segments = [Segment(label, base + label_style)]
+        lw = self._label_width
+        label = f"{r + 1:>{digits}} {name}".ljust(lw)[:lw]
+        label_style = base + self._style("label")
+        if cursor >= 0:
+            label_style += self._style("cursor-axis")
+        segments = [Segment(label, label_style)]
         pad = " " * (self._cell_width - 1)
         styles = {v: base + self._style(v.value) for v in Verdict}
-        cursor_style = self._style("cursor")
+        cells = {v: pad + self.glyphs[v] for v in Verdict}
+        na = (pad + NOT_APPLICABLE, base + self._style("na"))
         changed_style = self._style("changed")
-        na_style = base + self._style("na")
         cell = self.model.cell
         external_row = node.kind == "cidr"
         cols = self.model.cols
+        col_index = self.col_index
+        glow = self._previous is not None
+        run: list[str] = []
+        run_style: Style | None = None
         for c in range(col0, col0 + ncols):
-            j = self.col_index[c]
+            j = col_index[c]
             if external_row and cols[j].kind == "cidr":
-                glyph, style = NOT_APPLICABLE, na_style
+                text, style = na
             else:
                 verdict = cell(i, j)
-                glyph, style = self.glyphs[verdict], styles[verdict]
-                if self._previous is not None and c != cursor and self.changed(r, c):
+                text, style = cells[verdict], styles[verdict]
+                if glow and c != cursor and self.changed(r, c):
                     style = style + changed_style
             if c == cursor:
-                style = style + cursor_style
-            segments.append(Segment(pad + glyph, style))
-        return Strip(segments).extend_cell_length(width, base).crop(0, width)
+                style = style + self._style("cursor")
+            if style is not run_style and style != run_style:
+                if run:
+                    segments.append(Segment("".join(run), run_style))
+                run, run_style = [], style
+            run.append(text)
+        if run:
+            segments.append(Segment("".join(run), run_style))
+        used = lw + ncols * self._cell_width
+        if used < width:
+            segments.append(Segment(" " * (width - used), base))
+            used = width
+        strip = Strip(segments, used)
+        return strip if used == width else strip.crop(0, width)
