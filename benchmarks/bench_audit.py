@@ -19,10 +19,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.gencluster import generate  # noqa: E402
-from netdiag.audit.context import AuditContext  # noqa: E402
+from netdiag.audit.context import AuditContext
 from netdiag.audit.run import MODULES  # noqa: E402
 from netdiag.cluster.endpoints import derive_slices  # noqa: E402
 from netdiag.cluster.model import ClusterSnapshot, Pod  # noqa: E402
+from netdiag.dns.zone.cluster import ClusterZone  # noqa: E402
 from netdiag.policy.endpoints import backend_pods  # noqa: E402
 
 
@@ -41,7 +42,7 @@ def main(sizes: list[int], slices: bool) -> None:
         snapshot = generate(pods=pods)
         if slices:
             snapshot = with_slices(snapshot)
-        ctx = AuditContext(snapshot=snapshot)
+        ctx = AuditContext(snapshot=snapshot, zone=ClusterZone(snapshot))
         total = 0.0
         parts = []
         count = 0

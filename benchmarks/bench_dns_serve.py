@@ -9,7 +9,7 @@ Prints numbers; results are recorded by hand in benchmarks/results/dns_serve.md.
    with the cache off = the dnspython render path).
 3. dnsperf against a real ``netdiag dns serve`` process on 127.0.0.1 (UDP,
    closed loop, ``-q`` outstanding queries), demo cluster; the query mix is
-   half answers, half search-path misses (research/dns-ecosystem.md §6.1).
+   half answers, half search-path misses (docs/dns-ecosystem.md §6.1).
 """
 
 from __future__ import annotations
@@ -53,9 +53,8 @@ def query_mix() -> list[tuple[str, str]]:
 
 
 def bench_zone(seconds: float) -> tuple[float, float]:
-    from netdiag.cli.dnsopts import demo_upstream
-    from netdiag.cluster.demo import load_demo
-    from netdiag.dns.zone import ClusterZone
+    from netdiag.dns.zone.cluster import ClusterZone
+    from netdiag.sources.demo import demo_upstream, load_demo
 
     zone = ClusterZone(load_demo(), demo_upstream())
     mix = query_mix()
@@ -68,10 +67,9 @@ def bench_zone(seconds: float) -> tuple[float, float]:
 def bench_responder(seconds: float) -> tuple[float, float]:
     import dns.message
 
-    from netdiag.cli.dnsopts import demo_upstream
-    from netdiag.cluster.demo import load_demo
-    from netdiag.dns.wire import Responder
-    from netdiag.dns.zone import ClusterZone
+    from netdiag.dns.server.wire import Responder
+    from netdiag.dns.zone.cluster import ClusterZone
+    from netdiag.sources.demo import demo_upstream, load_demo
 
     zone = ClusterZone(load_demo(), demo_upstream())
     packets = [dns.message.make_query(n, t).to_wire() for n, t in query_mix()]

@@ -207,8 +207,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from kubernetes import client as k8s
 
-    from netdiag.cluster import kubeapi
-    from netdiag.cluster.live import build_snapshot, load_live, read_all
+    from netdiag.sources import kubeapi
+    from netdiag.sources.live import build_snapshot, load_live, read_all
 
     docs = manifests(args.pods)
     n_pods = sum(d["kind"] == "Pod" for d in docs)

@@ -33,7 +33,7 @@ def one(pods: int, policies: int, listing: bool, manifests: bool) -> dict[str, f
 
     snap = generate(pods=pods, policies=policies, namespaces=max(2, pods // 40), seed=1)
     if manifests:
-        from netdiag.cluster.loader import load_manifests
+        from netdiag.sources.manifests import load_manifests
 
         out = Path(tempfile.mkdtemp(prefix=f"gen{pods}-"))
         write_manifests(snap, out)

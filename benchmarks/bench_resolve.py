@@ -1,4 +1,4 @@
-"""Benchmarks for ``netdiag resolve`` (DESIGN.md §5; issue 3 targets).
+"""Benchmarks for ``netdiag resolve`` (docs/architecture.md "Performance"; issue 3 targets).
 
 1. Cold start: ``netdiag resolve baidu.com --ns default`` against bare
    ``python -c pass`` (target: adds < 250 ms). CPU time (user + system of the
@@ -66,16 +66,17 @@ def cold(argv: list[str]) -> tuple[float, float, float]:
 PHASES = """
 import time
 t0 = time.process_time()
-import netdiag.cli, netdiag.cli.resolve, netdiag.dns.trace, netdiag.dns.report
+import netdiag.cli, netdiag.cli.resolve, netdiag.dns.resolver.trace, netdiag.dns.resolver.report
 t1 = time.process_time()
-from netdiag.cluster.demo import load_demo
+from netdiag.sources.demo import load_demo
 snapshot = load_demo()
 t2 = time.process_time()
-from netdiag.cli.dnsopts import build_zone
-zone = build_zone(snapshot, {})
+from netdiag.app.source import Source
+from netdiag.app.upstream import build_zone
+zone = build_zone(snapshot, Source())
 t3 = time.process_time()
-from netdiag.dns.trace import trace_name
-from netdiag.dns.report import render_text
+from netdiag.dns.resolver.trace import trace_name
+from netdiag.dns.resolver.report import render_text
 render_text(trace_name(snapshot, "baidu.com", namespace="default", zone=zone))
 t4 = time.process_time()
 print(f"{(t1-t0)*1000:.0f} {(t2-t1)*1000:.0f} {(t3-t2)*1000:.0f} {(t4-t3)*1000:.0f}")
@@ -96,12 +97,13 @@ def phases() -> list[float]:
 
 
 def lookups_per_second(seconds: float = 3.0, cache: bool = False) -> tuple[float, int]:
-    from netdiag.cli.dnsopts import build_zone
-    from netdiag.cluster.demo import load_demo
-    from netdiag.dns.trace import trace_name
+    from netdiag.app.source import Source
+    from netdiag.app.upstream import build_zone
+    from netdiag.dns.resolver.trace import trace_name
+    from netdiag.sources.demo import load_demo
 
     snapshot = load_demo()
-    zone = build_zone(snapshot, {})
+    zone = build_zone(snapshot, Source())
     count = 0
     deadline = time.perf_counter() + seconds
     start = time.process_time()  # CPU time: the box is shared, wall time is noisy

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from netdiag.cluster.loader import load_manifests  # noqa: E402
+from netdiag.sources.manifests import load_manifests  # noqa: E402
 
 
 def dump(namespaces: int, apps: int, replicas: int) -> dict[str, object]:

@@ -123,9 +123,10 @@ async def bench_matrix(snapshot: object) -> list[str]:
 
 
 async def bench_trace(snapshot: object, name: str) -> list[str]:
+    from textual.widgets import Input
+
     from netdiag_tui.app import NetdiagApp
     from netdiag_tui.widgets.trace_panel import TracePanel
-    from textual.widgets import Input
 
     app = NetdiagApp(snapshot, watch=False, start_mode="resolve")  # type: ignore[arg-type]
     samples: list[tuple[float, float]] = []

@@ -1,4 +1,4 @@
-"""What one small change costs the live watch (``netdiag.cluster.watch``) at 1k and 5k pods.
+"""What one small change costs the live watch (``netdiag.sources.watch``) at 1k and 5k pods.
 
 The cluster is ``benchmarks/bench_live.py``'s (gencluster + pods inflated to what
 a real API server returns + their EndpointSlices), with the Deployments and
@@ -124,12 +124,12 @@ class Scenarios:
 
 def rebuild(docs: list[Doc], repeat: int, profile: str | None) -> list[tuple[str, float, float]]:
     """Median CPU seconds per scenario: full rebuild vs the watch's builder."""
-    from netdiag.cluster import kubeapi
-    from netdiag.cluster.changes import Store
-    from netdiag.cluster.live import build_snapshot
+    from netdiag.sources import kubeapi
+    from netdiag.sources.changes import Store
+    from netdiag.sources.live import build_snapshot
 
     try:
-        from netdiag.cluster.incremental import SnapshotBuilder
+        from netdiag.sources.incremental import SnapshotBuilder
     except ImportError:  # before the incremental builder existed
         SnapshotBuilder = None  # type: ignore[assignment,misc]  # noqa: N806
 
@@ -215,11 +215,11 @@ def matrix_cost(
     Both give the same changes (asserted). Rows: (granularity, scenario, before,
     now, edges changed).
     """
-    from netdiag.cluster import kubeapi
-    from netdiag.cluster.changes import Store
-    from netdiag.cluster.incremental import SnapshotBuilder
     from netdiag.policy.matrix import Matrix, reachability_document
     from netdiag.policy.matrixdiff import MatrixFollower, diff_documents
+    from netdiag.sources import kubeapi
+    from netdiag.sources.changes import Store
+    from netdiag.sources.incremental import SnapshotBuilder
 
     keys = {q.resource.kind: q.key for q in kubeapi.plan() if q.name is None}
     lists: dict[str, list[Doc]] = {q.key: [] for q in kubeapi.plan()}
@@ -282,7 +282,7 @@ def _serve(docs: list[Doc], conn: Any) -> None:
 
 def end_to_end(docs: list[Doc], repeat: int) -> tuple[float, list[tuple[str, float, float]]]:
     """(initial CPU s, [(scenario, median CPU s, median wall s)]) through ``watch_snapshots``."""
-    from netdiag.cluster.watch import watch_snapshots
+    from netdiag.sources.watch import watch_snapshots
 
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe()

@@ -23,23 +23,23 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from netdiag.cluster.meta import NAMESPACE_NAME_LABEL, Labels, Protocol
 from netdiag.cluster.model import (
-    NAMESPACE_NAME_LABEL,
     ClusterSnapshot,
     Container,
     ContainerPort,
-    IPBlock,
-    Labels,
     Namespace,
+    OwnerRef,
+    Pod,
+    Service,
+    ServicePort,
+)
+from netdiag.cluster.networkpolicy import (
+    IPBlock,
     NetworkPolicy,
     NetworkPolicyPeer,
     NetworkPolicyPort,
     NetworkPolicyRule,
-    OwnerRef,
-    Pod,
-    Protocol,
-    Service,
-    ServicePort,
 )
 from netdiag.cluster.selectors import LabelSelector, Operator, Requirement
 

@@ -1,6 +1,6 @@
 """Engine modules and the CLI start-up import no heavy or I/O-bound third-party package.
 
-Each check runs in a fresh interpreter and inspects ``sys.modules`` (STYLE.md
+Each check runs in a fresh interpreter and inspects ``sys.modules`` (docs/contributing.md
 "Start-up"; ruff's TID253 catches module-level imports, this catches the
 transitive ones).
 """
@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("kubernetes", "scapy", "textual", "networkx", "dns", "yaml")
 
-#: Engines named in DESIGN.md; the policy package and the pure DNS modules are globbed.
+#: Engines named in docs/architecture.md; the policy package and the pure DNS modules are globbed.
 ENGINE_MODULES = [
     "netdiag.cluster.model",
     "netdiag.cluster.meta",
@@ -29,8 +29,8 @@ ENGINE_MODULES = [
     "netdiag.cluster.parse_pod",
     "netdiag.cluster.parse_policy",
     "netdiag.cluster.build",
-    "netdiag.cluster.incremental",
-    "netdiag.cluster.changes",
+    "netdiag.sources.incremental",
+    "netdiag.sources.changes",
     "netdiag.cluster.expand",
     "netdiag.cluster.endpoints",
     "netdiag.cluster.detect",
@@ -38,7 +38,7 @@ ENGINE_MODULES = [
     "netdiag.cluster.serialize",
     "netdiag.dns.records",
     # pure, but its name has "wire" in it (the DNS edge words below)
-    "netdiag.dns.wiresize",
+    "netdiag.dns.resolver.wiresize",
 ]
 
 #: DNS modules that are edges (sockets, dnspython, scapy) rather than engines.
@@ -88,7 +88,7 @@ def test_help_imports_nothing_heavy() -> None:
 
 
 def test_snapshot_summary_on_the_demo_imports_nothing_heavy() -> None:
-    # The demo ships pre-parsed JSON (netdiag/cluster/demo/_build.py): no PyYAML.
+    # The demo ships pre-parsed JSON (netdiag/sources/demo/_build.py): no PyYAML.
     code = (
         "import contextlib, io\nfrom netdiag.cli import main\n"
         "quiet = io.StringIO()\n"

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from netdiag.cluster.model import ClusterSnapshot, Pod, Workload
+from netdiag.dns.resolver.driver import Zone
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -13,6 +14,9 @@ class AuditContext:
     snapshot: ClusterSnapshot
     #: Namespaces in scope; empty = every namespace (``-A``).
     namespaces: frozenset[str] = field(default_factory=frozenset)
+    #: The cluster zone name checks trace against (with the source's upstream):
+    #: the same zone ``netdiag resolve`` answers from.
+    zone: Zone
 
     def in_scope(self, namespace: str) -> bool:
         return not self.namespaces or namespace in self.namespaces

@@ -5,7 +5,7 @@ search path when it keeps a pod cache (``pods verified``, "if pods != verified
 ... expect worked as normal without autopath function") and can find the
 Running pod with the packet's source IP. Behind NodeLocal DNSCache the source
 is the node-local cache, so CoreDNS never sees a pod IP (coredns/coredns#4308,
-research/dns-ecosystem.md §2.2). Either way every pod still walks its whole
+docs/dns-ecosystem.md §2.2). Either way every pod still walks its whole
 search list: the feature costs CoreDNS memory (a pod watch) and saves nothing.
 """
 

@@ -7,7 +7,7 @@
   the same direction: its peers are a subset (or the other admits every peer)
   and its ports a subset (or the other admits every port).
 * hostNetwork pods selected by a policy: most CNIs do not apply NetworkPolicy
-  to them (implementation-defined, DESIGN.md §4 trap 8).
+  to them (implementation-defined, docs/architecture.md "Semantic traps", trap 8).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from collections.abc import Iterator
 
 from netdiag.audit.context import AuditContext
 from netdiag.audit.findings import Check, Finding, Severity
-from netdiag.cluster.model import Labels, NetworkPolicy, NetworkPolicyRule
+from netdiag.cluster.meta import Labels
+from netdiag.cluster.networkpolicy import NetworkPolicy, NetworkPolicyRule
 from netdiag.cluster.selectors import LabelSelector
 from netdiag.policy.compile import CompiledPeer, compile_policy
 from netdiag.policy.endpoints import namespace_labels

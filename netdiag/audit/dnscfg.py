@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from netdiag.audit.context import AuditContext
 from netdiag.audit.findings import Check, Finding, Severity
 from netdiag.cluster.model import Pod
-from netdiag.dns.kubelet import pod_resolv_conf
-from netdiag.dns.profiles import musl_config
+from netdiag.dns.resolver.kubelet import pod_resolv_conf
+from netdiag.dns.resolver.profiles import musl_config
 
 RESOLV_CONF_TRUNCATED = Check(
     id="ND-DNS-005",
@@ -102,10 +102,9 @@ def run(ctx: AuditContext) -> Iterator[Finding]:
 def _external_cost(ctx: AuditContext) -> Iterator[Finding]:
     """What one external lookup costs a ClusterFirst pod, traced by the model, per namespace;
     namespaces paying the same are reported together."""
-    from netdiag.dns.trace import trace_name
-    from netdiag.dns.zone import ClusterZone
+    from netdiag.dns.resolver.trace import trace_name
 
-    zone = ClusterZone(ctx.snapshot)
+    zone = ctx.zone
     absolute = EXTERNAL_PROBE + "."
     same: dict[tuple[int, int, int, int], list[str]] = {}
     evidence: dict[tuple[int, int, int, int], tuple[str, ...]] = {}

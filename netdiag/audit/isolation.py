@@ -16,7 +16,8 @@ from collections.abc import Iterable, Iterator
 
 from netdiag.audit.context import AuditContext
 from netdiag.audit.findings import Check, Finding, Severity
-from netdiag.cluster.model import Pod, Protocol, Service
+from netdiag.cluster.meta import Protocol
+from netdiag.cluster.model import Pod, Service
 from netdiag.policy.compile import CompiledPolicy
 from netdiag.policy.endpoints import (
     Endpoint,

@@ -86,9 +86,9 @@ def _shared_short_names(ctx: AuditContext) -> Iterator[Finding]:
 
 def _lands(ctx: AuditContext, name: str, namespace: str) -> str:
     """Where the short name lands for a ClusterFirst pod of ``namespace`` (glibc, traced)."""
-    from netdiag.dns.trace import trace_name
+    from netdiag.dns.resolver.trace import trace_name
 
-    trace = trace_name(ctx.snapshot, name, namespace=namespace)
+    trace = trace_name(ctx.snapshot, name, namespace=namespace, zone=ctx.zone)
     target = trace.target
     if trace.resolved and target is not None and target.kind == "service":
         return f"pods in {namespace}: {name!r} -> service {target.namespace}/{target.name}"

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from netdiag.cli.options import load_snapshot, namespace_option, snapshot_options, source_from
+from netdiag.cli.options import namespace_option, open_session, snapshot_options
 from netdiag.errors import ExitCode
 
 
@@ -38,12 +38,11 @@ def audit(**params: Any) -> int:
     """
     from netdiag.audit.findings import Severity
     from netdiag.audit.render import to_json, to_text
-    from netdiag.audit.run import all_checks, at_or_above, run_audit
+    from netdiag.audit.run import all_checks, at_or_above
     from netdiag.audit.sarif import to_sarif
 
     namespace = None if params["all_namespaces"] else params["namespace"]
-    snapshot = load_snapshot(source_from(params, namespace))
-    findings = run_audit(snapshot, namespaces=[namespace] if namespace else [])
+    findings = open_session(params, namespace).audit(namespace=namespace)
     output = params["output"]
     if output == "json":
         click.echo(json.dumps(to_json(findings), indent=2, sort_keys=True))

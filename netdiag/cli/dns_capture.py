@@ -1,6 +1,6 @@
 """``netdiag dns capture``: search chains, cost and failures from real DNS traffic.
 
-Offline (``-r FILE``) the lean reader in :mod:`netdiag.dns.pcap` streams the
+Offline (``-r FILE``) the lean reader in :mod:`netdiag.dns.capture.pcap` streams the
 file; live (``-i IFACE``, optionally saved with ``-w FILE``) is
 :mod:`netdiag.cli.dns_capture_live`.
 """
@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from netdiag.cli.dns_capture_text import render_text
-from netdiag.cli.options import load_snapshot, snapshot_options, source_from
-from netdiag.dns.capture_report import build_report
-from netdiag.dns.chainprofile import Detection, detect, infer_search
-from netdiag.dns.chains import Chain, ChainBuilder
-from netdiag.dns.pcap import Stats, read_dns
+from netdiag.cli.options import open_session, snapshot_options
+from netdiag.dns.capture.chains import Chain, ChainBuilder
+from netdiag.dns.capture.pcap import Stats, read_dns
+from netdiag.dns.capture.profile import Detection, detect, infer_search
+from netdiag.dns.capture.report import build_report
 from netdiag.errors import InputError, UsageError
 
 if TYPE_CHECKING:
-    from netdiag.dns.resolvconf import ResolvConf
+    from netdiag.dns.resolver.resolvconf import ResolvConf
 
 
 @click.command()
@@ -122,7 +122,7 @@ def _feed_live(
 ) -> Fed:
     """Chains from a live capture (saved to -w FILE as it arrives)."""
     from netdiag.cli.dns_capture_live import Output, live_packets
-    from netdiag.dns.pcapwrite import format_for
+    from netdiag.dns.capture.pcapwrite import format_for
 
     duration, count, write_file, write_format = live
     source: dict[str, Any] = {"interface": iface, "ports": sorted(ports)}
@@ -172,9 +172,9 @@ def _pod_map(snapshot: dict[str, Any]) -> tuple[dict[str, str], dict[str, Resolv
     Synthetic IPs (pods expanded from templates) never match a captured
     address; hostNetwork pods share the node's IP, so they are not mapped.
     """
-    from netdiag.dns.kubelet import pod_resolv_conf
+    from netdiag.dns.resolver.kubelet import pod_resolv_conf
 
-    snap = load_snapshot(source_from(snapshot))
+    snap = open_session(snapshot).snapshot
     names: dict[str, str] = {}
     confs: dict[str, ResolvConf] = {}
     for pod in snap.pods:
@@ -187,7 +187,7 @@ def _pod_map(snapshot: dict[str, Any]) -> tuple[dict[str, str], dict[str, Resolv
 
 
 def _read_resolv_conf(path: str) -> ResolvConf:
-    from netdiag.dns.resolvconf import parse_strict
+    from netdiag.dns.resolver.resolvconf import parse_strict
 
     try:
         with open(path, encoding="utf-8") as fh:
@@ -202,8 +202,8 @@ def _detect_all(
 ) -> list[Detection]:
     """Detect each chain's resolver; the search list comes from --resolv-conf,
     the pod's kubelet resolv.conf, or the client's longest observed walk."""
-    from netdiag.dns.chainexplain import explain
-    from netdiag.dns.chainpredict import predict
+    from netdiag.dns.capture.explain import explain
+    from netdiag.dns.capture.predict import predict
 
     inferred = infer_search(chains)
     out = []

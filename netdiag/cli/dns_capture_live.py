@@ -3,7 +3,7 @@
 scapy captures through libpcap with a BPF filter on the DNS ports; the capture
 thread only copies raw frames — and, with ``-w``, appends each one to the file
 as it arrives, flushed, like ``tcpdump -U -w`` — and parsing happens after the
-capture stops (research/dns-ecosystem.md §5.3). scapy is imported only inside
+capture stops (docs/dns-ecosystem.md §5.3). scapy is imported only inside
 these functions, never ``scapy.all``.
 """
 
@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
 
-from netdiag.dns.pcap import DnsExtractor, DnsPacket, Stats
+from netdiag.dns.capture.pcap import DnsExtractor, Stats
+from netdiag.dns.capture.wire import DnsPacket
 from netdiag.errors import InputError, UsageError
 
 if TYPE_CHECKING:
-    from netdiag.dns.pcapwrite import PcapWriter
+    from netdiag.dns.capture.pcapwrite import PcapWriter
 
 
 class Output:
@@ -51,7 +52,7 @@ class Output:
         self.error: OSError | None = None
 
     def start(self, linktype: int, iface: str) -> None:
-        from netdiag.dns.pcapwrite import PcapWriter
+        from netdiag.dns.capture.pcapwrite import PcapWriter
 
         try:
             self.writer = PcapWriter(
@@ -183,7 +184,7 @@ def _capture(
 
 def _datalink(sock: Any) -> int | None:
     """The interface's link type as a file records it (None if libpcap won't say)."""
-    from netdiag.dns.pcapwrite import linktype_for
+    from netdiag.dns.capture.pcapwrite import linktype_for
 
     try:
         return linktype_for(int(sock.pcap_fd.datalink()))

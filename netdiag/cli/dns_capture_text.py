@@ -19,7 +19,7 @@ def _who(item: dict[str, Any]) -> str:
 
 
 def _explanation_lines(chain: dict[str, Any]) -> list[str]:
-    """Why the resolver is undecided, or what the walk ruled out (netdiag.dns.chainexplain)."""
+    """Why the resolver is undecided, or what the walk ruled out (netdiag.dns.capture.explain)."""
     e = chain.get("profile_explanation")
     if not e:
         return []

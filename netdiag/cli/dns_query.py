@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from netdiag.cli.dnsopts import build_zone, upstream_options
-from netdiag.cli.options import load_snapshot, snapshot_options, source_from
+from netdiag.cli.dnsopts import upstream_options
+from netdiag.cli.options import open_session, snapshot_options
 from netdiag.dns.records import Record, ZoneAnswer
 from netdiag.errors import InputError, UsageError
 
@@ -63,8 +63,8 @@ def query(name: str, rtype: str, output: str, source: str | None, **params: Any)
     """
     qname = check_name(name)
     qtype = check_type(rtype)
-    snapshot = load_snapshot(source_from(params))
-    zone = build_zone(snapshot, params)
+    session = open_session(params)
+    snapshot, zone = session.snapshot, session.zone()
     client, client_note = _client(snapshot, zone, source)
     answer = zone.query(qname, qtype, client)
     note = zone.assumption if zone.zone_of(qname.lower()) is None else None

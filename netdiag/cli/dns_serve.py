@@ -6,8 +6,9 @@ from typing import Any
 
 import click
 
-from netdiag.cli.dnsopts import build_zone, parse_hostport, upstream_options
-from netdiag.cli.options import load_snapshot, snapshot_options, source_from
+from netdiag.app.upstream import parse_hostport
+from netdiag.cli.dnsopts import upstream_options
+from netdiag.cli.options import open_session, snapshot_options
 
 
 @click.command()
@@ -36,11 +37,10 @@ def serve(listen: tuple[str, ...], query_log: str | None, **params: Any) -> None
     cluster zone as CoreDNS's kubernetes plugin would, names outside it from
     --upstream-zone / --upstream. Stops cleanly on Ctrl-C or SIGTERM.
     """
-    from netdiag.dns.server import DnsServer
+    from netdiag.dns.server.loop import DnsServer
 
     addresses = [parse_hostport(item, 5353, flag="--listen") for item in listen]
-    snapshot = load_snapshot(source_from(params))
-    zone = build_zone(snapshot, params)
+    zone = open_session(params).zone()
     server = DnsServer(zone, addresses, query_log=query_log)
 
     def ready() -> None:

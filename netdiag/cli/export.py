@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 
 import click
 
-from netdiag.cli.options import load_snapshot, namespace_option, snapshot_options, source_from
+from netdiag.cli.options import namespace_option, open_session, snapshot_options
 from netdiag.errors import InputError, UsageError
 from netdiag.export.formats import FORMATS, LEVELS, Exported, export_document, format_for_path
 
@@ -86,9 +86,8 @@ def _document_from_snapshot(
     params: dict[str, Any], namespace: str | None
 ) -> tuple[Mapping[str, Any], Any]:
     """The document for the requested snapshot, and how to ask again coarser."""
-    from netdiag.export.reachability import reachability_for
-
-    snapshot = load_snapshot(source_from(params, namespace))
+    session = open_session(params, namespace)
+    snapshot = session.snapshot
     granularity = params["granularity"]
     if granularity is None:
         pods = len(snapshot.pods)
@@ -100,8 +99,7 @@ def _document_from_snapshot(
             )
 
     def ask(level: str) -> Mapping[str, Any]:
-        document, _ = reachability_for(
-            snapshot,
+        document, _ = session.reachability(
             granularity=level,
             ports=params["ports"],
             namespace=namespace,
@@ -109,8 +107,7 @@ def _document_from_snapshot(
         )
         return document
 
-    document, notes = reachability_for(
-        snapshot,
+    document, notes = session.reachability(
         granularity=granularity,
         ports=params["ports"],
         namespace=namespace,

@@ -10,12 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from netdiag.cli.options import load_snapshot, namespace_option, snapshot_options, source_from
-from netdiag.errors import UsageError
+from netdiag.app.session import Session
+from netdiag.cli.options import namespace_option, note, snapshot_options, source_from
 
 if TYPE_CHECKING:
     from netdiag.policy.matrix import Matrix
-    from netdiag.policy.ports import PortSet
 
 
 def use_color() -> bool:
@@ -62,8 +61,8 @@ def _exported(fmt: str) -> Callable[[Matrix], Iterable[str]]:
         from netdiag.policy.matrix import reachability_document
 
         out = export_document(reachability_document(m), fmt)
-        for note in out.notes:
-            click.echo(f"note: {note}", err=True)
+        for text in out.notes:
+            note(text)
         return [out.data.decode("utf-8").rstrip("\n")]
 
     return render
@@ -72,20 +71,6 @@ def _exported(fmt: str) -> Callable[[Matrix], Iterable[str]]:
 RENDERERS.update(
     {fmt: _exported(fmt) for fmt in ("csv", "md", "dot", "mermaid", "graphml", "gexf", "cyjs")}
 )
-
-
-def parse_ports(values: Iterable[str]) -> PortSet | None:
-    from netdiag.policy.ports import EMPTY, parse_port_spec
-
-    out = EMPTY
-    given = False
-    for v in values:
-        given = True
-        try:
-            out = out | parse_port_spec(v)
-        except ValueError as e:
-            raise UsageError(f"--port: {e}", hint="e.g. --port 80/TCP --port 53/UDP") from None
-    return out if given else None
 
 
 @click.command()
@@ -132,47 +117,30 @@ def matrix(**kwargs: Any) -> None:
     '?' implementation-defined (hostNetwork pods, ipBlocks naming ClusterIPs).
     The CIDRs that policies' ipBlocks name are added as nodes.
     """
-    from netdiag.policy.compile import parse_network
-    from netdiag.policy.matrix import Matrix
-
     ns = kwargs.get("namespace")
-    namespaces = () if kwargs.get("all_namespaces") or not ns else (ns,)
-    query = parse_ports(kwargs["ports"])
-    for addr in kwargs["externals"]:
-        try:
-            parse_network(addr)
-        except ValueError:
-            raise UsageError(f"--external: {addr!r} is not an IP address or CIDR") from None
-    source = source_from(kwargs, namespace=namespaces[0] if namespaces else None)
+    namespace = None if kwargs.get("all_namespaces") or not ns else ns
+    source = source_from(kwargs, namespace=namespace)
     if kwargs.get("watch"):
         from netdiag.cli.watch_matrix import watch_matrix
 
         def build(snapshot: Any) -> Matrix:
-            return Matrix(
-                snapshot,
+            return Session(source, snapshot).matrix(
                 granularity=kwargs["granularity"],
-                namespaces=namespaces,
+                namespace=namespace,
+                ports=kwargs["ports"],
                 externals=kwargs["externals"],
-                ports=query,
             )
 
         watch_matrix(source, build, output=kwargs["output"])
         return
-    snap = load_snapshot(source)
-    if namespaces and not any(p.namespace == namespaces[0] for p in snap.pods):
-        known = sorted({p.namespace for p in snap.pods})
-        raise UsageError(
-            f"-n: no pods in namespace {namespaces[0]!r}",
-            hint="namespaces with pods: " + ", ".join(known),
-        )
-    if len(snap.pods) > 2000 and sys.stderr.isatty():
-        click.echo(f"computing the matrix of {len(snap.pods)} pods…", err=True)
-    m = Matrix(
-        snap,
+    session = Session.open(source, note=note)
+    if len(session.snapshot.pods) > 2000 and sys.stderr.isatty():
+        click.echo(f"computing the matrix of {len(session.snapshot.pods)} pods…", err=True)
+    m = session.matrix(
         granularity=kwargs["granularity"],
-        namespaces=namespaces,
+        namespace=namespace,
+        ports=kwargs["ports"],
         externals=kwargs["externals"],
-        ports=query,
     )
     for line in RENDERERS[kwargs["output"]](m):
         click.echo(line)

@@ -1,39 +1,22 @@
-"""Options shared by every command that takes a snapshot, and how to get one.
+"""The flags every command that takes a snapshot shares, turned into a session.
 
-Three sources (DESIGN.md §1): manifests on disk (``--cluster PATH``,
-repeatable, ``-`` for stdin), the live API (``--context``, ``--kubeconfig``,
-``--live``), or — with neither — the bundled demo cluster, with a note on stderr.
+Three sources: manifests on disk (``--cluster PATH``, repeatable, ``-`` for
+stdin), the live API (``--context``, ``--kubeconfig``, ``--live``), or — with
+neither — the bundled demo cluster, with a note on stderr. Loading and every
+question asked of the snapshot live in :mod:`netdiag.app`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
-from netdiag.errors import UsageError
-
-if TYPE_CHECKING:
-    from netdiag.cluster.model import ClusterSnapshot
+from netdiag.app.session import Session
+from netdiag.app.source import Source
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SnapshotSource:
-    cluster: tuple[str, ...] = ()
-    context: str | None = None
-    kubeconfig: str | None = None
-    live: bool = False
-    keep_going: bool = False
-    #: Namespace to limit live listing to, when the question allows it.
-    namespace: str | None = None
-
-    @property
-    def is_live(self) -> bool:
-        return self.live or self.context is not None or self.kubeconfig is not None
 
 
 def snapshot_options(func: F) -> F:
@@ -62,64 +45,28 @@ def snapshot_options(func: F) -> F:
     return func
 
 
-def source_from(params: dict[str, Any], namespace: str | None = None) -> SnapshotSource:
-    """Build a :class:`SnapshotSource` from a command's keyword arguments."""
-    source = SnapshotSource(
+def source_from(params: dict[str, Any], namespace: str | None = None) -> Source:
+    """The :class:`~netdiag.app.source.Source` a command's keyword arguments name."""
+    return Source(
         cluster=tuple(params.get("cluster") or ()),
         context=params.get("context"),
         kubeconfig=params.get("kubeconfig"),
         live=bool(params.get("live")),
         keep_going=bool(params.get("keep_going")),
         namespace=namespace,
+        upstream_zone=params.get("upstream_zone"),
+        upstream=params.get("upstream"),
     )
-    if source.cluster and source.is_live:
-        raise UsageError(
-            "--cluster cannot be combined with --context/--kubeconfig/--live",
-            hint="choose manifests on disk or a live cluster",
-        )
-    return source
 
 
-def load_snapshot(source: SnapshotSource) -> ClusterSnapshot:
-    """Load the snapshot a command asked for; notes go to stderr, never stdout.
-
-    The cyclic garbage collector is paused while loading: parsing allocates
-    millions of containers that all stay alive until the snapshot is built, so
-    each collection only re-walks them (measured at 5,000 pods: 10-30 % of a
-    YAML load, about half of a live list's CPU). Reference counting still frees
-    everything that dies; the collector resumes before the command's work.
-    """
-    import gc
-
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        return _load(source)
-    finally:
-        if paused:
-            gc.enable()
+def note(text: str) -> None:
+    """Notes go to stderr, never stdout (the answer may be piped)."""
+    click.echo(f"note: {text}", err=True)
 
 
-def _load(source: SnapshotSource) -> ClusterSnapshot:
-    if source.cluster:
-        from netdiag.cluster.loader import load_manifests
-
-        return load_manifests(source.cluster, keep_going=source.keep_going)
-    if source.is_live:
-        from netdiag.cluster.live import load_live
-
-        return load_live(
-            context=source.context,
-            kubeconfig=source.kubeconfig,
-            namespace=source.namespace,
-        )
-    from netdiag.cluster.demo import load_demo
-
-    click.echo(
-        "note: no --cluster/--context/--live given: using the bundled demo cluster",
-        err=True,
-    )
-    return load_demo()
+def open_session(params: dict[str, Any], namespace: str | None = None) -> Session:
+    """Load the source a command's flags name and start questioning it."""
+    return Session.open(source_from(params, namespace), note=note)
 
 
 def namespace_option(func: F) -> F:

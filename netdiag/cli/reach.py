@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from netdiag.cli.matrix import parse_ports, use_color
-from netdiag.cli.options import load_snapshot, snapshot_options, source_from
+from netdiag.cli.matrix import use_color
+from netdiag.cli.options import open_session, snapshot_options
 from netdiag.errors import ExitCode
 
 
@@ -41,16 +41,10 @@ def reach(ctx: click.Context, /, src: str, dst: str, **kwargs: Any) -> None:
     or the nearest miss. A Service is judged per backend pod after DNAT to
     its targetPort. Exit status: 0 allowed, 1 denied or implementation-defined.
     """
-    from netdiag.policy.endpoints import resolve_endpoint
-    from netdiag.policy.evaluate import Evaluator
     from netdiag.policy.render import Style, verdict_lines
     from netdiag.policy.verdict import Verdict, verdict_document
 
-    query = parse_ports(kwargs["ports"])
-    snap = load_snapshot(source_from(kwargs))
-    s = resolve_endpoint(snap, src)
-    d = resolve_endpoint(snap, dst)
-    v = Evaluator(snap).connection(s, d, query)
+    v = open_session(kwargs).reach(src, dst, ports=kwargs["ports"])
     if kwargs["output"] == "json":
         click.echo(json.dumps(verdict_document(v), indent=2))
     else:

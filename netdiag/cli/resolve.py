@@ -11,13 +11,10 @@ from typing import Any
 
 import click
 
-from netdiag.cli.dnsopts import build_zone, upstream_options
-from netdiag.cli.options import load_snapshot, snapshot_options, source_from
+from netdiag.cli.dnsopts import upstream_options
+from netdiag.cli.options import open_session, snapshot_options
 from netdiag.cli.resolve_pcap import pcap_option, write_trace_pcap
 from netdiag.errors import InputError, UsageError
-
-RESOLVERS = ("glibc", "musl", "go")
-FAMILIES = ("unspec", "inet", "inet6")
 
 
 def _choice(value: str, allowed: tuple[str, ...], flag: str) -> str:
@@ -27,7 +24,7 @@ def _choice(value: str, allowed: tuple[str, ...], flag: str) -> str:
 
 
 def _read_resolv_conf(path: str) -> Any:
-    from netdiag.dns.resolvconf import parse_strict
+    from netdiag.dns.resolver.resolvconf import parse_strict
 
     try:
         with open(path, encoding="utf-8") as f:
@@ -104,44 +101,27 @@ def _style() -> Any:
 @snapshot_options
 def resolve(**params: Any) -> int:
     """Explain how NAME is resolved from a pod: every query, the winner, the cost."""
-    from netdiag.dns.report import render_text, to_json
-    from netdiag.dns.search import validate_name
-    from netdiag.dns.trace import trace_name
+    from netdiag.dns.resolver.report import render_text, to_json
 
     name: str = params["name"]
-    resolver = _choice(params["resolver"], RESOLVERS, "--resolver")
     output = _choice(params["output"], ("text", "json"), "-o/--output")
     backend = _choice(params["backend"], ("model", "live"), "--backend")
     if params["family"] and params["rtype"]:
         raise UsageError("--family and --type are exclusive", hint="--type asks one RR type")
-    family = _choice(params["family"] or "unspec", FAMILIES, "--family")
-    if params["pod"] and params["namespace"]:
-        raise UsageError("--pod and --namespace are exclusive")
-    validate_name(name)
-    nameservers = tuple(params["nameservers"])
-    send = None
-    if nameservers or backend == "live":
-        from netdiag.dns.live import parse_nameserver, send_batch
-
-        for ns in nameservers:
-            parse_nameserver(ns)
-        send = send_batch
     conf = _read_resolv_conf(params["resolv_conf"]) if params["resolv_conf"] else None
-    snapshot = load_snapshot(source_from(params, params["namespace"]))
-    zone = None if send is not None else build_zone(snapshot, params)
-    trace = trace_name(
-        snapshot,
+    session = open_session(params, params["namespace"])
+    trace = session.trace(
         name,
         namespace=params["namespace"],
         pod=params["pod"],
-        resolver=resolver,
-        family=family,
+        resolver=params["resolver"],
+        family=params["family"] or "unspec",
         rtype=params["rtype"],
         resolv_conf=conf,
-        zone=zone,
-        send=send,
-        nameservers=nameservers or None,
+        live=backend == "live",
+        nameservers=tuple(params["nameservers"]),
     )
+    snapshot = session.snapshot
     if conf is not None:
         trace = _with_origin(trace, f"--resolv-conf {params['resolv_conf']}")
     if params["pcap"]:

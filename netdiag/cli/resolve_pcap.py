@@ -2,7 +2,7 @@
 
 The queries of the trace become frames between the pod (its IP when ``--pod``
 names a pod with a real IP, else a plausible pod address) and each query's
-nameserver, with explicit MAC addresses (:mod:`netdiag.dns.pcapwrite`), so the
+nameserver, with explicit MAC addresses (:mod:`netdiag.dns.capture.pcapwrite`), so the
 file opens in Wireshark next to a real capture and reads back through
 ``netdiag dns capture -r``.
 """
@@ -17,7 +17,7 @@ from netdiag.errors import InputError
 
 if TYPE_CHECKING:
     from netdiag.cluster.model import ClusterSnapshot
-    from netdiag.dns.trace import Trace
+    from netdiag.dns.resolver.trace import Trace
 
 pcap_option = click.option(
     "--pcap",
@@ -29,7 +29,7 @@ pcap_option = click.option(
 
 
 def _client(snapshot: ClusterSnapshot, pod: str | None, v6: bool) -> str:
-    from netdiag.dns.pcapwrite import DEFAULT_CLIENT, DEFAULT_CLIENT6
+    from netdiag.dns.capture.pcapwrite import DEFAULT_CLIENT, DEFAULT_CLIENT6
 
     if pod and "/" in pod:
         ns, name = pod.split("/", 1)
@@ -43,7 +43,7 @@ def _client(snapshot: ClusterSnapshot, pod: str | None, v6: bool) -> str:
 
 def write_trace_pcap(path: str, trace: Trace, snapshot: ClusterSnapshot, params: Any) -> None:
     """Write ``trace`` to ``path``; a note on stderr says how many packets."""
-    from netdiag.dns.pcapwrite import nameserver_host, write_queries
+    from netdiag.dns.capture.pcapwrite import nameserver_host, write_queries
 
     v6 = any(":" in nameserver_host(q.nameserver) for q in trace.queries[:1])
     try:

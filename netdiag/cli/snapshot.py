@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from netdiag.cli.options import load_snapshot, snapshot_options, source_from
+from netdiag.cli.options import open_session, snapshot_options
 
 if TYPE_CHECKING:  # the model is imported when the command runs, not for --help
     from netdiag.cluster.model import ClusterSnapshot
@@ -32,7 +32,7 @@ def snapshot(output: str, **kwargs: Any) -> None:
     annotations netdiag.io/synthetic and netdiag.io/synthetic-ip; reads the API
     server refused are kept in the List's netdiag.io/incomplete annotation.
     """
-    snap = load_snapshot(source_from(kwargs))
+    snap = open_session(kwargs).snapshot
     if output == "table":
         click.echo(render_summary(snap), nl=False)
         return

@@ -2,10 +2,10 @@
 
 The matrix command hands over a function from a snapshot to its :class:`Matrix`;
 :class:`~netdiag.policy.matrixdiff.MatrixFollower` follows the updates of
-:func:`netdiag.cluster.watch.watch_snapshots`: it keeps the matrix when nothing
+:func:`netdiag.sources.watch.watch_snapshots`: it keeps the matrix when nothing
 the matrix reads changed, else builds the new one and diffs the two class by
 class — the same edges added, removed or re-ported as diffing the two
-``netdiag/reachability/v1`` documents (DESIGN.md §3), printed under the object
+``netdiag/reachability/v1`` documents (docs/architecture.md "Contracts"), printed under the object
 changes that caused them. Ctrl-C stops.
 """
 
@@ -18,20 +18,19 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from netdiag.cli.options import SnapshotSource
+from netdiag.app.source import Source
 from netdiag.errors import UsageError
-from netdiag.policy.matrixdiff import EdgeChange, diff_documents
 
 if TYPE_CHECKING:
     from netdiag.cluster.model import ClusterSnapshot
     from netdiag.policy.matrix import Matrix
 
 CHANGE_SCHEMA = "netdiag/reachability-change/v1"
-__all__ = ["CHANGE_SCHEMA", "EdgeChange", "diff_documents", "watch_matrix"]
+__all__ = ["CHANGE_SCHEMA", "watch_matrix"]
 
 
 def watch_matrix(
-    source: SnapshotSource,
+    source: Source,
     matrix_for: Callable[[ClusterSnapshot], Matrix],
     *,
     output: str = "text",
@@ -45,7 +44,7 @@ def watch_matrix(
             "--watch needs a live cluster",
             hint="add --live, --context NAME or --kubeconfig FILE",
         )
-    from netdiag.cluster.watch import watch_snapshots
+    from netdiag.sources.watch import watch_snapshots
 
     updates = watch_snapshots(
         context=source.context,

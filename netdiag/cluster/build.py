@@ -17,20 +17,18 @@ from netdiag.cluster.corefile import CorefileError
 from netdiag.cluster.detect import cluster_dns, cni_info
 from netdiag.cluster.endpoints import derive_slices
 from netdiag.cluster.expand import assign_synthetic_ips, expand_workloads, top_level_owner
+from netdiag.cluster.meta import NAMESPACE_NAME_LABEL, Labels, ObjectRef
 from netdiag.cluster.model import (
-    NAMESPACE_NAME_LABEL,
     ClusterSnapshot,
     EndpointSlice,
-    Labels,
     Namespace,
-    NetworkPolicy,
     Node,
-    ObjectRef,
     OwnerRef,
     Pod,
     Service,
     Workload,
 )
+from netdiag.cluster.networkpolicy import NetworkPolicy
 from netdiag.cluster.parse import PARSERS, ConfigMap, Parsed, manifest_error, parse_object
 from netdiag.errors import ManifestError
 
@@ -118,7 +116,7 @@ class ParsedSource:
 
     A pure function of the object and its origin (:func:`parse_source`), so a
     caller that sees the same unchanged object again may reuse it
-    (:mod:`netdiag.cluster.incremental`).
+    (:mod:`netdiag.sources.incremental`).
     """
 
     #: Parsed values in source order, each with True when it came from a legacy
@@ -222,7 +220,7 @@ def _namespaces(c: _Collected) -> tuple[Namespace, ...]:
 class Reuse:
     """Results of pure per-pod steps kept from one assembly to the next.
 
-    For an incremental caller (:mod:`netdiag.cluster.incremental`) that hands the
+    For an incremental caller (:mod:`netdiag.sources.incremental`) that hands the
     same :class:`Pod` objects to :func:`assemble` again: a pod whose top-level
     owner is not its direct owner is a new object per assembly, which costs a
     ``dataclasses.replace`` and makes every later comparison of snapshots deep.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from netdiag.cluster import fields as f
-from netdiag.cluster.corefile import CorefileError, cluster_domain, parse_corefile
+from netdiag.cluster.corefile import cluster_domain, parse_corefile
 from netdiag.cluster.model import KUBEADM_COREFILE, ClusterDNS, CNIInfo, Pod, Service, Workload
 from netdiag.cluster.parse import COREDNS_CONFIGMAP, NODE_RESOLV_CONF_CONFIGMAP, ConfigMap
 
@@ -113,4 +113,4 @@ def _recognise(words: Iterable[str]) -> Iterable[str]:
             yield "weave"
 
 
-__all__ = ["CorefileError", "cluster_dns", "cni_info"]
+__all__ = ["cluster_dns", "cni_info"]

@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from netdiag.cluster.model import Labels, Protocol
+from netdiag.cluster.meta import Labels, Protocol
 
 #: RFC 1123 subdomain, what the API server requires of most object names.
 _DNS1123_SUBDOMAIN = re.compile(

@@ -13,20 +13,14 @@ from dataclasses import dataclass, field
 # Labels, Protocol, ObjectRef and the NetworkPolicy types live in their own
 # modules (module size) and are re-exported: ``from netdiag.cluster.model import
 # X`` keeps working for every model name.
-from netdiag.cluster.meta import EMPTY_LABELS, NAMESPACE_NAME_LABEL, Labels, ObjectRef, Protocol
+from netdiag.cluster.meta import EMPTY_LABELS, Labels, ObjectRef, Protocol
 from netdiag.cluster.networkpolicy import (
-    IPBlock,
     NetworkPolicy,
-    NetworkPolicyPeer,
-    NetworkPolicyPort,
-    NetworkPolicyRule,
 )
 from netdiag.cluster.selectors import LabelSelector
 
 __all__ = [
-    "EMPTY_LABELS",
     "KUBEADM_COREFILE",
-    "NAMESPACE_NAME_LABEL",
     "ClusterDNS",
     "ClusterSnapshot",
     "CNIInfo",
@@ -36,19 +30,11 @@ __all__ = [
     "Endpoint",
     "EndpointPort",
     "EndpointSlice",
-    "IPBlock",
-    "Labels",
     "Namespace",
-    "NetworkPolicy",
-    "NetworkPolicyPeer",
-    "NetworkPolicyPort",
-    "NetworkPolicyRule",
     "Node",
-    "ObjectRef",
     "OwnerRef",
     "Pod",
     "PodDNSConfig",
-    "Protocol",
     "Service",
     "ServicePort",
     "Taint",

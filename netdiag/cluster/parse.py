@@ -15,22 +15,20 @@ from typing import Any
 
 from netdiag.cluster import fields as f
 from netdiag.cluster.fields import FieldError
+from netdiag.cluster.meta import NAMESPACE_NAME_LABEL, Labels, ObjectRef
 from netdiag.cluster.model import (
-    NAMESPACE_NAME_LABEL,
     Endpoint,
     EndpointPort,
     EndpointSlice,
-    Labels,
     Namespace,
-    NetworkPolicy,
     Node,
-    ObjectRef,
     Pod,
     Service,
     ServicePort,
     Taint,
     Workload,
 )
+from netdiag.cluster.networkpolicy import NetworkPolicy
 from netdiag.cluster.parse_pod import (
     WORKLOAD_KINDS,
     controller_owner,

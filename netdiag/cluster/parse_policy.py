@@ -12,7 +12,7 @@ from typing import Any
 
 from netdiag.cluster import fields as f
 from netdiag.cluster.fields import FieldError
-from netdiag.cluster.model import (
+from netdiag.cluster.networkpolicy import (
     IPBlock,
     NetworkPolicy,
     NetworkPolicyPeer,

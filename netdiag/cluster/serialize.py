@@ -19,14 +19,12 @@ from netdiag.cluster.model import (
     Container,
     EndpointSlice,
     Namespace,
-    NetworkPolicy,
-    NetworkPolicyPeer,
-    NetworkPolicyRule,
     Node,
     Pod,
     Service,
     Workload,
 )
+from netdiag.cluster.networkpolicy import NetworkPolicy, NetworkPolicyPeer, NetworkPolicyRule
 from netdiag.cluster.parse import COREDNS_CONFIGMAP, NODE_RESOLV_CONF_CONFIGMAP
 from netdiag.cluster.selectors import LabelSelector, Operator
 

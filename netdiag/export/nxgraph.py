@@ -1,6 +1,6 @@
 """GraphML, GEXF, Cytoscape.js JSON and node-link JSON, written by networkx.
 
-networkx is imported inside the functions (STYLE.md: it costs ~0.3 s). GraphML
+networkx is imported inside the functions (docs/contributing.md: it costs ~0.3 s). GraphML
 and GEXF take scalar attribute values only — networkx 3.6.1 raises
 ``NetworkXError`` (GraphML) or ``TypeError`` (GEXF) on a list — so ports and
 labels are flattened into strings: ``ports="TCP/80,UDP/53"`` and ``labels`` as

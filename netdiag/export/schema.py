@@ -1,6 +1,6 @@
 """The JSON Schema of ``netdiag/reachability/v1``, shipped as package data.
 
-``schemas/reachability-v1.schema.json`` is the published contract (DESIGN.md
+``schemas/reachability-v1.schema.json`` is the published contract (docs/architecture.md
 §3). :func:`validate_document` checks a document against it with
 ``jsonschema`` when that is installed (the test extra), and always runs the
 structural checks of :func:`netdiag.export.graph.graph_from_document`, which

@@ -17,6 +17,15 @@ class Cell:
     verdict: Verdict
     ports: PortSet
 
+    @property
+    def is_edge(self) -> bool:
+        """An edge of ``netdiag/reachability/v1``: some port allowed, or
+        implementation-defined (kept even with no port surely allowed: dropping
+        it would read as "denied" to a JSON consumer)."""
+        return self.verdict is Verdict.UNKNOWN or (
+            self.verdict is not Verdict.DENIED and bool(self.ports)
+        )
+
 
 class _Ports:
     """Interned port sets with memoised union/intersection by id."""

@@ -2,7 +2,7 @@
 
 The rules implemented here are those of ``networking.k8s.io/v1`` (API reference,
 NetworkPolicySpec / NetworkPolicyPeer / NetworkPolicyPort / IPBlock); the
-comments cite the rule next to the code, and DESIGN.md §4 numbers the traps.
+comments cite the rule next to the code, and docs/architecture.md "Semantic traps" numbers the traps.
 """
 
 from __future__ import annotations
@@ -12,15 +12,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import NoReturn
 
-from netdiag.cluster.model import (
+from netdiag.cluster.meta import Labels, Protocol
+from netdiag.cluster.model import Pod
+from netdiag.cluster.networkpolicy import (
     IPBlock,
-    Labels,
     NetworkPolicy,
     NetworkPolicyPeer,
     NetworkPolicyPort,
     NetworkPolicyRule,
-    Pod,
-    Protocol,
 )
 from netdiag.cluster.selectors import LabelSelector
 from netdiag.errors import InputError

@@ -11,16 +11,8 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from netdiag.cluster.model import (
-    NAMESPACE_NAME_LABEL,
-    ClusterSnapshot,
-    EndpointSlice,
-    Labels,
-    Pod,
-    Protocol,
-    Service,
-    ServicePort,
-)
+from netdiag.cluster.meta import NAMESPACE_NAME_LABEL, Labels, Protocol
+from netdiag.cluster.model import ClusterSnapshot, EndpointSlice, Pod, Service, ServicePort
 from netdiag.errors import InputError
 from netdiag.policy.compile import Network, parse_network
 from netdiag.policy.memo import SnapshotMemo

@@ -13,7 +13,8 @@ from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from netdiag.cluster.model import ClusterSnapshot, Labels
+from netdiag.cluster.meta import Labels
+from netdiag.cluster.model import ClusterSnapshot
 from netdiag.policy.cells import Cell, CellTable, compute_cells
 from netdiag.policy.classes import Member, build_classes
 from netdiag.policy.compile import parse_network
@@ -177,7 +178,7 @@ class Matrix:
         n = len(self.rows)
         ext = [r.kind == "cidr" for r in self.rows]
         cls, rows, cells = self.node_classes()
-        edge = [c.verdict is not Verdict.DENIED and bool(c.ports) for c in cells]
+        edge = [c.is_edge for c in cells]
         for i in range(n):
             codes = rows[cls[i]]
             for j in range(n):
@@ -301,7 +302,7 @@ def iter_edge_documents(matrix: Matrix) -> Iterator[dict[str, object]]:
 
 
 def reachability_document(matrix: Matrix) -> dict[str, object]:
-    """JSON ``netdiag/reachability/v1`` (DESIGN.md §3): nodes and edges, sorted, stable."""
+    """JSON ``netdiag/reachability/v1`` (docs/architecture.md "Contracts"): nodes and edges, sorted, stable."""
     return {
         "schema": SCHEMA,
         "granularity": matrix.granularity,
@@ -343,4 +344,4 @@ def iter_reachability_json(matrix: Matrix) -> Iterator[str]:
     yield "}"
 
 
-__all__ = ["Cell", "Matrix", "Node", "iter_reachability_json", "reachability_document"]
+__all__ = ["Matrix", "Node", "iter_reachability_json", "reachability_document"]

@@ -162,11 +162,11 @@ class _View:
 
 def _view(m: Matrix, values: dict[Edge | None, int]) -> _View:
     cls, codes, cells = m.node_classes()
-    # The document's edges: not denied, some port; implementation-defined when the
-    # verdict is UNKNOWN (iter_reachability_json), compared as diff_documents does.
+    # The document's edges (Cell.is_edge), implementation-defined when the verdict
+    # is UNKNOWN (iter_reachability_json), compared as diff_documents does.
     val = [
         values.setdefault((port_keys(c.ports), c.verdict is Verdict.UNKNOWN), len(values))
-        if c.verdict is not Verdict.DENIED and c.ports
+        if c.is_edge
         else 0
         for c in cells
     ]
@@ -242,7 +242,7 @@ def _values(view: _View, c: int, ext: bool, cols: list[tuple[int, bool]]) -> lis
 def edge_count(m: Matrix) -> int:
     """``len(reachability_document(m)["edges"])``, counted per class pair."""
     cls, codes, cells = m.node_classes()
-    edge = [c.verdict is not Verdict.DENIED and bool(c.ports) for c in cells]
+    edge = [c.is_edge for c in cells]
     sizes = Counter(zip(cls, (r.kind == "cidr" for r in m.rows), strict=True))
     total = 0
     for (a, xa), na in sizes.items():

@@ -4,7 +4,7 @@ Snapshots are frozen, so an index built from one stays valid for as long as
 that snapshot lives. :class:`SnapshotMemo` keeps the values of the last few
 snapshots only (a TUI watching a live cluster makes a new snapshot per change),
 keyed by ``id`` with an identity check, like the resolver trace's memo in
-:mod:`netdiag.dns.trace`. Keyed by identity, not equality: two snapshots that
+:mod:`netdiag.dns.resolver.trace`. Keyed by identity, not equality: two snapshots that
 compare equal may still differ in fields excluded from ``==`` (and hashing a
 whole snapshot would cost more than most indexes).
 """

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from netdiag.cluster.model import Protocol
+from netdiag.cluster.meta import Protocol
 
 MIN_PORT = 1
 MAX_PORT = 65535
@@ -187,7 +187,7 @@ class PortSet:
         return self.render()
 
     def to_json(self) -> list[dict[str, object]]:
-        """``[{protocol, port?, end_port?}]`` as in ``netdiag/reachability/v1`` (DESIGN.md §3).
+        """``[{protocol, port?, end_port?}]`` as in ``netdiag/reachability/v1`` (docs/architecture.md "Contracts").
 
         An entry without ``port`` means every port of that protocol.
         """

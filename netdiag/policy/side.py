@@ -1,7 +1,7 @@
 """One side of a connection: is the subject pod isolated in a direction, and
 which rules of the policies selecting it allow the peer, on which ports.
 
-networking.k8s.io/v1 NetworkPolicy semantics (DESIGN.md §4 traps 1–4, 8). Pure.
+networking.k8s.io/v1 NetworkPolicy semantics (docs/architecture.md "Semantic traps", traps 1–4, 8). Pure.
 Split from :mod:`netdiag.policy.evaluate`, whose :class:`~netdiag.policy.evaluate.Evaluator`
 adds the connections (both sides, Services, the snapshot's notes).
 """
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from netdiag.cluster.model import ClusterSnapshot, Labels, Pod
+from netdiag.cluster.meta import Labels
+from netdiag.cluster.model import ClusterSnapshot, Pod
 from netdiag.policy.compile import (
     CompiledPeer,
     CompiledPolicy,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from netdiag.audit.run import all_checks, run_audit
-from netdiag.cluster.loader import load_manifests
+from netdiag.sources.manifests import load_manifests
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "audit"
 CASES = sorted(FIXTURES.glob("*/*.yaml"))

@@ -97,7 +97,7 @@ def test_from_a_pod_gets_the_autopath_answer(tmp_path: Path) -> None:
     args = ["dns", "query", "baidu.com.default.svc.cluster.local", "--cluster", str(cluster)]
     args += [
         "--upstream-zone",
-        str(Path(__file__).resolve().parents[2] / "netdiag/cluster/demo/upstream.zone"),
+        str(Path(__file__).resolve().parents[2] / "netdiag/sources/demo/upstream.zone"),
     ]
     for source in ("default/web", "10.244.1.5"):
         result = run_cli([*args, "--from", source, "-o", "json"])

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from netdiag.cluster.build import snapshot_from_objects
-from netdiag.cluster.demo import load_demo
-from netdiag.cluster.loader import load_manifests, parse_documents
+from netdiag.sources.demo import load_demo
+from netdiag.sources.manifests import load_manifests, parse_documents
 from tests.helpers import Result, run_cli
 
 ROOT = Path(__file__).resolve().parents[2]

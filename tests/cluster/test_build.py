@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from netdiag.cluster.build import snapshot_from_objects
-from netdiag.cluster.model import NAMESPACE_NAME_LABEL, OwnerRef
+from netdiag.cluster.meta import NAMESPACE_NAME_LABEL
+from netdiag.cluster.model import OwnerRef
 from netdiag.errors import ManifestError
 
 

@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 from netdiag.cluster.endpoints import derive_slices, resolve_target_port
-from netdiag.cluster.model import (
-    Container,
-    ContainerPort,
-    Labels,
-    Pod,
-    Protocol,
-    Service,
-    ServicePort,
-)
+from netdiag.cluster.meta import Labels, Protocol
+from netdiag.cluster.model import Container, ContainerPort, Pod, Service, ServicePort
 
 POD = Pod(
     namespace="a",

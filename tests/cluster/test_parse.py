@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from netdiag.cluster.model import NAMESPACE_NAME_LABEL, Protocol
+from netdiag.cluster.meta import NAMESPACE_NAME_LABEL, Protocol
 from netdiag.cluster.parse import ConfigMap, parse_object
 from netdiag.errors import ManifestError
 

@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netdiag.cluster.build import snapshot_from_objects
-from netdiag.cluster.demo import MANIFESTS, _text
-from netdiag.cluster.loader import parse_documents
 from netdiag.cluster.serialize import dump_json
 from netdiag.errors import ManifestError
+from netdiag.sources.demo import MANIFESTS, _text
+from netdiag.sources.manifests import parse_documents
 
 scalars = st.one_of(
     st.none(),

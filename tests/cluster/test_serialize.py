@@ -10,12 +10,12 @@ import pytest
 import yaml
 
 from netdiag.cluster.build import snapshot_from_objects
-from netdiag.cluster.demo import load_demo
-from netdiag.cluster.loader import load_manifests, parse_documents
 from netdiag.cluster.model import ClusterSnapshot
 from netdiag.cluster.serialize import dump_json, dump_yaml, pod_manifest, snapshot_list
 from netdiag.errors import ManifestError
 from netdiag.policy.matrix import Matrix
+from netdiag.sources.demo import load_demo
+from netdiag.sources.manifests import load_manifests, parse_documents
 
 DUMP = Path(__file__).resolve().parents[2] / "fixtures" / "dump"
 

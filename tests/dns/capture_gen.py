@@ -221,7 +221,7 @@ def incidents(path: Path) -> Path:
     """The capture of docs/capture.md: a conntrack race, a long search walk, TC → TCP.
 
     Clients are demo-cluster pods (``default/toolbox`` 10.244.1.30, ``shop/api-…``
-    10.244.1.40), so ``--cluster netdiag/cluster/demo`` names them; plus one
+    10.244.1.40), so ``--cluster netdiag/sources/demo`` names them; plus one
     non-DNS payload on port 53.
     """
     six = "tke-six-six-six.default.svc.cluster.local."

@@ -1,6 +1,6 @@
 """Fixtures for the differential tests: real resolver clients and a real server.
 
-The server is netdiag's own (``netdiag.dns.server.DnsServer``) on a loopback
+The server is netdiag's own (``netdiag.dns.server.loop.DnsServer``) on a loopback
 address, port 53, because a resolv.conf cannot name a port. Each client runs
 inside ``unshare -m -u`` with the case's resolv.conf bind-mounted over
 ``/etc/resolv.conf`` (private mount namespace: the real file is never touched)
@@ -141,7 +141,7 @@ def server_log() -> Iterator[QueryLog]:
     require_tool("unshare")
     import random
 
-    from netdiag.dns.server import DnsServer
+    from netdiag.dns.server.loop import DnsServer
     from netdiag.errors import UsageError
     from tests.dns.differential_zone import differential_zone
 

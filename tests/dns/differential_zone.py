@@ -83,8 +83,8 @@ def differential_snapshot() -> ClusterSnapshot:
 
 
 def differential_zone() -> Any:
-    from netdiag.dns.upstream import UpstreamZone
-    from netdiag.dns.zone import ClusterZone
+    from netdiag.dns.zone.cluster import ClusterZone
+    from netdiag.dns.zone.upstream import UpstreamZone
 
     upstream = UpstreamZone.build(RECORDS, faults=FAULTS, source="differential")
     return ClusterZone(differential_snapshot(), upstream)

@@ -51,7 +51,7 @@ class Pair:
         ):
             _ip("-n", ns, "addr", "add", f"{addr}/30", "dev", ifname)
             # A usable IPv6 address at once (no DAD), so getaddrinfo's AI_ADDRCONFIG
-            # asks AAAA as in a dual-stack pod (research/resolver-semantics.md §2).
+            # asks AAAA as in a dual-stack pod (docs/resolver-behaviour.md §2).
             v6 = "fd00:253::" + addr.rsplit(".", 1)[1]
             _ip("-n", ns, "addr", "add", f"{v6}/64", "dev", ifname, "nodad")
             _ip("-n", ns, "link", "set", "lo", "up")

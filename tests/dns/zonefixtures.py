@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from netdiag.cluster.meta import Protocol
 from netdiag.cluster.model import (
     ClusterDNS,
     ClusterSnapshot,
@@ -13,11 +14,10 @@ from netdiag.cluster.model import (
     EndpointSlice,
     Namespace,
     Pod,
-    Protocol,
     Service,
     ServicePort,
 )
-from netdiag.dns.upstream import UpstreamZone, parse_zone_text
+from netdiag.dns.zone.upstream import UpstreamZone, parse_zone_text
 
 UPSTREAM_TEXT = """\
 $TTL 600

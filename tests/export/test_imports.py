@@ -1,4 +1,4 @@
-"""Heavy packages load only when their format is asked for (STYLE.md "Start-up")."""
+"""Heavy packages load only when their format is asked for (docs/contributing.md "Start-up")."""
 
 from __future__ import annotations
 

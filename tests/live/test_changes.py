@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from netdiag.cluster.changes import Change, Store, changed_fields, merge_changes
+from netdiag.sources.changes import Change, Store, changed_fields, merge_changes
 
 
 def pod(name: str, rv: str = "1", **labels: str) -> dict[str, Any]:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netdiag.cluster import kubeapi
-from netdiag.cluster.kubeapi import PODS, Query
 from netdiag.errors import ClusterError, ConfigError, ExitCode
+from netdiag.sources import kubeapi
+from netdiag.sources.kubeapi import PODS, Query
 from tests.helpers import require_tool
 from tests.live.apiserver import FakeAPIServer, write_kubeconfig
 from tests.live.conftest import cluster_objects

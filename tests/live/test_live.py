@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netdiag.cluster.live import load_live
+from netdiag.sources.live import load_live
 from tests.helpers import run_cli
 from tests.live.apiserver import FakeAPIServer, rbac_authorizer, write_kubeconfig
 from tests.live.conftest import CLUSTER, ROOT
@@ -19,7 +19,7 @@ RBAC = ROOT / "fixtures" / "rbac" / "netdiag-reader.yaml"
 
 
 def loaded_from_files():  # type: ignore[no-untyped-def]
-    from netdiag.cluster.loader import load_manifests
+    from netdiag.sources.manifests import load_manifests
 
     return load_manifests([str(CLUSTER)])
 
@@ -107,7 +107,7 @@ def test_cli_snapshot_yaml_round_trips(kubeconfig: str, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     saved = tmp_path / "cluster.yaml"
     saved.write_text(result.stdout)
-    from netdiag.cluster.loader import load_manifests
+    from netdiag.sources.manifests import load_manifests
 
     assert load_manifests([str(saved)]) == loaded_from_files()
 
@@ -183,8 +183,8 @@ class _Stream(io.StringIO):
 
 
 def test_progress_is_quiet_for_quick_lists_and_one_line_in_logs() -> None:
-    from netdiag.cluster.kubeapi import PODS, Query
-    from netdiag.cluster.live import StderrProgress
+    from netdiag.sources.kubeapi import PODS, Query
+    from netdiag.sources.live import StderrProgress
 
     quick = _Stream(tty=True)
     StderrProgress(quick, after=60)(Query(resource=PODS), 500)

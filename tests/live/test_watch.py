@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from netdiag.cluster.watch import Backoff, Update, watch_snapshots
+from netdiag.sources.watch import Backoff, Update, watch_snapshots
 from tests.live.apiserver import FakeAPIServer, rbac_authorizer, write_kubeconfig
 from tests.live.conftest import ROOT, cluster_objects
 
@@ -214,7 +214,7 @@ def test_watch_refused_after_a_list_is_reported_once(
 
 def test_every_update_equals_a_fresh_full_snapshot(stream: Stream, kubeconfig: str) -> None:
     """The watch's incremental snapshots against ``load_live`` of the same server state."""
-    from netdiag.cluster.live import load_live
+    from netdiag.sources.live import load_live
 
     def fresh() -> Any:
         return load_live(kubeconfig=kubeconfig, progress=lambda _q, _n: None)

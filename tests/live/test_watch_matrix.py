@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from netdiag.cli.watch_matrix import diff_documents
-from netdiag.cluster.changes import Change
+from netdiag.policy.matrixdiff import diff_documents
+from netdiag.sources.changes import Change
 from tests.live.apiserver import FakeAPIServer
 from tests.live.conftest import ROOT
 
@@ -113,7 +113,9 @@ def test_json_lines_name_objects_and_edges() -> None:
     from dataclasses import replace
 
     from netdiag.cli.watch_matrix import CHANGE_SCHEMA, _report
-    from netdiag.cluster.model import ClusterSnapshot, Labels, NetworkPolicy, Pod
+    from netdiag.cluster.meta import Labels
+    from netdiag.cluster.model import ClusterSnapshot, Pod
+    from netdiag.cluster.networkpolicy import NetworkPolicy
     from netdiag.cluster.selectors import LabelSelector
     from netdiag.policy.matrix import Matrix, reachability_document
 

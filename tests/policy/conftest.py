@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from netdiag.cluster.model import (
-    NAMESPACE_NAME_LABEL,
-    ClusterSnapshot,
-    Container,
-    ContainerPort,
+from netdiag.cluster.meta import NAMESPACE_NAME_LABEL, Labels, Protocol
+from netdiag.cluster.model import ClusterSnapshot, Container, ContainerPort, Namespace, Pod
+from netdiag.cluster.networkpolicy import (
     IPBlock,
-    Labels,
-    Namespace,
     NetworkPolicy,
     NetworkPolicyPeer,
     NetworkPolicyPort,
     NetworkPolicyRule,
-    Pod,
-    Protocol,
 )
 from netdiag.cluster.selectors import LabelSelector
 

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from netdiag.cluster.meta import Labels, Protocol
 from netdiag.cluster.model import (
     ClusterSnapshot,
     Container,
     ContainerPort,
-    IPBlock,
-    Labels,
     Namespace,
+    Pod,
+    Service,
+    ServicePort,
+)
+from netdiag.cluster.networkpolicy import (
+    IPBlock,
     NetworkPolicy,
     NetworkPolicyPeer,
     NetworkPolicyPort,
     NetworkPolicyRule,
-    Pod,
-    Protocol,
-    Service,
-    ServicePort,
 )
 from netdiag.cluster.selectors import LabelSelector, Operator, Requirement
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from netdiag.cluster.model import IPBlock, NetworkPolicyPeer, Protocol
+from netdiag.cluster.meta import Protocol
+from netdiag.cluster.networkpolicy import IPBlock, NetworkPolicyPeer
 from netdiag.errors import InputError
 from netdiag.policy.compile import compile_policy
 from netdiag.policy.ports import PortSet

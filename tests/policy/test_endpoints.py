@@ -8,18 +8,12 @@ from pathlib import Path
 import pytest
 
 from benchmarks.gencluster import generate
-from netdiag.cluster.demo import load_demo
 from netdiag.cluster.endpoints import derive_slices
-from netdiag.cluster.loader import load_manifests
-from netdiag.cluster.model import (
-    ClusterSnapshot,
-    Endpoint,
-    EndpointSlice,
-    Labels,
-    Pod,
-    Service,
-)
+from netdiag.cluster.meta import Labels
+from netdiag.cluster.model import ClusterSnapshot, Endpoint, EndpointSlice, Pod, Service
 from netdiag.policy.endpoints import backend_index, backend_pods
+from netdiag.sources.demo import load_demo
+from netdiag.sources.manifests import load_manifests
 
 ROOT = Path(__file__).resolve().parents[2]
 

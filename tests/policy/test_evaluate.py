@@ -1,4 +1,4 @@
-"""One focused case per NetworkPolicy trap (DESIGN.md §4, 1–9), written from the spec."""
+"""One focused case per NetworkPolicy trap (docs/architecture.md "Semantic traps", 1–9), written from the spec."""
 
 from __future__ import annotations
 
@@ -6,15 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from netdiag.cluster.model import (
-    CNIInfo,
-    Container,
-    ContainerPort,
-    Labels,
-    Protocol,
-    Service,
-    ServicePort,
-)
+from netdiag.cluster.meta import Labels, Protocol
+from netdiag.cluster.model import CNIInfo, Container, ContainerPort, Service, ServicePort
 from netdiag.cluster.selectors import LabelSelector, Operator, Requirement
 from netdiag.errors import InputError
 from netdiag.policy.evaluate import evaluate

@@ -1,4 +1,4 @@
-"""The policy engine is pure: importing it pulls in no heavy or I/O package (STYLE.md)."""
+"""The policy engine is pure: importing it pulls in no heavy or I/O package (docs/contributing.md)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,8 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from netdiag.cluster.model import ClusterSnapshot, Labels, OwnerRef
+from netdiag.cluster.meta import Labels
+from netdiag.cluster.model import ClusterSnapshot, OwnerRef
 from netdiag.policy.endpoints import Endpoint
 from netdiag.policy.evaluate import Evaluator
 from netdiag.policy.matrix import Matrix, reachability_document

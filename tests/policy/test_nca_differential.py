@@ -1,7 +1,7 @@
 """Differential test against IBM/np-guard network-config-analyzer (NCA 2.1.0) on generated clusters.
 
 NCA runs as ``nca --connectivity --resource_list DIR -o txt_no_fw_rules
---output_endpoints pods`` (research/peers-netpol.md §3); its pod-to-pod lines
+--output_endpoints pods`` (docs/peers.md §3); its pod-to-pod lines
 are compared with netdiag's pod matrix, pair by pair, as port sets.
 
 NCA's known divergences from the spec are excluded *by rule*, never by case:
@@ -34,12 +34,12 @@ from pathlib import Path
 import pytest
 
 from benchmarks.gencluster import generate, write_manifests
-from netdiag.cluster.loader import load_manifests
-from netdiag.cluster.model import Protocol
+from netdiag.cluster.meta import Protocol
 from netdiag.policy.evaluate import Evaluator
 from netdiag.policy.matrix import Matrix
 from netdiag.policy.ports import ALL, EMPTY, PortSet
 from netdiag.policy.verdict import Direction, Verdict
+from netdiag.sources.manifests import load_manifests
 from tests.helpers import require_tool
 
 CUBE = re.compile(r"\{protocols:([A-Z, ]+?)(?:,dst_ports:([0-9,\-]+))?\}")

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from netdiag.cluster.model import Protocol
+from netdiag.cluster.meta import Protocol
 from netdiag.policy.ports import ALL, EMPTY, PortSet, parse_port_spec
 
 ranges = st.tuples(st.integers(1, 300), st.integers(0, 40)).map(lambda t: (t[0], t[0] + t[1]))

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from netdiag.cluster.loader import load_manifests
 from netdiag.policy.matrix import Matrix
 from netdiag.policy.ports import parse_port_spec
 from netdiag.policy.render import truth_table
+from netdiag.sources.manifests import load_manifests
 
 ROOT = Path(__file__).resolve().parents[2] / "fixtures" / "policy"
 SCENARIOS = sorted(p.name for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith("_"))

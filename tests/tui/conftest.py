@@ -9,18 +9,18 @@ os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
 def small_snapshot():  # type: ignore[no-untyped-def]
     """A hand-built snapshot: used where a test needs to edit the cluster."""
+    from netdiag.cluster.meta import Labels
     from netdiag.cluster.model import (
         ClusterDNS,
         ClusterSnapshot,
         Container,
         ContainerPort,
-        Labels,
         Namespace,
-        NetworkPolicy,
         Pod,
         Service,
         ServicePort,
     )
+    from netdiag.cluster.networkpolicy import NetworkPolicy
     from netdiag.cluster.selectors import LabelSelector
 
     def pod(ns: str, name: str, app: str, ip: str) -> Pod:
@@ -113,9 +113,8 @@ async def settle(app, pilot) -> None:  # type: ignore[no-untyped-def]
 
 def demo_app(tmp_path, **kw):  # type: ignore[no-untyped-def]
     """The app on the bundled demo cluster, without watching and without a user keymap."""
+    from netdiag.sources.demo import load_demo
     from netdiag_tui.app import NetdiagApp
-
-    from netdiag.cluster.demo import load_demo
 
     kw.setdefault("watch", False)
     return NetdiagApp(load_demo(), keymap_file=tmp_path / "no-keymap.toml", **kw)

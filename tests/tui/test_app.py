@@ -6,14 +6,14 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+
+from netdiag.errors import ManifestError
 from netdiag_tui import engine
 from netdiag_tui.app import NetdiagApp
 from netdiag_tui.screens.help import HelpScreen
 from netdiag_tui.screens.matrix import MatrixScreen
 from netdiag_tui.widgets.matrix_grid import MatrixGrid
 from netdiag_tui.widgets.status_line import StatusLine
-
-from netdiag.errors import ManifestError
 from tests.tui.conftest import screen_text, settle, small_snapshot
 
 SIZE = (140, 40)
@@ -103,13 +103,13 @@ async def test_a_bad_keymap_is_reported_not_fatal(tmp_path: Path) -> None:
 async def test_reload_failure_keeps_the_last_snapshot_and_says_it_is_stale(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from netdiag.cli.options import SnapshotSource
+    from netdiag.app.source import Source
 
     def broken(source: object, warn: object = None) -> object:
         raise ManifestError("bad.yaml: document 1: Pod default/x: spec.containers: required")
 
     monkeypatch.setattr(engine, "load", broken)
-    source = SnapshotSource(cluster=(str(tmp_path),))
+    source = Source(cluster=(str(tmp_path),))
     app = NetdiagApp(
         small_snapshot(),
         source=source,

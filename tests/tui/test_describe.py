@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import yaml
-from netdiag_tui.describe import describe_policy, policy_yaml
 
-from netdiag.cluster.model import (
-    ClusterSnapshot,
+from netdiag.cluster.meta import Labels, Protocol
+from netdiag.cluster.model import ClusterSnapshot, Pod
+from netdiag.cluster.networkpolicy import (
     IPBlock,
-    Labels,
     NetworkPolicy,
     NetworkPolicyPeer,
     NetworkPolicyPort,
     NetworkPolicyRule,
-    Pod,
-    Protocol,
 )
 from netdiag.cluster.selectors import LabelSelector
+from netdiag_tui.describe import describe_policy, policy_yaml
 
 POLICY = NetworkPolicy(
     namespace="shop",

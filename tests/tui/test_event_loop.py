@@ -36,12 +36,11 @@ def big_snapshot():  # type: ignore[no-untyped-def]
 
 async def drive(snap, tmp_path: Path) -> LagProbe:  # type: ignore[no-untyped-def]
     """Every screen and the keys a user presses there, with the probe watching."""
+    from netdiag.cluster.model import NetworkPolicy
+    from netdiag.cluster.selectors import LabelSelector
     from netdiag_tui.app import NetdiagApp
     from netdiag_tui.widgets.matrix_grid import MatrixGrid
     from netdiag_tui.widgets.row_list import RowList
-
-    from netdiag.cluster.model import NetworkPolicy
-    from netdiag.cluster.selectors import LabelSelector
 
     service = next(s for s in snap.services if s.namespace != "kube-system")
     namespace = service.namespace

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from netdiag_tui.engine import MatrixNode
 from netdiag_tui.filtering import filter_indices, matches
+from netdiag_tui.matrix_view import MatrixNode
 
 WEB = MatrixNode(
     id="shop/web-0",

@@ -9,17 +9,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import netdiag_tui.app as app_module
 import pytest
+
+import netdiag_tui.app as app_module
+from netdiag.app.source import Source
+from netdiag.errors import ClusterError
+from netdiag.sources import demo
+from netdiag.sources.manifests import load_manifests
 from netdiag_tui import engine
 from netdiag_tui.app import NetdiagApp
-from netdiag_tui.engine import Verdict
+from netdiag_tui.matrix_view import Verdict
 from netdiag_tui.widgets.matrix_grid import MatrixGrid
-
-from netdiag.cli.options import SnapshotSource
-from netdiag.cluster import demo
-from netdiag.cluster.loader import load_manifests
-from netdiag.errors import ClusterError
 from tests.tui.conftest import screen_text, settle
 
 SIZE = (160, 48)
@@ -57,7 +57,7 @@ async def test_editing_a_manifest_updates_the_matrix_in_place(
     manifests: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(app_module, "POLL_SECONDS", 0.1)
-    source = SnapshotSource(cluster=(str(manifests),))
+    source = Source(cluster=(str(manifests),))
     app = NetdiagApp(
         load_manifests([str(manifests)]),
         source=source,
@@ -108,7 +108,7 @@ async def test_a_change_the_matrix_does_not_read_keeps_the_matrix(
     monkeypatch.setattr(engine, "matrix", lambda *a: computed.append(a) or real(*a))
     app = NetdiagApp(
         load_manifests([str(manifests)]),
-        source=SnapshotSource(cluster=(str(manifests),)),
+        source=Source(cluster=(str(manifests),)),
         keymap_file=tmp_path / "none.toml",
         start_mode="matrix",
     )
@@ -143,7 +143,7 @@ async def test_live_watch_updates_and_survives_a_lost_connection(
     calls: list[int] = []
     resume = threading.Event()
 
-    def fake_watch(source: SnapshotSource, *, stop: Any, warn: Any) -> Iterator[Any]:
+    def fake_watch(source: Source, *, stop: Any, warn: Any) -> Iterator[Any]:
         calls.append(1)
         if len(calls) == 1:
             yield first, 0
@@ -157,7 +157,7 @@ async def test_live_watch_updates_and_survives_a_lost_connection(
     monkeypatch.setattr(app_module, "RETRY_SECONDS", 0.1)
     app = NetdiagApp(
         first,
-        source=SnapshotSource(live=True),
+        source=Source(live=True),
         keymap_file=tmp_path / "none.toml",
         start_mode="matrix",
     )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from netdiag_tui.engine import ListMatrix, MatrixNode, Verdict
-from netdiag_tui.widgets.matrix_grid import MatrixGrid
 from textual.app import App, ComposeResult
 
+from netdiag_tui.matrix_view import ListMatrix, MatrixNode, Verdict
+from netdiag_tui.widgets.matrix_grid import MatrixGrid
 from tests.tui.conftest import screen_text
 
 

@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from textual.widgets import Select
+
 from netdiag_tui import engine
-from netdiag_tui.engine import Verdict
+from netdiag_tui.matrix_view import Verdict
 from netdiag_tui.screens.export import ExportDialog
 from netdiag_tui.widgets.explain_pane import ExplainPane
 from netdiag_tui.widgets.matrix_grid import MatrixGrid
-from textual.widgets import Select
-
 from tests.tui.conftest import demo_app, screen_text, settle
 
 SIZE = (160, 48)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from netdiag_tui.widgets.row_list import RowList
 from textual.widgets import Static
 
+from netdiag_tui.widgets.row_list import RowList
 from tests.helpers import run_cli
 from tests.tui.conftest import demo_app, screen_text, settle
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from netdiag_tui.widgets.trace_panel import TracePanel
 from textual.widgets import Select
 
+from netdiag_tui.widgets.trace_panel import TracePanel
 from tests.tui.conftest import demo_app, screen_text, settle
 
 SIZE = (160, 48)
@@ -113,5 +113,9 @@ def test_trace_view_keeps_transport_truncation_and_notes() -> None:
     }
     view = trace_view(doc, name="big.", resolver="glibc", family="unspec")
     assert [(q.tcp, q.truncated) for q in view.queries] == [(False, True), (True, False)]
-    assert view.notes == ("CoreDNS autopath: the server completes the search path",)
+    # The TUI shows every note `netdiag resolve` prints, the upstream assumption too.
+    assert view.notes == (
+        "CoreDNS autopath: the server completes the search path",
+        "assumed: upstream",
+    )
     assert "note: CoreDNS autopath" in summary_text(view).plain

@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from netdiag_tui.app import NetdiagApp
-from netdiag_tui.widgets.matrix_grid import MatrixGrid
 from textual.widgets import Input
 
+from netdiag_tui.app import NetdiagApp
+from netdiag_tui.widgets.matrix_grid import MatrixGrid
 from tests.tui.conftest import settle, small_snapshot
 
 SIZE = (140, 40)

@@ -1,0 +1,1 @@
+"""Reading captures (pcap/pcapng), grouping queries into search chains, and explaining them."""

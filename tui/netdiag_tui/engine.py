@@ -1,0 +1,248 @@
+"""The one place the TUI talks to netdiag's engines.
+
+Every screen and widget consumes the small view values defined here or in the
+modules it re-exports (:mod:`netdiag_tui.trace_view` for the resolve screen,
+:mod:`netdiag_tui.matrix_view` for the matrix); the functions translate the
+engines' results (``netdiag.dns.resolver.trace``, ``netdiag.policy.matrix``/``evaluate``,
+``netdiag.export``, ``netdiag.audit``, ``netdiag.sources.watch``) into them. No
+engine logic lives in the TUI: when an engine is missing, the adapter says so
+instead of guessing. Screens call ``engine.<name>`` through this module, so a
+test can replace one adapter (``monkeypatch.setattr(engine, "matrix", …)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from netdiag.app.choices import FAMILIES, GRANULARITIES, RESOLVERS
+from netdiag_tui.matrix_view import (
+    Explanation,
+    ListMatrix,
+    MatrixModel,
+    MatrixNode,
+    MatrixRequest,
+    PolicyMatrix,
+    Verdict,
+    explain,
+    matrix,
+    matrix_inputs,
+    ports_in,
+)
+from netdiag_tui.trace_view import QueryRow, TraceView, trace, trace_view
+
+if TYPE_CHECKING:
+    from netdiag.app.session import Session
+    from netdiag.app.source import Source
+    from netdiag.cluster.model import ClusterSnapshot
+
+__all__ = [
+    "FAMILIES",
+    "GRANULARITIES",
+    "RESOLVERS",
+    "EngineMissing",
+    "Explanation",
+    "Finding",
+    "ListMatrix",
+    "MatrixModel",
+    "MatrixNode",
+    "MatrixRequest",
+    "PolicyMatrix",
+    "PolicyView",
+    "QueryRow",
+    "TraceView",
+    "Verdict",
+    "audit",
+    "explain",
+    "export",
+    "export_formats",
+    "load",
+    "manifest_mtimes",
+    "matrix",
+    "matrix_inputs",
+    "policies",
+    "policies_for_pod",
+    "policy_yaml",
+    "ports_in",
+    "trace",
+    "trace_view",
+    "watch",
+]
+
+
+class EngineMissing(Exception):
+    """An engine module this view needs is not part of this build (yet)."""
+
+
+# --------------------------------------------------------------------------- policies
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PolicyView:
+    key: str
+    namespace: str
+    name: str
+    policy_types: tuple[str, ...]
+    selected: tuple[str, ...]
+    ingress: tuple[str, ...]
+    egress: tuple[str, ...]
+    #: The policy itself, for its YAML (rendered on demand: ``policy_yaml``).
+    policy: Any = None
+
+
+def policy_yaml(view: PolicyView) -> str:
+    from netdiag_tui.describe import policy_yaml as render
+
+    return render(view.policy) if view.policy is not None else ""
+
+
+def policies(snapshot: ClusterSnapshot) -> tuple[PolicyView, ...]:
+    from netdiag_tui.describe import describe_policy
+
+    by_ns: dict[str, list[Any]] = {}
+    for pod in snapshot.pods:
+        by_ns.setdefault(pod.namespace, []).append(pod)
+    return tuple(
+        describe_policy(snapshot, pol, by_ns)
+        for pol in sorted(snapshot.network_policies, key=lambda p: p.key)
+    )
+
+
+def policies_for_pod(views: Sequence[PolicyView], pod_key: str) -> tuple[PolicyView, ...]:
+    return tuple(v for v in views if pod_key in v.selected)
+
+
+# --------------------------------------------------------------------------- overview
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    severity: str
+    code: str
+    message: str
+    objects: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    fix: str = ""
+
+
+def audit(session: Session) -> tuple[Finding, ...]:
+    """``netdiag audit``'s findings (the same session call as the CLI's)."""
+    return tuple(
+        Finding(
+            severity=f.effective_severity.value,
+            code=f.check.id,
+            message=f.message,
+            objects=tuple(f.objects),
+            evidence=tuple(f.evidence),
+            fix=f.fix,
+        )
+        for f in session.audit()
+    )
+
+
+# --------------------------------------------------------------------------- export
+
+
+def export_formats() -> tuple[str, ...]:
+    """Format names ``netdiag export`` knows; empty when the export engine is absent."""
+    try:
+        from netdiag.export.formats import FORMATS
+    except ImportError:
+        return ()
+    return tuple(FORMATS)
+
+
+def export(
+    snapshot: ClusterSnapshot,
+    request: MatrixRequest,
+    fmt: str,
+    path: str,
+    *,
+    namespace: str | None = None,
+) -> tuple[str, tuple[str, ...]]:
+    """Write the matrix view (granularity, port, namespace) as ``fmt`` to ``path``.
+
+    The same path as ``netdiag export``: the policy engine's reachability
+    document, drawn by :mod:`netdiag.export`. Returns the path and the notes.
+    """
+    from pathlib import Path
+
+    from netdiag.app.session import Session
+    from netdiag.app.source import Source
+    from netdiag.export.formats import export_document
+
+    session = Session(Source(), snapshot)
+
+    ports = (request.port,) if request.port else ()
+
+    def ask(level: str) -> Any:
+        return session.reachability(granularity=level, ports=ports, namespace=namespace)[0]
+
+    document, notes = session.reachability(
+        granularity=request.granularity, ports=ports, namespace=namespace
+    )
+    exported = export_document(document, fmt, coarser=ask)
+    target = Path(path).expanduser()
+    target.write_bytes(exported.data)
+    return str(target), tuple(notes) + tuple(exported.notes)
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def load(source: Source | None, warn: Callable[[str], None] | None = None) -> ClusterSnapshot:
+    """Load a snapshot (blocking: call from a thread worker).
+
+    Live sources report RBAC refusals through ``warn`` rather than stderr,
+    which would draw over the running app; progress is not drawn.
+    """
+    from netdiag.app.source import load_snapshot
+
+    return load_snapshot(source or Source(), warn=warn, quiet_progress=True)
+
+
+def watch(
+    source: Source, *, stop: Any = None, warn: Any = None
+) -> Iterator[tuple[ClusterSnapshot, int]]:
+    """New snapshots of a live cluster, with how many objects changed (blocking iterator).
+
+    ``stop`` (a ``threading.Event``) ends the stream; ``warn`` receives the
+    watcher's warnings (never stderr: the terminal belongs to the TUI).
+    """
+    try:
+        from netdiag.sources.watch import watch_snapshots
+    except ImportError as e:
+        raise EngineMissing("live watch not available in this build") from e
+    for update in watch_snapshots(
+        context=source.context,
+        kubeconfig=source.kubeconfig,
+        namespace=source.namespace,
+        stop=stop,
+        warn=warn,
+    ):
+        yield update.snapshot, len(update.changes)
+
+
+def manifest_mtimes(paths: Sequence[str]) -> dict[str, float]:
+    """Modification times of every file under the given manifest paths (file watching)."""
+    import os
+
+    out: dict[str, float] = {}
+    for root in paths:
+        if root == "-":
+            continue
+        if os.path.isdir(root):
+            for dirpath, _dirs, files in os.walk(root):
+                for f in files:
+                    p = os.path.join(dirpath, f)
+                    try:
+                        out[p] = os.stat(p).st_mtime_ns
+                    except OSError:
+                        continue
+        else:
+            try:
+                out[root] = os.stat(root).st_mtime_ns
+            except OSError:
+                out[root] = -1
+    return out

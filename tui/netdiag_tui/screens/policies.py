@@ -1,0 +1,254 @@
+"""Policies: what each NetworkPolicy selects and allows; which policies apply to a pod."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.syntax import Syntax
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Input, Label, Static
+from textual.worker import get_current_worker
+
+from netdiag_tui import engine
+from netdiag_tui.filtering import matches
+from netdiag_tui.screens.base import ModeScreen
+from netdiag_tui.widgets.row_list import RowList, Rows, prepare
+
+if TYPE_CHECKING:
+    from netdiag.cluster.model import ClusterSnapshot
+
+
+def policy_text(view: engine.PolicyView) -> Text:
+    text = Text()
+    text.append(f"NetworkPolicy {view.key}\n", style="bold")
+    text.append("policyTypes: " + ", ".join(view.policy_types) + "\n")
+    text.append(f"selects {len(view.selected)} pod(s): ", style="bold")
+    text.append((", ".join(view.selected) or "none") + "\n")
+    for title, rules in (("ingress", view.ingress), ("egress", view.egress)):
+        if title.capitalize() not in view.policy_types:
+            continue
+        text.append(f"{title}: ", style="bold")
+        text.append("deny all\n" if not rules else "\n")
+        for rule in rules:
+            text.append(f"  allow {rule}\n")
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class Described:
+    """One snapshot's policies, and how many of them select each pod (by pod key)."""
+
+    snapshot: object
+    views: tuple[engine.PolicyView, ...]
+    by_key: dict[str, engine.PolicyView]
+    counts: dict[str, int]
+    pods: tuple[engine.MatrixNode, ...]
+
+
+def describe(snapshot: ClusterSnapshot) -> Described:
+    """Every policy's selection and rules: O(policies x pods), so call it in a worker."""
+    views = engine.policies(snapshot)
+    counts: dict[str, int] = {}
+    for v in views:
+        for key in v.selected:
+            counts[key] = counts.get(key, 0) + 1
+    pods = tuple(
+        engine.MatrixNode(
+            id=p.key, kind="pod", namespace=p.namespace, name=p.name, labels=tuple(p.labels.items())
+        )
+        for p in sorted(snapshot.pods, key=lambda p: p.key)
+    )
+    return Described(snapshot, views, {v.key: v for v in views}, counts, pods)
+
+
+def filtered_rows(d: Described, namespace: str | None, text: str) -> tuple[Rows, Rows]:
+    """The policy and pod rows a scope and filter leave (a worker's job at 2,000 pods)."""
+    flt = text.lower()
+    shown = [v for v in d.views if (namespace is None or v.namespace == namespace)]
+    shown = [v for v in shown if flt in v.key.lower()]
+    policies = prepare(
+        POLICY_HEADER,
+        [v.key for v in shown],
+        [
+            (
+                v.key,
+                "/".join(t[0] for t in v.policy_types),
+                str(len(v.selected)),
+                str(len(v.ingress)),
+                str(len(v.egress)),
+            )
+            for v in shown
+        ],
+    )
+    pods = [n for n in d.pods if matches(n, flt, namespace)]
+    pod_rows = prepare(
+        POD_HEADER, [n.id for n in pods], [(n.id, str(d.counts.get(n.id, 0))) for n in pods]
+    )
+    return policies, pod_rows
+
+
+POLICY_HEADER = ("policy", "types", "pods", "in", "eg")
+POD_HEADER = ("pod", "policies")
+
+
+class PoliciesScreen(ModeScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter", id="policies.filter"),
+        Binding("tab", "switch_table", "Policies/Pods", id="policies.switch"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.described: Described | None = None
+        self.filter_text = ""
+        self.loading = True
+
+    @property
+    def views(self) -> tuple[engine.PolicyView, ...]:
+        return self.described.views if self.described else ()
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_chrome()
+        with Horizontal():
+            with Vertical(id="policy-lists"):
+                yield Input(placeholder="filter policies and pods", id="filter")
+                yield Label("Policies", classes="section", id="policies-title")
+                yield RowList(POLICY_HEADER, id="policies")
+                yield Label("Pods", classes="section", id="pods-title")
+                yield RowList(POD_HEADER, id="pods")
+            with VerticalScroll(id="policy-detail"):
+                yield Static(Text("loading policies…", style="italic"), id="detail")
+                yield Static("", id="yaml")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#policies", RowList).focus()
+
+    def sync(self, *, changed: bool) -> None:
+        self._describe(self.netdiag.snapshot)
+
+    @work(exclusive=True, thread=True, group="policies", exit_on_error=False)
+    def _describe(self, snapshot: ClusterSnapshot) -> None:
+        # Selecting pods for every policy is O(policies x pods): off the event loop.
+        described = describe(snapshot)
+        rows = filtered_rows(described, self.netdiag.namespace, self.filter_text)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._described, described, rows)
+
+    def _described(self, described: Described, rows: tuple[Rows, Rows]) -> None:
+        self.described = described
+        self._show_rows(rows)
+
+    def scope_changed(self) -> None:
+        self.fill()
+
+    def fill(self) -> None:
+        """Re-filter in a worker; the lists swap in the result (never a per-row loop here)."""
+        if self.described is not None:
+            self._fill(self.described, self.netdiag.namespace, self.filter_text)
+
+    @work(exclusive=True, thread=True, group="policies-fill", exit_on_error=False)
+    def _fill(self, described: Described, namespace: str | None, text: str) -> None:
+        rows = filtered_rows(described, namespace, text)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_rows, rows)
+
+    def _show_rows(self, rows: tuple[Rows, Rows]) -> None:
+        self.loading = False
+        policies, pods = self.query_one("#policies", RowList), self.query_one("#pods", RowList)
+        # The cursor follows the policy (and pod) by key across reloads and filters.
+        policies.set_rows(rows[0])
+        pods.set_rows(rows[1])
+        total = len(self.views)
+        self.query_one("#policies-title", Label).update(
+            Text(f"Policies[{policies.row_count}/{total}]")
+        )
+        self.query_one("#pods-title", Label).update(Text(f"Pods[{pods.row_count}]"))
+        self._show_focused()
+
+    def _show_focused(self) -> None:
+        """The detail pane shows the highlighted row of the list that has focus."""
+        pods = self.query_one("#pods", RowList)
+        if pods.has_focus and pods.cursor_key is not None:
+            self.show_pod(pods.cursor_key)
+            return
+        key = self.query_one("#policies", RowList).cursor_key
+        view = self.described.by_key.get(key) if self.described and key else None
+        if view is not None:
+            self.show_policy(view)
+        else:
+            self.query_one("#detail", Static).update(Text("no policy shown", style="dim"))
+            self.query_one("#yaml", Static).update("")
+
+    @on(RowList.Highlighted)
+    def _highlighted(self, event: RowList.Highlighted) -> None:
+        if event.rows.has_focus or (event.rows.id == "policies" and not self._pods_focused()):
+            self._show_focused()
+
+    def _pods_focused(self) -> bool:
+        return self.query_one("#pods", RowList).has_focus
+
+    def highlighted_policy(self) -> engine.PolicyView | None:
+        key = self.query_one("#policies", RowList).cursor_key
+        return self.described.by_key.get(key) if self.described and key else None
+
+    def shown_policies(self) -> tuple[engine.PolicyView, ...]:
+        """The policies the list shows (scope and filter applied), in order."""
+        if self.described is None:
+            return ()
+        keys = self.query_one("#policies", RowList).data.keys
+        return tuple(self.described.by_key[k] for k in keys if k in self.described.by_key)
+
+    def show_policy(self, view: engine.PolicyView) -> None:
+        self.query_one("#detail", Static).update(policy_text(view))
+        yaml = engine.policy_yaml(view)
+        self.query_one("#yaml", Static).update(Syntax(yaml, "yaml", theme="ansi_dark"))
+
+    def show_pod(self, key: str) -> None:
+        applying = engine.policies_for_pod(self.views, key)
+        text = Text()
+        text.append(f"Pod {key}\n", style="bold")
+        if not applying:
+            text.append("no NetworkPolicy selects this pod: all traffic allowed both ways\n")
+        for view in applying:
+            text.append(f"  {view.key}", style="bold")
+            text.append(f"  ({', '.join(view.policy_types)})\n")
+        for direction in ("Ingress", "Egress"):
+            isolated = any(direction in v.policy_types for v in applying)
+            text.append(f"{direction}: " + ("isolated\n" if isolated else "not isolated\n"))
+        self.query_one("#detail", Static).update(text)
+        self.query_one("#yaml", Static).update("")
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self.fill()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.query_one("#filter", Input).remove_class("-shown")
+        self.query_one("#policies", RowList).focus()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("-shown")
+        box.focus()
+
+    def action_switch_table(self) -> None:
+        policies = self.query_one("#policies", RowList)
+        (self.query_one("#pods", RowList) if policies.has_focus else policies).focus()
+        self._show_focused()
+
+    def back(self) -> bool:
+        box = self.query_one("#filter", Input)
+        if box.has_class("-shown") or self.filter_text:
+            box.value = ""
+            box.remove_class("-shown")
+            self.query_one("#policies", RowList).focus()
+            return True
+        return False
