@@ -41,6 +41,7 @@ def tui(screen: str, no_watch: bool, ascii_glyphs: bool, **params: Any) -> None:
 
     snapshot = load_snapshot(source, note=note)
     from netdiag_tui.app import NetdiagApp
+    from netdiag_tui.terminal import terminal_on_stderr
 
     app = NetdiagApp(
         snapshot,
@@ -49,4 +50,5 @@ def tui(screen: str, no_watch: bool, ascii_glyphs: bool, **params: Any) -> None:
         ascii_glyphs=ascii_glyphs,
         start_mode=screen,
     )
-    app.run()
+    with terminal_on_stderr():  # Textual draws on stderr: `2>/dev/null` must not blank it
+        app.run()

@@ -28,5 +28,8 @@ class NameInput(Input):
 
     async def _on_key(self, event: events.Key) -> None:
         if event.character in PASS_THROUGH:
-            return  # not typed: the key bubbles up to the app's bindings
+            # Not typed: Textual runs every class's _on_key down the MRO unless the
+            # default is prevented; the key still bubbles up to the app's bindings.
+            event.prevent_default()
+            return
         await super()._on_key(event)

@@ -93,6 +93,9 @@ class TracePanel(Vertical):
         for n, q in enumerate(t.queries, 1):
             rcode = Text(q.rcode, style=RCODE_STYLE.get(q.rcode, ""))
             answers = Text(", ".join(q.answers))
+            if not q.answers and q.rcode == "NOERROR":
+                # RFC 2308 NODATA: the name exists, not this type (netdiag resolve's word)
+                answers = Text("NODATA", style="yellow")
             if q.truncated:
                 then = "taken empty" if t.resolver == "musl" else "repeated over TCP"
                 answers = Text(f"TC: too big for UDP, {then}", style="yellow")
