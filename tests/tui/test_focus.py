@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import Input
+
 from netdiag_tui.screens.help import HelpScreen
 from netdiag_tui.screens.prompt import CommandPrompt
 from netdiag_tui.widgets.trace_panel import TracePanel
-from textual.widgets import Input
-
 from tests.tui.conftest import demo_app, screen_text, settle
 
 SIZE = (140, 40)

@@ -117,7 +117,8 @@ def trace_view(data: dict[str, Any], *, name: str, resolver: str, family: str) -
     target = data.get("target") or None
     cost = data.get("cost") or {}
     cost_text = (
-        f"{_count(cost.get('queries', len(rows)), 'query', 'queries')}, {cost.get('nxdomains', 0)} NXDOMAIN, "
+        f"{_count(cost.get('queries', len(rows)), 'query', 'queries')}, "
+        f"{cost.get('nxdomains', 0)} NXDOMAIN, "
         f"{_count(cost.get('round_trips', 0), 'round trip')}"
         + (f", {_count(cost['timeouts'], 'timeout')}" if cost.get("timeouts") else "")
         if isinstance(cost, dict)
