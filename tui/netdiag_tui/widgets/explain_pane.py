@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from netdiag_tui.matrix_view import Explanation, Verdict
@@ -38,8 +40,12 @@ def explanation_text(e: Explanation) -> Text:
     return text
 
 
-class ExplainPane(Static):
-    """Hidden until a cell is selected; ``esc`` hides it again."""
+class ExplainPane(VerticalScroll, can_focus=False):
+    """Hidden until a cell is selected; ``esc`` hides it again.
+
+    A scroll container (not a bare ``Static``, which cannot scroll): the matrix
+    screen scrolls it with ``J``/``K`` while the grid keeps the focus.
+    """
 
     DEFAULT_CSS = """
     ExplainPane {
@@ -49,18 +55,21 @@ class ExplainPane(Static):
         border-top: solid $accent;
         background: $panel;
         display: none;
-        overflow-y: auto;
     }
     ExplainPane.-shown { display: block; }
+    ExplainPane > Static { height: auto; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("", id=id)
+        super().__init__(id=id)
         self.explanation: Explanation | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="explain-text")
 
     def show(self, explanation: Explanation) -> None:
         self.explanation = explanation
-        self.update(explanation_text(explanation))
+        self.query_one("#explain-text", Static).update(explanation_text(explanation))
         self.add_class("-shown")
 
     def hide(self) -> bool:
