@@ -10,7 +10,7 @@ import asyncio
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import work
 from textual.app import App
@@ -19,7 +19,7 @@ from textual.worker import Worker, get_current_worker
 
 from netdiag.app.session import Session
 from netdiag.app.source import Source
-from netdiag_tui import engine
+from netdiag_tui import engine, exports
 from netdiag_tui.commands import NetdiagCommands
 from netdiag_tui.keymap import keymap_path, load_keymap
 from netdiag_tui.screens.base import ModeScreen, report_worker_error
@@ -33,6 +33,8 @@ from netdiag_tui.screens.resolve import ResolveScreen
 
 if TYPE_CHECKING:
     from netdiag.cluster.model import ClusterSnapshot
+
+ModeT = TypeVar("ModeT", bound=ModeScreen)
 
 MODES_ORDER = ("resolve", "matrix", "policies", "overview")
 #: Seconds between manifest mtime polls (k9s' refresh floor is 2 s too).
@@ -297,33 +299,83 @@ class NetdiagApp(App[None]):
         self.run_worker(self.reload_now(), group="reload", exclusive=True)
 
     def action_save(self) -> None:
-        stem = f"netdiag-{self.current_mode}"
-        self.push_screen(ExportDialog(engine.export_formats(), stem), self._save_done)
+        """``ctrl+s``: save what this screen shows (the trace, the graph, the policies)."""
+        if any(isinstance(s, ExportDialog) for s in self.screen_stack):
+            return
+        mode = self.current_mode
+        name = ""
+        if mode == "resolve":
+            screen = self._mode_screen(ResolveScreen)
+            question = screen.trace_request() if screen else None
+            name = question.name if question else ""
+        offered = exports.choices(mode, engine.export_formats())
+        if mode == "resolve" and not name:
+            offered = offered[-1:]  # no trace yet: only the screenshot
+        stems = {c.format: exports.default_stem(mode, c, name) for c in offered}
+        self.push_screen(
+            ExportDialog(offered, stems, title=f"Save the {mode} screen"), self._save_done
+        )
+
+    def _mode_screen(self, kind: type[ModeT]) -> ModeT | None:
+        return next((s for s in self.mode_screens() if isinstance(s, kind)), None)
 
     def _save_done(self, request: SaveRequest | None) -> None:
         if request is None:
             return
         if request.screenshot:
-            path = Path(request.path).expanduser()
+            path = Path(request.path)
             saved = self.save_screenshot(path.name, str(path.parent))
             self.notify(f"screenshot saved to {saved}")
             return
-        self._export(request)
+        mode = self.current_mode
+        if request.format in exports.TRACE_FORMATS:
+            screen = self._mode_screen(ResolveScreen)
+            trace = screen.trace_request() if screen else None
+            if trace is not None:
+                self._export_trace(request, trace)
+        elif request.format == exports.POLICIES_YAML:
+            policies = self._mode_screen(PoliciesScreen)
+            self._export_policies(request, policies.shown_policies() if policies else ())
+        elif mode == "matrix":
+            self._export(request)
+
+    def _export_failed(self, e: Exception) -> None:
+        message = getattr(e, "message", None) or getattr(e, "strerror", None) or str(e)
+        self.call_from_thread(self.notify, f"save failed: {message}", severity="error")
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def _export_trace(self, request: SaveRequest, trace: exports.TraceRequest) -> None:
+        from netdiag.errors import NetdiagError
+
+        try:
+            done = exports.write_trace(self.session, trace, request.format, Path(request.path))
+        except (NetdiagError, OSError) as e:
+            self._export_failed(e)
+            return
+        self.call_from_thread(self.notify, done)
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def _export_policies(self, request: SaveRequest, views: tuple[engine.PolicyView, ...]) -> None:
+        try:
+            done = exports.write_policies(views, Path(request.path))
+        except OSError as e:
+            self._export_failed(e)
+            return
+        self.call_from_thread(self.notify, done)
 
     @work(thread=True, group="export", exit_on_error=False)
     def _export(self, request: SaveRequest) -> None:
         from netdiag.errors import NetdiagError
 
-        matrix_screen = next((s for s in self.mode_screens() if isinstance(s, MatrixScreen)), None)
+        matrix_screen = self._mode_screen(MatrixScreen)
         view = matrix_screen.request() if matrix_screen else engine.MatrixRequest()
         try:
             path, notes = engine.export(
                 self.snapshot, view, request.format, request.path, namespace=self.namespace
             )
         except (NetdiagError, engine.EngineMissing, OSError) as e:
-            message = getattr(e, "message", None) or str(e)
-            self.call_from_thread(self.notify, f"export failed: {message}", severity="error")
+            self._export_failed(e)
             return
         for note in notes:
             self.call_from_thread(self.notify, note, severity="information")
-        self.call_from_thread(self.notify, f"saved {request.format} to {path}")
+        self.call_from_thread(self.notify, f"saved the matrix as {request.format} to {path}")

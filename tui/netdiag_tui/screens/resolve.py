@@ -11,7 +11,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Select
 from textual.worker import get_current_worker
 
-from netdiag_tui import engine
+from netdiag_tui import engine, exports
 from netdiag_tui.screens.base import ModeScreen
 from netdiag_tui.widgets.name_input import NameInput
 from netdiag_tui.widgets.trace_panel import TracePanel
@@ -122,6 +122,20 @@ class ResolveScreen(ModeScreen):
             "resolver": value("resolver") or "glibc",
             "family": value("family") or "unspec",
         }
+
+    def trace_request(self) -> exports.TraceRequest | None:
+        """The question the screen shows the answer to (None before a name is typed)."""
+        name = self.query_one("#name", Input).value.strip()
+        if not name:
+            return None
+        r = self.request()
+        return exports.TraceRequest(
+            name=name,
+            namespace=r["namespace"] or "default",
+            pod=r["pod"],
+            resolver=r["resolver"] or "glibc",
+            family=r["family"] or "unspec",
+        )
 
     def run_trace(self) -> None:
         name = self.query_one("#name", Input).value.strip()
