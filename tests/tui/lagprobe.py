@@ -50,10 +50,14 @@ class LagProbe:
         self._last, self._last_cpu = now, cpu
         self._handle = asyncio.get_running_loop().call_later(self.interval, self._tick)
 
+    def label(self, label: str) -> None:
+        """Attribute the lag seen from now on to ``label`` (until the next label)."""
+        self._label = label
+
     @contextmanager
     def step(self, label: str) -> Iterator[None]:
-        """Attribute the lag seen from now on to ``label`` (until the next step)."""
-        self._label = label
+        """``with probe.step("F3"): ...``: :meth:`label` for a block."""
+        self.label(label)
         yield
 
     def max_lag(self, *, cpu: bool = False) -> tuple[str, float]:

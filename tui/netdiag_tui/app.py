@@ -22,6 +22,7 @@ from netdiag.app.source import Source
 from netdiag_tui import engine, exports
 from netdiag_tui.commands import NetdiagCommands
 from netdiag_tui.keymap import keymap_path, load_keymap
+from netdiag_tui.longlived import keep_long_lived
 from netdiag_tui.screens.base import ModeScreen, report_worker_error
 from netdiag_tui.screens.export import ExportDialog, SaveRequest
 from netdiag_tui.screens.help import HelpScreen
@@ -102,6 +103,7 @@ class NetdiagApp(App[None]):
         elif keymap:
             self.set_keymap(keymap)
         self.sub_title = self.snapshot.source
+        keep_long_lived()
         self.set_interval(30, self._tick_status)
         self.switch_mode(self.start_mode)
         if self.watching and self.source is not None:
@@ -129,6 +131,7 @@ class NetdiagApp(App[None]):
         self.loaded_at = time.monotonic()
         self.stale = ""
         self.sub_title = snapshot.source
+        keep_long_lived()
         for screen in self.mode_screens():
             screen.maybe_sync(changed=True)
 

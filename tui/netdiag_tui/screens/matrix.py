@@ -14,6 +14,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from netdiag_tui import engine
 from netdiag_tui.filtering import filter_indices
+from netdiag_tui.longlived import keep_long_lived
 from netdiag_tui.screens.base import ModeScreen
 from netdiag_tui.widgets.explain_pane import ExplainPane
 from netdiag_tui.widgets.matrix_grid import (
@@ -145,6 +146,7 @@ class MatrixScreen(ModeScreen):
             return
         self.model = model
         self._inputs = inputs
+        keep_long_lived()
         self.computing = False
         rows, cols = self._indices(model)
         self.grid.set_model(model, rows, cols, highlight_changes=highlight)

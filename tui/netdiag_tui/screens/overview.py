@@ -17,6 +17,7 @@ from textual.widgets import Label, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from netdiag_tui import engine
+from netdiag_tui.longlived import keep_long_lived
 from netdiag_tui.screens.base import ModeScreen
 from netdiag_tui.widgets.row_list import RowList, Rows, prepare
 
@@ -155,6 +156,7 @@ class OverviewScreen(ModeScreen):
 
     def _audited(self, findings: tuple[engine.Finding, ...], rows: Rows) -> None:
         self.findings = findings
+        keep_long_lived()
         self.query_one("#audit", Label).update(
             Text(f"Audit findings ({len(findings)})", style="bold")
         )

@@ -16,6 +16,7 @@ from textual.worker import get_current_worker
 
 from netdiag_tui import engine
 from netdiag_tui.filtering import matches
+from netdiag_tui.longlived import keep_long_lived
 from netdiag_tui.screens.base import ModeScreen
 from netdiag_tui.widgets.row_list import RowList, Rows, prepare
 
@@ -142,6 +143,7 @@ class PoliciesScreen(ModeScreen):
 
     def _described(self, described: Described, rows: tuple[Rows, Rows]) -> None:
         self.described = described
+        keep_long_lived()
         self._show_rows(rows)
 
     def scope_changed(self) -> None:
