@@ -33,8 +33,12 @@ class MatrixScreen(ModeScreen):
         Binding("slash", "filter", "Filter", id="matrix.filter"),
         Binding("t", "granularity", "Granularity", id="matrix.granularity"),
         Binding("p", "focus_port", "Port", id="matrix.port"),
-        Binding("J,shift+down", "scroll_explain(1)", "Scroll why", id="matrix.explain_down"),
-        Binding("K,shift+up", "scroll_explain(-1)", "Scroll why up", id="matrix.explain_up"),
+        Binding(
+            "J,shift+down", "scroll_explain(1)", "Scroll why", id="matrix.explain_down", show=False
+        ),
+        Binding(
+            "K,shift+up", "scroll_explain(-1)", "Scroll why up", id="matrix.explain_up", show=False
+        ),
     ]
 
     def __init__(self) -> None:
