@@ -33,16 +33,17 @@ async def settle(app: Any, pilot: Any) -> None:
 
 
 async def shoot(
-    name: str, start: str, drive: Callable[[Any, Any], Awaitable[None]], size: tuple[int, int] = SIZE
+    name: str,
+    start: str,
+    drive: Callable[[Any, Any], Awaitable[None]],
+    size: tuple[int, int] = SIZE,
 ) -> None:
-    from netdiag_tui.app import NetdiagApp
     from textual.widgets import Input
 
     from netdiag.sources.demo import load_demo
+    from netdiag_tui.app import NetdiagApp
 
-    app = NetdiagApp(
-        load_demo(), watch=False, start_mode=start, keymap_file=Path(os.devnull)
-    )
+    app = NetdiagApp(load_demo(), watch=False, start_mode=start, keymap_file=Path(os.devnull))
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
         await drive(app, pilot)
