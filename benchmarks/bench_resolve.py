@@ -1,4 +1,4 @@
-"""Benchmarks for ``netdiag resolve`` (docs/architecture.md "Performance"; issue 3 targets).
+"""Benchmarks for ``netdiag resolve`` (docs/architecture.md; issue 3 targets).
 
 1. Cold start: ``netdiag resolve baidu.com --ns default`` against bare
    ``python -c pass`` (target: adds < 250 ms). CPU time (user + system of the

@@ -153,8 +153,7 @@ class Session:
 
         ``live`` (or ``nameservers``) sends real queries instead of asking the model.
         """
-        from netdiag.app.choices import FAMILIES, RESOLVERS
-        from netdiag.dns.resolver.search import validate_name
+        from netdiag.dns.resolver.search import FAMILIES, RESOLVERS, validate_name
         from netdiag.dns.resolver.trace import trace_name
 
         _choice(resolver, RESOLVERS, "--resolver")
@@ -213,8 +212,7 @@ class Session:
         externals: Sequence[str] = (),
     ) -> Matrix:
         """Who can open a connection to whom (flags as ``netdiag matrix`` takes them)."""
-        from netdiag.app.choices import GRANULARITIES
-        from netdiag.policy.matrix import Matrix
+        from netdiag.policy.matrix import GRANULARITIES, Matrix
 
         _choice(granularity, GRANULARITIES, "--granularity")
         query = parse_ports(ports)

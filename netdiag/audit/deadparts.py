@@ -7,7 +7,7 @@
   the same direction: its peers are a subset (or the other admits every peer)
   and its ports a subset (or the other admits every port).
 * hostNetwork pods selected by a policy: most CNIs do not apply NetworkPolicy
-  to them (implementation-defined, docs/architecture.md "Semantic traps", trap 8).
+  to them (implementation-defined, docs/architecture.md trap 8).
 """
 
 from __future__ import annotations

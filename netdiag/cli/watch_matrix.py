@@ -5,7 +5,7 @@ The matrix command hands over a function from a snapshot to its :class:`Matrix`;
 :func:`netdiag.sources.watch.watch_snapshots`: it keeps the matrix when nothing
 the matrix reads changed, else builds the new one and diffs the two class by
 class — the same edges added, removed or re-ported as diffing the two
-``netdiag/reachability/v1`` documents (docs/architecture.md "Contracts"), printed under the object
+``netdiag/reachability/v1`` documents (docs/architecture.md), printed under the object
 changes that caused them. Ctrl-C stops.
 """
 

@@ -1,8 +1,8 @@
 """The vocabulary every model object shares: labels, protocols, object references.
 
-Split out of :mod:`netdiag.cluster.model` (which re-exports all of it) so the
-per-concern model modules, such as :mod:`netdiag.cluster.networkpolicy`, can use
-it without importing the snapshot that contains them.
+Its own module so the per-concern model modules, such as
+:mod:`netdiag.cluster.networkpolicy`, can use it without importing the snapshot
+that contains them.
 """
 
 from __future__ import annotations

@@ -10,9 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-# Labels, Protocol, ObjectRef and the NetworkPolicy types live in their own
-# modules (module size) and are re-exported: ``from netdiag.cluster.model import
-# X`` keeps working for every model name.
 from netdiag.cluster.meta import EMPTY_LABELS, Labels, ObjectRef, Protocol
 from netdiag.cluster.networkpolicy import (
     NetworkPolicy,

@@ -1,7 +1,7 @@
 """NetworkPolicy (``networking.k8s.io/v1``) in the frozen model.
 
-Part of :mod:`netdiag.cluster.model`, which re-exports every name here; parsed
-by :mod:`netdiag.cluster.parse_policy`, evaluated by :mod:`netdiag.policy`.
+The snapshot (:mod:`netdiag.cluster.model`) holds them; parsed by
+:mod:`netdiag.cluster.parse_policy`, evaluated by :mod:`netdiag.policy`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The graph every exporter draws: a ``netdiag/reachability/v1`` document, checked.
 
-The policy engine writes the document (docs/architecture.md "Contracts"); this module reads it once
+The policy engine writes the document (docs/architecture.md); this module reads it once
 into frozen values — nodes grouped by namespace, external CIDRs apart, parallel
 edges merged with their port sets unioned, everything in a deterministic order —
 so each renderer only has to spell it. Pure: standard library only.
@@ -64,7 +64,7 @@ class Edge:
     source: str
     target: str
     ports: tuple[PortSpec, ...]
-    #: docs/architecture.md "Semantic traps", trap 8: the verdict depends on the CNI (hostNetwork pods,
+    #: docs/architecture.md trap 8: the verdict depends on the CNI (hostNetwork pods,
     #: ipBlocks naming ClusterIPs); drawn as "?" rather than as a plain allow.
     implementation_defined: bool = False
 
@@ -116,10 +116,6 @@ def merge_ports(ports: Iterable[PortSpec]) -> tuple[PortSpec, ...]:
             else:
                 out.append(PortSpec(protocol=protocol, port=first, end_port=last))
     return tuple(out)
-
-
-def is_every_port(port: PortSpec) -> bool:
-    return port.port is None
 
 
 def port_label(ports: Sequence[PortSpec], *, limit: int = 8) -> str:
@@ -341,7 +337,7 @@ def to_namespaces(graph: Graph) -> Graph:
     """Coarsen to namespace granularity: one node per namespace, CIDRs kept,
     edges between the groups with the union of their ports. Traffic inside a
     namespace is dropped, as the policy engine's own namespace granularity
-    does (a node's edge to itself is omitted, docs/architecture.md "Contracts")."""
+    does (a node's edge to itself is omitted, docs/architecture.md)."""
 
     def group(node: Node) -> str:
         return node.id if node.namespace is None else node.namespace

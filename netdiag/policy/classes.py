@@ -3,7 +3,7 @@
 Two endpoints that (a) are selected by the same policies in each direction,
 (b) are matched by the same policy peers, (c) expose the same named ports and
 (d) share the hostNetwork / ClusterIP flags are indistinguishable to every
-NetworkPolicy rule (docs/architecture.md "Performance"), so one evaluation per *class pair* decides
+NetworkPolicy rule (docs/architecture.md), so one evaluation per *class pair* decides
 every pod pair. Classes are built in two passes: a cheap fine key (namespace,
 labels, named ports, ipBlock membership, flags), then the signature above.
 """
@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from netdiag.cluster.meta import Labels, Protocol
 from netdiag.cluster.model import Pod
 from netdiag.policy.compile import CompiledIPBlock, CompiledPeer, CompiledPolicy, Network
-
-NamedSig = frozenset[tuple[tuple[str, Protocol], int]]
 
 
 @dataclass(slots=True, kw_only=True)

@@ -2,7 +2,7 @@
 
 The rules implemented here are those of ``networking.k8s.io/v1`` (API reference,
 NetworkPolicySpec / NetworkPolicyPeer / NetworkPolicyPort / IPBlock); the
-comments cite the rule next to the code, and docs/architecture.md "Semantic traps" numbers the traps.
+comments cite the rule next to the code, and docs/architecture.md traps numbers the traps.
 """
 
 from __future__ import annotations
@@ -76,10 +76,6 @@ class CompiledPeer:
     #: The policy's namespace: the only one a podSelector-only peer can match.
     policy_namespace: str = ""
     ip_block: CompiledIPBlock | None = None
-
-    @property
-    def is_ip_block(self) -> bool:
-        return self.ip_block is not None
 
     def namespace_matches(self, namespace: str, ns_labels: Mapping[str, str]) -> bool:
         if self.namespace_selector is None:

@@ -1,6 +1,6 @@
 """Evaluate and explain one connection: egress of the source AND ingress of the destination.
 
-networking.k8s.io/v1 NetworkPolicy semantics (docs/architecture.md "Semantic traps", traps 1–9): a pod is
+networking.k8s.io/v1 NetworkPolicy semantics (docs/architecture.md traps 1–9): a pod is
 isolated in a direction only by policies of its own namespace that select it
 and whose effective policyTypes name that direction; then a connection is
 allowed if any rule of any of those policies allows it (rules and policies

@@ -302,7 +302,7 @@ def iter_edge_documents(matrix: Matrix) -> Iterator[dict[str, object]]:
 
 
 def reachability_document(matrix: Matrix) -> dict[str, object]:
-    """JSON ``netdiag/reachability/v1`` (docs/architecture.md "Contracts"): nodes and edges, sorted, stable."""
+    """JSON ``netdiag/reachability/v1`` (docs/architecture.md): nodes and edges, sorted, stable."""
     return {
         "schema": SCHEMA,
         "granularity": matrix.granularity,

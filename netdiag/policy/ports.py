@@ -187,7 +187,7 @@ class PortSet:
         return self.render()
 
     def to_json(self) -> list[dict[str, object]]:
-        """``[{protocol, port?, end_port?}]`` as in ``netdiag/reachability/v1`` (docs/architecture.md "Contracts").
+        """``[{protocol, port?, end_port?}]`` as in ``netdiag/reachability/v1``.
 
         An entry without ``port`` means every port of that protocol.
         """

@@ -1,9 +1,9 @@
 """One side of a connection: is the subject pod isolated in a direction, and
 which rules of the policies selecting it allow the peer, on which ports.
 
-networking.k8s.io/v1 NetworkPolicy semantics (docs/architecture.md "Semantic traps", traps 1–4, 8). Pure.
-Split from :mod:`netdiag.policy.evaluate`, whose :class:`~netdiag.policy.evaluate.Evaluator`
-adds the connections (both sides, Services, the snapshot's notes).
+networking.k8s.io/v1 NetworkPolicy semantics (docs/architecture.md traps 1–4, 8). Pure.
+The connections (both sides, Services, the snapshot's notes) are
+:mod:`netdiag.policy.evaluate`'s.
 """
 
 from __future__ import annotations

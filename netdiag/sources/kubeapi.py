@@ -8,8 +8,7 @@ generated client models are far too slow on big clusters (kubernetes-client/pyth
 #1921) and never reach the engines.
 
 The private client itself (kubeconfig, context, in-cluster) is built in
-:mod:`netdiag.sources.kubeconfig`; :class:`Connection`, :func:`connect` and
-:func:`kubeconfig_path` are re-exported here.
+:mod:`netdiag.sources.kubeconfig`.
 """
 
 from __future__ import annotations
@@ -20,10 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netdiag.errors import ClusterError
-from netdiag.sources.kubeconfig import Connection as Connection  # re-exported
-from netdiag.sources.kubeconfig import connect as connect  # re-exported
-from netdiag.sources.kubeconfig import kubeconfig_path as kubeconfig_path  # re-exported
-from netdiag.sources.kubeconfig import one_line
+from netdiag.sources.kubeconfig import Connection, one_line
 
 #: kubectl's default chunk size for lists (``--chunk-size``).
 PAGE_SIZE = 500

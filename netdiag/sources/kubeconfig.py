@@ -5,9 +5,6 @@ The client is private: ``new_client_from_config(..., persist_config=False)``
 never touches the global ``Configuration`` nor writes back to the kubeconfig
 (``load_kube_config`` does both; kubernetes/config/kube_config.py).
 ``kubernetes`` and ``yaml`` are imported inside functions only.
-
-Split from :mod:`netdiag.sources.kubeapi` (the requests), which re-exports
-:class:`Connection`, :func:`connect` and :func:`kubeconfig_path`.
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ def simple() -> dict[str, Any]:
             edge("default/web", "kube-system/coredns", "UDP/53", "TCP/53"),
             edge("default/api", "0.0.0.0/0", "TCP", "UDP", "SCTP"),
             edge("default/web", "default/api", "TCP/8000-8080"),  # parallel: merged
-            # docs/architecture.md "Semantic traps", trap 8: a hostNetwork pod's verdict depends on the CNI.
+            # docs/architecture.md trap 8: a hostNetwork pod's verdict depends on the CNI.
             {**edge("kube-system/coredns", "0.0.0.0/0", "UDP/53"), "implementation_defined": True},
         ],
     }

@@ -14,6 +14,7 @@ import yaml
 from netdiag.errors import ClusterError, ConfigError, ExitCode
 from netdiag.sources import kubeapi
 from netdiag.sources.kubeapi import PODS, Query
+from netdiag.sources.kubeconfig import connect
 from tests.helpers import require_tool
 from tests.live.apiserver import FakeAPIServer, write_kubeconfig
 from tests.live.conftest import cluster_objects
@@ -26,7 +27,7 @@ def pod_names(listed: kubeapi.Listed) -> list[str]:
 
 
 def test_list_pages_with_limit_and_continue(apiserver: FakeAPIServer, kubeconfig: str) -> None:
-    conn = kubeapi.connect(kubeconfig=kubeconfig)
+    conn = connect(kubeconfig=kubeconfig)
     listed = kubeapi.list_all(conn, ALL_PODS, page_size=2)
     assert len(listed.items) == 6
     assert all(i["kind"] == "Pod" and i["apiVersion"] == "v1" for i in listed.items)
@@ -39,7 +40,7 @@ def test_list_pages_with_limit_and_continue(apiserver: FakeAPIServer, kubeconfig
 def test_expired_continue_token_restarts_the_list(
     apiserver: FakeAPIServer, kubeconfig: str
 ) -> None:
-    conn = kubeapi.connect(kubeconfig=kubeconfig)
+    conn = connect(kubeconfig=kubeconfig)
     seen: list[int] = []
 
     def expire_after_first_page(query: Query, count: int) -> None:
@@ -59,7 +60,7 @@ def test_expired_continue_token_restarts_the_list(
 def test_field_selector_reads_one_configmap_by_name(
     apiserver: FakeAPIServer, kubeconfig: str
 ) -> None:
-    conn = kubeapi.connect(kubeconfig=kubeconfig)
+    conn = connect(kubeconfig=kubeconfig)
     query = Query(resource=kubeapi.CONFIG_MAPS, namespace="kube-system", name="coredns")
     listed = kubeapi.list_all(conn, query)
     assert pod_names(listed) == ["coredns"]
@@ -70,7 +71,7 @@ def test_forbidden_is_a_refusal_naming_verb_resource_and_scope(
     apiserver: FakeAPIServer, kubeconfig: str
 ) -> None:
     apiserver.forbid("networkpolicies")
-    conn = kubeapi.connect(kubeconfig=kubeconfig)
+    conn = connect(kubeconfig=kubeconfig)
     with pytest.raises(kubeapi.Refused) as e:
         kubeapi.list_all(conn, Query(resource=kubeapi.NETWORK_POLICIES))
     assert e.value.what == ("list networkpolicies.networking.k8s.io in all namespaces (forbidden)")
@@ -82,16 +83,16 @@ def test_context_from_a_merged_kubeconfig_list(
     first = write_kubeconfig(str(tmp_path / "a"), apiserver, context="alpha")
     second = write_kubeconfig(str(tmp_path / "b"), apiserver, context="beta")
     monkeypatch.setenv("KUBECONFIG", f"{first}:{tmp_path / 'missing'}:{second}")
-    conn = kubeapi.connect(context="beta")
+    conn = connect(context="beta")
     assert conn.context == "beta"
     assert len(kubeapi.list_all(conn, ALL_PODS).items) == 6
     # The first file's current-context wins, as with kubectl.
-    assert kubeapi.connect().context == "alpha"
+    assert connect().context == "alpha"
 
 
 def test_wrong_context_is_a_config_error_listing_contexts(kubeconfig: str) -> None:
     with pytest.raises(ConfigError) as e:
-        kubeapi.connect(kubeconfig=kubeconfig, context="prod")
+        connect(kubeconfig=kubeconfig, context="prod")
     assert e.value.exit_code == ExitCode.CONFIG
     assert "context 'prod' not found" in e.value.message
     assert e.value.hint == "available contexts: test"
@@ -99,7 +100,7 @@ def test_wrong_context_is_a_config_error_listing_contexts(kubeconfig: str) -> No
 
 def test_missing_kubeconfig_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no kubeconfig found"):
-        kubeapi.connect(kubeconfig=str(tmp_path / "nope"))
+        connect(kubeconfig=str(tmp_path / "nope"))
 
 
 def test_the_client_is_private(kubeconfig: str) -> None:
@@ -108,7 +109,7 @@ def test_the_client_is_private(kubeconfig: str) -> None:
 
     before = Path(kubeconfig).read_bytes()
     default_host = Configuration.get_default_copy().host
-    conn = kubeapi.connect(kubeconfig=kubeconfig)
+    conn = connect(kubeconfig=kubeconfig)
     kubeapi.list_all(conn, ALL_PODS)
     assert Configuration.get_default_copy().host == default_host != conn.host
     assert Path(kubeconfig).read_bytes() == before
@@ -119,7 +120,7 @@ def test_unauthorized_is_a_cluster_error(apiserver: FakeAPIServer, tmp_path: Pat
     config = yaml.safe_load(Path(path).read_text())
     config["users"][0]["user"]["token"] = "wrong"
     Path(path).write_text(yaml.safe_dump(config))
-    conn = kubeapi.connect(kubeconfig=path)
+    conn = connect(kubeconfig=path)
     with pytest.raises(ClusterError, match="401 Unauthorized"):
         kubeapi.list_all(conn, ALL_PODS)
 
@@ -161,9 +162,7 @@ def _kubeconfig_for(url: str, tmp_path: Path) -> str:
 
 
 def test_timeout_is_a_one_line_cluster_error(silent_server: int, tmp_path: Path) -> None:
-    conn = kubeapi.connect(
-        kubeconfig=_kubeconfig_for(f"http://127.0.0.1:{silent_server}", tmp_path)
-    )
+    conn = connect(kubeconfig=_kubeconfig_for(f"http://127.0.0.1:{silent_server}", tmp_path))
     with pytest.raises(ClusterError) as e:
         kubeapi.list_all(conn, ALL_PODS, timeout=(0.3, 0.3))
     assert e.value.exit_code == ExitCode.CLUSTER
@@ -175,7 +174,7 @@ def test_refused_connection_is_a_one_line_cluster_error(tmp_path: Path) -> None:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()  # nothing listens there now
-    conn = kubeapi.connect(kubeconfig=_kubeconfig_for(f"http://127.0.0.1:{port}", tmp_path))
+    conn = connect(kubeconfig=_kubeconfig_for(f"http://127.0.0.1:{port}", tmp_path))
     with pytest.raises(ClusterError) as e:
         kubeapi.list_all(conn, ALL_PODS)
     assert f"cannot reach the Kubernetes API at http://127.0.0.1:{port}" in e.value.message
@@ -200,12 +199,12 @@ def test_https_with_the_kubeconfig_certificate_authority(tmp_path: Path) -> None
     with FakeAPIServer(cluster_objects(), certfile=str(cert), keyfile=str(key)) as server:
         assert server.url.startswith("https://")
         path = write_kubeconfig(str(tmp_path / "kc"), server, ca_file=str(cert))
-        conn = kubeapi.connect(kubeconfig=path)
+        conn = connect(kubeconfig=path)
         assert len(kubeapi.list_all(conn, ALL_PODS).items) == 6
         # Without the CA the certificate must be refused, in one line.
         untrusted = write_kubeconfig(str(tmp_path / "kc2"), server)
         with pytest.raises(ClusterError) as e:
-            kubeapi.list_all(kubeapi.connect(kubeconfig=untrusted), ALL_PODS)
+            kubeapi.list_all(connect(kubeconfig=untrusted), ALL_PODS)
         assert "\n" not in e.value.message
 
 
@@ -228,6 +227,6 @@ def test_in_cluster_configuration_without_a_kubeconfig(
     with FakeAPIServer(cluster_objects(), certfile=str(cert), keyfile=str(key)) as server:
         monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
         monkeypatch.setenv("KUBERNETES_SERVICE_PORT", server.url.rpartition(":")[2])
-        conn = kubeapi.connect()
+        conn = connect()
         assert (conn.context, conn.namespace) == ("(in-cluster)", "shop")
         assert len(kubeapi.list_all(conn, ALL_PODS).items) == 6

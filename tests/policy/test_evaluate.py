@@ -1,4 +1,4 @@
-"""One focused case per NetworkPolicy trap (docs/architecture.md "Semantic traps", 1–9), written from the spec."""
+"""One focused case per NetworkPolicy trap (docs/architecture.md, 1–9), from the spec."""
 
 from __future__ import annotations
 

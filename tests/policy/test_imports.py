@@ -1,4 +1,4 @@
-"""The policy engine is pure: importing it pulls in no heavy or I/O package (docs/contributing.md)."""
+"""The policy engine is pure: importing it pulls in no heavy or I/O package."""
 
 from __future__ import annotations
 

@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from netdiag.app.choices import FAMILIES, GRANULARITIES, RESOLVERS
+from netdiag.dns.resolver.search import FAMILIES, RESOLVERS
+from netdiag.policy.matrix import GRANULARITIES
 from netdiag_tui.matrix_view import (
     Explanation,
     ListMatrix,

@@ -33,16 +33,18 @@ import functools
 from collections.abc import Sequence
 
 from netdiag.dns.capture.chains import Chain
-from netdiag.dns.capture.profile import Detection, Predict, base_name, observed_walk
-from netdiag.dns.capture.replay import (
+from netdiag.dns.capture.profile import (
+    Detection,
     Divergence,
     Explanation,
-    Replays,
+    Predict,
     Separator,
-    Table,
-    Walk,
+    base_name,
+    observed_walk,
 )
+from netdiag.dns.capture.replay import Replays, Table, Walk
 from netdiag.errors import InputError
+from netdiag.memo import BoundedMemo
 
 __all__ = [
     "divergence_text",
@@ -79,9 +81,7 @@ def explain(
         except InputError:  # not a name a resolver searches (the root): nothing to replay
             return None
         if by_shape:
-            if len(_MEMO) > 4096:
-                _MEMO.clear()
-            _MEMO[key] = memo
+            _MEMO.put(key, memo)
     shape, spelled = memo
     if canon == base:
         return shape
@@ -132,7 +132,9 @@ def _shape_key(
 
 
 #: shape key -> (explanation in the shape's spelling, {real name: explanation}).
-_MEMO: dict[tuple[object, ...], tuple[Explanation, dict[str, Explanation]]] = {}
+_MEMO: BoundedMemo[tuple[object, ...], tuple[Explanation, dict[str, Explanation]]] = BoundedMemo(
+    4096
+)
 
 
 def _under(name: str, base: str) -> bool:

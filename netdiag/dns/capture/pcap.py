@@ -20,12 +20,11 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from netdiag.dns.capture.frames import Frame, decode_frame
+from netdiag.dns.capture.reader import ByteReader
 from netdiag.dns.capture.wire import DnsPacket, Verdict, parse
 from netdiag.errors import InputError
 
 __all__ = ["DnsExtractor", "Stats", "read_dns", "read_frames"]
-
-_CHUNK = 1 << 20
 
 
 @dataclass(slots=True)
@@ -121,36 +120,9 @@ def _corrupt(path: str, offset: int, what: str) -> InputError:
     )
 
 
-class _Buffered:
-    """A forward-only reader over a binary file that knows its absolute offset."""
-
-    def __init__(self, fh: BinaryIO) -> None:
-        self.fh = fh
-        self.buf = b""
-        self.pos = 0  # position in buf
-        self.base = 0  # file offset of buf[0]
-
-    @property
-    def offset(self) -> int:
-        return self.base + self.pos
-
-    def take(self, n: int) -> bytes | None:
-        """Exactly ``n`` bytes, or None at a clean EOF, or a short bytes object."""
-        if self.pos + n > len(self.buf):
-            rest = self.buf[self.pos :]
-            self.base += self.pos
-            self.buf = rest + self.fh.read(max(_CHUNK, n))
-            self.pos = 0
-            if not self.buf:
-                return None
-        out = self.buf[self.pos : self.pos + n]
-        self.pos += len(out)
-        return out
-
-
 def read_frames(path: str, fh: BinaryIO) -> Iterator[tuple[float, int, bytes]]:
     """Yield ``(timestamp, linktype, frame bytes)`` from a pcap or pcapng stream."""
-    reader = _Buffered(fh)
+    reader = ByteReader(fh)
     magic = reader.take(4)
     if magic is None or len(magic) < 4:
         raise InputError(f"{path}: empty or too short to be a capture file")
@@ -162,7 +134,7 @@ def read_frames(path: str, fh: BinaryIO) -> Iterator[tuple[float, int, bytes]]:
     yield from _read_pcap(path, reader, magic)
 
 
-def _read_pcap(path: str, reader: _Buffered, magic: bytes) -> Iterator[tuple[float, int, bytes]]:
+def _read_pcap(path: str, reader: ByteReader, magic: bytes) -> Iterator[tuple[float, int, bytes]]:
     formats = {
         b"\xd4\xc3\xb2\xa1": ("<", 1e-6),
         b"\xa1\xb2\xc3\xd4": (">", 1e-6),

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
 
+from netdiag.dns.capture.reader import ByteReader
 from netdiag.errors import InputError
-
-if TYPE_CHECKING:
-    from netdiag.dns.capture.pcap import _Buffered
 
 Corrupt = Callable[[str, int, str], InputError]
 
@@ -34,7 +31,7 @@ def _tsresol(order: str, options: bytes) -> float:
 
 
 def read_pcapng(
-    path: str, reader: _Buffered, corrupt: Corrupt
+    path: str, reader: ByteReader, corrupt: Corrupt
 ) -> Iterator[tuple[float, int, bytes]]:
     """Iterate a pcapng stream whose first 4 bytes (the SHB type) were consumed."""
     order = "<"

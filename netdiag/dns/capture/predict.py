@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from netdiag.dns.capture.profile import Answer
 from netdiag.dns.records import Rcode, Record, ZoneAnswer
+from netdiag.dns.resolver.lookup import start
 from netdiag.dns.resolver.resolvconf import build
-from netdiag.dns.resolver.search import start
 
 #: A profile that asks more than this is looping on our answers: stop it.
 MAX_QUESTIONS = 256

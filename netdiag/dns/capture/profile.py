@@ -19,13 +19,47 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from netdiag.dns.capture.chains import PARALLEL_GAP, Chain
 from netdiag.errors import InputError
+from netdiag.memo import BoundedMemo
 
-if TYPE_CHECKING:
-    from netdiag.dns.capture.replay import Explanation
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Divergence:
+    """Where a profile's replay leaves the captured walk (it was ruled out there)."""
+
+    profile: str
+    index: int  # candidate position (0-based) where they part
+    captured: str | None  # the candidate the capture shows there (None: it ended)
+    predicted: str | None  # what the profile would ask there (None: it would stop)
+    after: str | None  # the candidate before that point
+    after_verdict: str | None  # what it got (NXDOMAIN, NODATA, answer, …)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Separator:
+    """A single change under which the consistent profiles would send different queries."""
+
+    kind: str  # "answer" | "trailing-dot" | "ndots"
+    name: str | None  # the candidate answered otherwise (kind "answer")
+    #: Its other answers with this same effect: NODATA, SERVFAIL, TIMEOUT, answer, NXDOMAIN.
+    outcomes: tuple[str, ...] = ()
+    ndots: int | None  # the other ndots (kind "ndots")
+    index: int  # candidate position where the replays part
+    next: tuple[tuple[str, str | None], ...]  # (profile, what it asks there; None: stops)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Explanation:
+    base: str
+    search: tuple[str, ...]
+    ndots: str  # "ndots:5", or the class when unknown: "ndots ≥ 2" / "ndots ≤ 1"
+    queries: int  # distinct questions of the captured walk
+    same_walk: tuple[str, ...]  # consistent profiles whose replay is the walk
+    decided_by: tuple[Divergence, ...]
+    separators: tuple[Separator, ...]
+
 
 PROFILES = ("glibc", "musl", "go")
 
@@ -158,14 +192,17 @@ def _compare(
     options = (ndots,) if ndots is not None else tuple(sorted({0, min(dots + 1, 15)}))
     for profile in sorted(allowed):
         key = (profile, base, tuple(search), options, seen, observed)
-        if key not in _MATCHES:
-            if len(_MATCHES) > 65536:
-                _MATCHES.clear()
-            _MATCHES[key] = any(
-                _group(predict(profile, base, search, n, qtypes, _answers(seen))) == list(observed)
-                for n in options
+        matches = _MATCHES.get(key)
+        if matches is None:
+            matches = _MATCHES.put(
+                key,
+                any(
+                    _group(predict(profile, base, search, n, qtypes, _answers(seen)))
+                    == list(observed)
+                    for n in options
+                ),
             )
-        if not _MATCHES[key]:
+        if not matches:
             allowed.discard(profile)
             reasons.append(f"{profile} would have sent other queries for {base}")
     if allowed:
@@ -173,7 +210,7 @@ def _compare(
 
 
 #: Chains repeat (the same lookup every few seconds): memoise walk comparisons.
-_MATCHES: dict[tuple[object, ...], bool] = {}
+_MATCHES: BoundedMemo[tuple[object, ...], bool] = BoundedMemo(65536)
 
 
 def _answers(seen: tuple[tuple[tuple[str, str], tuple[str, tuple[str, ...]]], ...]) -> Answer:

@@ -1,17 +1,19 @@
-"""The replays behind :mod:`netdiag.dns.capture.explain` (pure): one chain's
-resolver-profile replays under the captured answers and under each single
-change, and the values they produce (:class:`Explanation`,
-:class:`Divergence`, :class:`Separator`).
-
-Split from :mod:`netdiag.dns.capture.explain`, which keeps the entry point, the
-memo by shape and the sentences, and re-exports these values.
+"""One chain's resolver-profile replays under the captured answers and under
+each single change (pure): what :mod:`netdiag.dns.capture.explain` turns into an
+:class:`~netdiag.dns.capture.profile.Explanation`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from netdiag.dns.capture.profile import PROFILES, Predict
+from netdiag.dns.capture.profile import (
+    PROFILES,
+    Divergence,
+    Explanation,
+    Predict,
+    Separator,
+)
 
 #: Other answers tried for a candidate, in the order they are reported.
 OUTCOMES = ("NODATA", "SERVFAIL", "TIMEOUT", "answer", "NXDOMAIN")
@@ -26,42 +28,6 @@ _UNSEEN = ("NXDOMAIN", ())
 
 Walk = tuple[tuple[str, frozenset[str]], ...]
 Table = dict[tuple[str, str], tuple[str, tuple[str, ...]]]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Divergence:
-    """Where a profile's replay leaves the captured walk (it was ruled out there)."""
-
-    profile: str
-    index: int  # candidate position (0-based) where they part
-    captured: str | None  # the candidate the capture shows there (None: it ended)
-    predicted: str | None  # what the profile would ask there (None: it would stop)
-    after: str | None  # the candidate before that point
-    after_verdict: str | None  # what it got (NXDOMAIN, NODATA, answer, …)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Separator:
-    """A single change under which the consistent profiles would send different queries."""
-
-    kind: str  # "answer" | "trailing-dot" | "ndots"
-    name: str | None  # the candidate answered otherwise (kind "answer")
-    #: Its other answers with this same effect: NODATA, SERVFAIL, TIMEOUT, answer, NXDOMAIN.
-    outcomes: tuple[str, ...] = ()
-    ndots: int | None  # the other ndots (kind "ndots")
-    index: int  # candidate position where the replays part
-    next: tuple[tuple[str, str | None], ...]  # (profile, what it asks there; None: stops)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Explanation:
-    base: str
-    search: tuple[str, ...]
-    ndots: str  # "ndots:5", or the class when unknown: "ndots ≥ 2" / "ndots ≤ 1"
-    queries: int  # distinct questions of the captured walk
-    same_walk: tuple[str, ...]  # consistent profiles whose replay is the walk
-    decided_by: tuple[Divergence, ...]
-    separators: tuple[Separator, ...]
 
 
 class Replays:

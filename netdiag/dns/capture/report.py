@@ -16,8 +16,7 @@ from typing import Any
 
 from netdiag.dns.capture.chains import Chain
 from netdiag.dns.capture.explain import divergence_text, separator_text, why_text
-from netdiag.dns.capture.profile import Detection
-from netdiag.dns.capture.replay import Explanation
+from netdiag.dns.capture.profile import Detection, Explanation
 
 SCHEMA = "netdiag/capture/v1"
 SLOWEST = 5

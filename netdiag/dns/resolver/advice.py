@@ -13,9 +13,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from netdiag.dns.resolver.driver import Cost, Sender, TraceQuery, run
+from netdiag.dns.resolver.lookup import start
 from netdiag.dns.resolver.profiles import config_for
 from netdiag.dns.resolver.resolvconf import ResolvConf
-from netdiag.dns.resolver.search import LookupResult, start, validate_name
+from netdiag.dns.resolver.search import LookupResult, validate_name
 
 _NAME = operator.itemgetter(0)  # TraceQuery.name
 

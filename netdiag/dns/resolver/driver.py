@@ -12,10 +12,12 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple, Protocol
 
 from netdiag.dns.records import Rcode, Record, Target, ZoneAnswer
+from netdiag.dns.resolver.lookup import start
 from netdiag.dns.resolver.profiles import ProfileConfig
 from netdiag.dns.resolver.resolvconf import build
-from netdiag.dns.resolver.search import Batch, LookupResult, Replies, Resolution, start
+from netdiag.dns.resolver.search import Batch, LookupResult, Replies, Resolution
 from netdiag.dns.resolver.wiresize import udp_limit, wire_size
+from netdiag.memo import IdentityMemo
 
 #: ``(name, rtype, nameserver) -> reply``; ``None`` = no reply within the timeout.
 Backend = Callable[[str, str, str], ZoneAnswer | None]
@@ -154,16 +156,15 @@ class _ZoneCache:
         self.sender: Sender | None = None
 
 
-_CACHES: dict[tuple[int, str | None], _ZoneCache] = {}
+#: zone (by identity) -> {asking client: its cache}.
+_CACHES: IdentityMemo[dict[str | None, _ZoneCache]] = IdentityMemo(16)
 
 
 def _zone_cache(zone: Zone, client: str | None = None) -> _ZoneCache:
-    key = (id(zone), client)
-    entry = _CACHES.get(key)
-    if entry is None or entry.zone is not zone:
-        if len(_CACHES) >= 16:
-            _CACHES.pop(next(iter(_CACHES)))
-        entry = _CACHES[key] = _ZoneCache(zone)
+    per_client = _CACHES.get(zone, dict)
+    entry = per_client.get(client)
+    if entry is None:
+        entry = per_client[client] = _ZoneCache(zone)
     return entry
 
 

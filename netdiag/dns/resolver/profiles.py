@@ -18,6 +18,7 @@ import ipaddress
 from dataclasses import dataclass, replace
 
 from netdiag.dns.resolver.resolvconf import ResolvConf, render
+from netdiag.memo import IdentityMemo
 
 #: musl ``struct resolvconf`` line buffer: ``char line[256]`` read with fgets.
 MUSL_LINE_BUFFER = 256
@@ -198,20 +199,14 @@ def config_for(
     same ``conf`` object asked again (every lookup from one pod) is found by
     identity, without hashing the whole ResolvConf.
     """
-    key = (resolver, id(conf))
-    hit = _BY_ID.get(key)
-    if hit is not None and hit[0] is conf:
-        config = hit[1]
-    else:
-        config = _config(resolver, conf, conf.text)
-        if len(_BY_ID) >= _BY_ID_LIMIT:
-            _BY_ID.clear()
-        _BY_ID[key] = (conf, config)
+    per_resolver = _BY_CONF.get(conf, dict)
+    config = per_resolver.get(resolver)
+    if config is None:
+        config = per_resolver[resolver] = _config(resolver, conf, conf.text)
     if nameservers:
         config = replace(config, nameservers=nameservers)
     return config
 
 
-#: (resolver, id(conf)) -> (conf, its config); the conf is kept so the id stays its own.
-_BY_ID: dict[tuple[str, int], tuple[ResolvConf, ProfileConfig]] = {}
-_BY_ID_LIMIT = 256
+#: conf (by identity) -> {resolver: its config}.
+_BY_CONF: IdentityMemo[dict[str, ProfileConfig]] = IdentityMemo(256)

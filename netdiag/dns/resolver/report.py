@@ -28,7 +28,7 @@ def _record(r: Record) -> dict[str, Any]:
 
 
 def to_json(trace: Trace) -> dict[str, Any]:
-    """The ``netdiag/resolve/v1`` document (docs/architecture.md "Contracts")."""
+    """The ``netdiag/resolve/v1`` document (docs/architecture.md)."""
     result = trace.result
     answer = None
     if result.resolved and result.winner is not None:

@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from netdiag.dns.records import Rcode, Record, ZoneAnswer
-from netdiag.dns.resolver.profiles import ProfileConfig, config_for
-from netdiag.dns.resolver.resolvconf import ResolvConf
+from netdiag.dns.resolver.profiles import ProfileConfig
 from netdiag.errors import InputError
 
 RESOLVERS = ("glibc", "musl", "go")
@@ -174,57 +173,6 @@ def records_of(replies: Replies) -> tuple[Record, ...]:
     return tuple(out)
 
 
-def start(
-    resolver: str,
-    name: str,
-    conf: ResolvConf,
-    *,
-    family: str = "unspec",
-    rtype: str | None = None,
-    nameservers: tuple[str, ...] | None = None,
-) -> Resolution:
-    """A fresh :class:`Resolution` of ``name`` by ``resolver`` under ``conf``."""
-    if resolver not in RESOLVERS:
-        raise InputError(f"unknown resolver {resolver!r}", hint="choose glibc, musl or go")
-    if family not in FAMILIES:
-        raise InputError(f"unknown family {family!r}", hint="choose unspec, inet or inet6")
-    validate_name(name)
-    config = config_for(resolver, conf, nameservers=nameservers)
-    qtypes = qtypes_for(family, rtype, config)
-    return Resolution(
-        algorithm=_algorithm(resolver)(config, name, qtypes, rtype is not None, family),
-        config=config,
-    )
-
-
-AlgorithmFactory = Callable[[ProfileConfig, str, tuple[str, ...], bool, str], Algorithm]
-
-
-_ALGORITHMS: dict[str, AlgorithmFactory] = {}
-
-
-def _algorithm(resolver: str) -> AlgorithmFactory:
-    """The profile's generator function (its module imports this one, hence here)."""
-    factory = _ALGORITHMS.get(resolver)
-    if factory is None:
-        factory = _ALGORITHMS[resolver] = _import_algorithm(resolver)
-    return factory
-
-
-def _import_algorithm(resolver: str) -> AlgorithmFactory:
-    if resolver == "glibc":
-        from netdiag.dns.resolver.glibc import glibc_search
-
-        return glibc_search
-    if resolver == "musl":
-        from netdiag.dns.resolver.musl import musl_search
-
-        return musl_search
-    from netdiag.dns.resolver.golang import go_search
-
-    return go_search
-
-
 __all__ = [
     "Batch",
     "Exchange",
@@ -235,7 +183,6 @@ __all__ = [
     "Resolution",
     "Verdict",
     "join",
-    "start",
     "validate_name",
     "records_of",
 ]

@@ -22,8 +22,9 @@ from netdiag.dns.resolver.driver import (
     model_sender,
     run,
 )
+from netdiag.dns.resolver.lookup import start
 from netdiag.dns.resolver.resolvconf import ResolvConf
-from netdiag.dns.resolver.search import LookupResult, start
+from netdiag.dns.resolver.search import LookupResult
 from netdiag.dns.resolver.tracememo import (
     Shadowed,
     conf_for,

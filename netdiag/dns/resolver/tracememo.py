@@ -16,6 +16,7 @@ from netdiag.dns.resolver.driver import Zone
 from netdiag.dns.resolver.kubelet import namespace_pod, pod_resolv_conf
 from netdiag.dns.resolver.resolvconf import ResolvConf
 from netdiag.errors import InputError
+from netdiag.memo import IdentityMemo
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,18 +40,12 @@ def resolve_pod(snapshot: ClusterSnapshot, pod: Pod | str) -> Pod:
     return found
 
 
-_MEMO: dict[int, tuple[ClusterSnapshot, dict[object, Any]]] = {}
+_MEMO: IdentityMemo[dict[object, Any]] = IdentityMemo(8)
 
 
 def snapshot_memo(snapshot: ClusterSnapshot) -> dict[object, Any]:
     """Per-snapshot memo (snapshots are immutable), for the last few snapshots."""
-    entry = _MEMO.get(id(snapshot))
-    if entry is None or entry[0] is not snapshot:
-        if len(_MEMO) >= 8:
-            _MEMO.pop(next(iter(_MEMO)))
-        entry = (snapshot, {})
-        _MEMO[id(snapshot)] = entry
-    return entry[1]
+    return _MEMO.get(snapshot, dict)
 
 
 def conf_for(

@@ -1,7 +1,5 @@
 """Query-log lines of the DNS server (edge: reads the clock): a fast JSON
 encoder for the flat entry and a UTC timestamp that reuses the formatted second.
-
-Split from :mod:`netdiag.dns.server.loop`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
 """The DNS server's sockets (edge): a UDP+TCP pair bound on one address, and
 draining a UDP socket with the kernel's receive timestamps.
-
-Split from :mod:`netdiag.dns.server.loop` (the serving loop), which re-exports
-:func:`bind_pair`.
 """
 
 from __future__ import annotations

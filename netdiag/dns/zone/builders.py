@@ -1,6 +1,6 @@
 """Record-building helpers of the cluster zone (coredns ``plugin/backend_lookup.go``).
 
-Pure. Split from :mod:`netdiag.dns.zone.cluster` to keep modules small.
+Pure.
 """
 
 from __future__ import annotations

@@ -3,10 +3,9 @@ its zones (``handler.go`` dispatch by qtype, ``parse.go`` name shapes,
 ``kubernetes.go`` ``Records``/``findServices``/``findPods``, ``reverse.go``, and
 the record builders of ``plugin/backend_lookup.go``).
 
-Pure (stdlib + our modules). Split from :mod:`netdiag.dns.zone.cluster`, whose
-:class:`~netdiag.dns.zone.cluster.ClusterZone` builds the state below from a snapshot and
-owns the entry point (memo, faults, autopath, fallthrough, the upstream); the
-documented choices are listed there.
+Pure (stdlib + our modules). :class:`~netdiag.dns.zone.cluster.ClusterZone`
+builds the state below from a snapshot and owns the entry point (memo, faults,
+autopath, fallthrough, the upstream); the documented choices are listed there.
 """
 
 from __future__ import annotations

@@ -13,8 +13,7 @@ from netdiag.dns.capture.chains import Chain, build_chains
 from netdiag.dns.capture.explain import explain, separator_text, why_text
 from netdiag.dns.capture.pcap import read_dns
 from netdiag.dns.capture.predict import predict
-from netdiag.dns.capture.profile import detect
-from netdiag.dns.capture.replay import Explanation
+from netdiag.dns.capture.profile import Explanation, detect
 from tests.dns import capture_gen as gen
 from tests.helpers import run_cli
 

@@ -10,8 +10,9 @@ import pytest
 
 from netdiag.dns.records import Rcode
 from netdiag.dns.resolver.driver import model_backend, per_query, run
+from netdiag.dns.resolver.lookup import start
 from netdiag.dns.resolver.resolvconf import parse
-from netdiag.dns.resolver.search import Verdict, start, validate_name
+from netdiag.dns.resolver.search import Verdict, validate_name
 from netdiag.errors import InputError
 from tests.dns.fakes import FakeZone
 

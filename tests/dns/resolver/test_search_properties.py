@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from netdiag.dns.records import Rcode, ZoneAnswer
 from netdiag.dns.resolver.driver import per_query, run
+from netdiag.dns.resolver.lookup import start
 from netdiag.dns.resolver.resolvconf import build
-from netdiag.dns.resolver.search import start
 
 label = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=12)
 long_label = st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=63)

@@ -14,9 +14,9 @@ import pytest
 from netdiag.dns.records import Rcode, Record, ZoneAnswer
 from netdiag.dns.resolver.driver import model_backend, per_query, run
 from netdiag.dns.resolver.glibc import GAI_BUFFER, gai_buffer_need
+from netdiag.dns.resolver.lookup import start
 from netdiag.dns.resolver.profiles import config_for
 from netdiag.dns.resolver.resolvconf import parse
-from netdiag.dns.resolver.search import start
 from netdiag.dns.resolver.wiresize import UDP_LIMIT, udp_limit, wire_size
 from tests.dns.fakes import FakeZone
 
