@@ -36,7 +36,7 @@ def big_snapshot():  # type: ignore[no-untyped-def]
 
 async def drive(snap, tmp_path: Path) -> LagProbe:  # type: ignore[no-untyped-def]
     """Every screen and the keys a user presses there, with the probe watching."""
-    from netdiag.cluster.model import NetworkPolicy
+    from netdiag.cluster.networkpolicy import NetworkPolicy
     from netdiag.cluster.selectors import LabelSelector
     from netdiag_tui.app import NetdiagApp
     from netdiag_tui.widgets.matrix_grid import MatrixGrid

@@ -123,3 +123,40 @@ async def test_under_no_color_denied_is_the_brightest_glyph(
         allowed = grid.get_component_rich_style("matrix--allowed")
         assert denied.reverse and denied.bold  # stands out in grey levels
         assert not allowed.reverse
+
+
+async def test_a_reload_that_changes_a_cell_explains_before_and_after(tmp_path: Path) -> None:
+    import dataclasses
+
+    from netdiag.cluster.networkpolicy import NetworkPolicy
+    from netdiag.cluster.selectors import LabelSelector
+    from netdiag_tui.matrix_view import Verdict
+
+    app = demo_app(tmp_path, start_mode="matrix")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        grid = app.screen.query_one(MatrixGrid)
+        assert grid.move_to_ids("kube-system/coredns-7db6d8ff4d-8xkzq", "default/toolbox")
+        assert grid.cursor_verdict() is Verdict.ALLOWED
+        await pilot.press("enter")
+        await settle(app, pilot)
+        deny = NetworkPolicy(
+            namespace="default",
+            name="deny-ingress",
+            pod_selector=LabelSelector(),
+            policy_types=("Ingress",),
+        )
+        snap = app.snapshot
+        app.set_snapshot(dataclasses.replace(snap, network_policies=(*snap.network_policies, deny)))
+        await settle(app, pilot)
+        assert grid.cursor_verdict() is Verdict.DENIED
+        pane = app.screen.query_one(ExplainPane)
+        assert pane.explanation is not None and pane.explanation.before is not None
+        assert pane.explanation.before.verdict is Verdict.ALLOWED
+        text = screen_text(app)
+        assert "before the last reload" in text and "default/deny-ingress" in text
+        await pilot.press("t")  # another question, not a reload: no "before" any more
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert pane.explanation is not None and pane.explanation.before is None

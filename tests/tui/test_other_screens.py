@@ -78,7 +78,7 @@ async def test_policies_filter(tmp_path: Path) -> None:
 async def test_after_a_reload_the_cursor_stays_on_the_same_policy(tmp_path: Path) -> None:
     import dataclasses
 
-    from netdiag.cluster.model import NetworkPolicy
+    from netdiag.cluster.networkpolicy import NetworkPolicy
     from netdiag.cluster.selectors import LabelSelector
 
     app = demo_app(tmp_path, start_mode="policies")

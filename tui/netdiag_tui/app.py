@@ -147,7 +147,7 @@ class NetdiagApp(App[None]):
 
     # ------------------------------------------------------------------ live sources
 
-    @work(exclusive=True, group="watch", exit_on_error=False)
+    @work(exclusive=True, group="watch", exit_on_error=False, description="watch")
     async def watch_files(self) -> None:
         """Poll manifest mtimes; reload when one changes (re-armed after each reload)."""
         assert self.source is not None
@@ -176,7 +176,7 @@ class NetdiagApp(App[None]):
             return
         self.set_snapshot(snapshot)
 
-    @work(exclusive=True, thread=True, group="watch", exit_on_error=False)
+    @work(exclusive=True, thread=True, group="watch", exit_on_error=False, description="watch")
     def watch_live(self) -> None:
         """Follow the live cluster; on a lost connection keep the last snapshot and retry."""
         assert self.source is not None
@@ -346,7 +346,7 @@ class NetdiagApp(App[None]):
         message = getattr(e, "message", None) or getattr(e, "strerror", None) or str(e)
         self.call_from_thread(self.notify, f"save failed: {message}", severity="error")
 
-    @work(thread=True, group="export", exit_on_error=False)
+    @work(thread=True, group="export", exit_on_error=False, description="export")
     def _export_trace(self, request: SaveRequest, trace: exports.TraceRequest) -> None:
         from netdiag.errors import NetdiagError
 
@@ -357,7 +357,7 @@ class NetdiagApp(App[None]):
             return
         self.call_from_thread(self.notify, done)
 
-    @work(thread=True, group="export", exit_on_error=False)
+    @work(thread=True, group="export", exit_on_error=False, description="export")
     def _export_policies(self, request: SaveRequest, views: tuple[engine.PolicyView, ...]) -> None:
         try:
             done = exports.write_policies(views, Path(request.path))
@@ -366,7 +366,7 @@ class NetdiagApp(App[None]):
             return
         self.call_from_thread(self.notify, done)
 
-    @work(thread=True, group="export", exit_on_error=False)
+    @work(thread=True, group="export", exit_on_error=False, description="export")
     def _export(self, request: SaveRequest) -> None:
         from netdiag.errors import NetdiagError
 

@@ -76,6 +76,8 @@ class Explanation:
     #: Both sides (egress of the source, ingress of the destination), per path.
     lines: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    #: The same cell before the last live reload or what-if, when its verdict changed.
+    before: Explanation | None = None
 
 
 def matrix(session: Session, request: MatrixRequest) -> MatrixModel:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import ClassVar
 
 from rich.text import Text
@@ -47,6 +48,8 @@ class MatrixScreen(ModeScreen):
         self.port: str | None = None
         self.filter_text = ""
         self.model: engine.MatrixModel | None = None
+        #: The matrix before the last live reload that changed it (the diff view).
+        self.before: engine.MatrixModel | None = None
         #: What the current model was computed from (request + the snapshot's matrix inputs).
         self._inputs: tuple[object, ...] = ()
         self.computing = False
@@ -121,7 +124,7 @@ class MatrixScreen(ModeScreen):
         self.update_title()
         self._compute(self.request(), highlight)
 
-    @work(exclusive=True, thread=True, group="matrix", exit_on_error=False)
+    @work(exclusive=True, thread=True, group="matrix", exit_on_error=False, description="matrix")
     def _compute(self, request: engine.MatrixRequest, highlight: bool) -> None:
         session = self.netdiag.session
         snapshot = session.snapshot
@@ -148,6 +151,10 @@ class MatrixScreen(ModeScreen):
     ) -> None:
         if request != self.request():
             return
+        if highlight and self.model is not None:
+            self.before = self.model  # a reload: explanations say what changed
+        elif not highlight:
+            self.before = None  # another question (port, granularity): no "before"
         self.model = model
         self._inputs = inputs
         keep_long_lived()
@@ -239,12 +246,17 @@ class MatrixScreen(ModeScreen):
         if nodes is not None:
             self._explain(nodes[0], nodes[1])
 
-    @work(exclusive=True, thread=True, group="explain", exit_on_error=False)
+    @work(exclusive=True, thread=True, group="explain", exit_on_error=False, description="explain")
     def _explain(self, source: engine.MatrixNode, dest: engine.MatrixNode) -> None:
         model = self.model
         if model is None:
             return
         result = engine.explain(model, source, dest)
+        before = self.before
+        if before is not None and before is not model:
+            old = engine.explain(before, source, dest)
+            if old.verdict is not result.verdict and old.lines:
+                result = dataclasses.replace(result, before=old)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_explanation, result)
 

@@ -145,7 +145,7 @@ class OverviewScreen(ModeScreen):
         if event.worker.group == "audit" and event.state is WorkerState.ERROR:
             self.query_one("#audit", Label).update(Text("Audit findings: audit failed", "red"))
 
-    @work(exclusive=True, thread=True, group="audit", exit_on_error=False)
+    @work(exclusive=True, thread=True, group="audit", exit_on_error=False, description="audit")
     def _audit(self, snapshot: ClusterSnapshot) -> None:
         # netdiag audit takes seconds on big clusters: off the event loop, and so is
         # laying out its rows; a failure is reported by the worker handler.

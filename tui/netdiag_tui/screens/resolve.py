@@ -152,7 +152,7 @@ class ResolveScreen(ModeScreen):
         name.value = ""
         name.focus()
 
-    @work(exclusive=True, thread=True, group="trace", exit_on_error=False)
+    @work(exclusive=True, thread=True, group="trace", exit_on_error=False, description="trace")
     def _trace(
         self,
         name: str,

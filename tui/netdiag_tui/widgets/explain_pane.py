@@ -19,6 +19,16 @@ VERDICT_STYLE = {
 
 
 def explanation_text(e: Explanation) -> Text:
+    text = _explanation_text(e)
+    if e.before is not None:
+        # The diff view: a reload changed this cell; say what it was and why.
+        text.append("\nbefore the last reload: ", style="bold reverse")
+        text.append("\n")
+        text.append_text(_explanation_text(e.before))
+    return text
+
+
+def _explanation_text(e: Explanation) -> Text:
     text = Text()
     text.append(f"{e.source} → {e.destination}", style="bold")
     text.append(f"  port {e.port}\n")
