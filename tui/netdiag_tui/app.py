@@ -22,7 +22,7 @@ from netdiag.app.source import Source
 from netdiag_tui import engine, exports
 from netdiag_tui.commands import NetdiagCommands
 from netdiag_tui.keymap import keymap_path, load_keymap
-from netdiag_tui.longlived import keep_long_lived
+from netdiag_tui.longlived import keep_long_lived, release_long_lived
 from netdiag_tui.screens.base import ModeScreen, report_worker_error
 from netdiag_tui.screens.export import ExportDialog, SaveRequest
 from netdiag_tui.screens.help import HelpScreen
@@ -203,6 +203,9 @@ class NetdiagApp(App[None]):
                 message = getattr(e, "message", None) or str(e) or type(e).__name__
                 self.call_from_thread(self.mark_stale, f"live watch lost: {message}")
             self.stop_watch.wait(RETRY_SECONDS)
+
+    def on_unmount(self) -> None:
+        release_long_lived()
 
     def exit(self, *args: Any, **kwargs: Any) -> None:
         self.stop_watch.set()  # ends the live watch thread (it blocks on the API server)

@@ -18,3 +18,9 @@ import gc
 def keep_long_lived() -> None:
     """Call on the event loop once a big structure (snapshot, matrix, views) is in place."""
     gc.freeze()
+
+
+def release_long_lived() -> None:
+    """When the app ends: hand everything back to the collector (the app's widgets and
+    screens are cyclic, and a process may run several apps, as the tests do)."""
+    gc.unfreeze()
