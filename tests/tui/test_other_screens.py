@@ -161,3 +161,21 @@ def test_cli_bad_manifest_is_one_error_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith("error: ") and "bad.yaml" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_ns_scopes_the_audit_findings_like_audit_n(tmp_path: Path) -> None:
+    from netdiag_tui import engine
+
+    app = demo_app(tmp_path, start_mode="overview")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        everything = app.screen.findings  # type: ignore[attr-defined]
+        await pilot.press("colon", *"ns shop", "enter")
+        await settle(app, pilot)
+        scoped = app.screen.findings  # type: ignore[attr-defined]
+        assert scoped == engine.audit(app.session, "shop")  # `netdiag audit -n shop`
+        assert 0 < len(scoped) < len(everything)
+        assert f"Audit findings in shop ({len(scoped)})" in screen_text(app)
+        await pilot.press("0")
+        await settle(app, pilot)
+        assert app.screen.findings == everything  # type: ignore[attr-defined]

@@ -127,8 +127,8 @@ class Finding:
     fix: str = ""
 
 
-def audit(session: Session) -> tuple[Finding, ...]:
-    """``netdiag audit``'s findings (the same session call as the CLI's)."""
+def audit(session: Session, namespace: str | None = None) -> tuple[Finding, ...]:
+    """``netdiag audit [-n NS]``'s findings (the same session call as the CLI's)."""
     return tuple(
         Finding(
             severity=f.effective_severity.value,
@@ -138,7 +138,7 @@ def audit(session: Session) -> tuple[Finding, ...]:
             evidence=tuple(f.evidence),
             fix=f.fix,
         )
-        for f in session.audit()
+        for f in session.audit(namespace=namespace)
     )
 
 

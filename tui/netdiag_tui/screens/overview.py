@@ -135,10 +135,16 @@ class OverviewScreen(ModeScreen):
     def sync(self, *, changed: bool) -> None:
         snap = self.netdiag.snapshot
         self.query_one("#overview", Static).update(overview_text(snap))
+        self.run_audit()
+
+    def scope_changed(self) -> None:
+        self.run_audit()  # `:ns shop` shows `netdiag audit -n shop`'s findings
+
+    def run_audit(self) -> None:
         self.query_one("#audit", Label).update(
             Text("Audit findings: running netdiag audit…", style="italic")
         )
-        self._audit(snap)
+        self._audit(self.netdiag.snapshot, self.netdiag.namespace)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         super().on_worker_state_changed(event)
@@ -146,19 +152,22 @@ class OverviewScreen(ModeScreen):
             self.query_one("#audit", Label).update(Text("Audit findings: audit failed", "red"))
 
     @work(exclusive=True, thread=True, group="audit", exit_on_error=False, description="audit")
-    def _audit(self, snapshot: ClusterSnapshot) -> None:
+    def _audit(self, snapshot: ClusterSnapshot, namespace: str | None) -> None:
         # netdiag audit takes seconds on big clusters: off the event loop, and so is
         # laying out its rows; a failure is reported by the worker handler.
-        findings = engine.audit(self.netdiag.session)
+        findings = engine.audit(self.netdiag.session, namespace)
         rows = finding_rows(findings)
         if not get_current_worker().is_cancelled and snapshot is self.netdiag.snapshot:
-            self.app.call_from_thread(self._audited, findings, rows)
+            self.app.call_from_thread(self._audited, findings, rows, namespace)
 
-    def _audited(self, findings: tuple[engine.Finding, ...], rows: Rows) -> None:
+    def _audited(
+        self, findings: tuple[engine.Finding, ...], rows: Rows, namespace: str | None
+    ) -> None:
         self.findings = findings
         keep_long_lived()
+        scope = f" in {namespace}" if namespace else ""
         self.query_one("#audit", Label).update(
-            Text(f"Audit findings ({len(findings)})", style="bold")
+            Text(f"Audit findings{scope} ({len(findings)})", style="bold")
         )
         self.query_one("#findings", RowList).set_rows(rows)
         self._show(self.query_one("#findings", RowList).cursor_key)
