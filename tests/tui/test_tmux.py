@@ -24,7 +24,7 @@ class Tmux:
         # A private server socket and config: never touches the user's own tmux.
         conf = tmp_path / "tmux.conf"
         conf.write_text("set -g default-size 160x48\nset -g status off\n")
-        self.base = [tmux, "-L", f"netdiag-test-{os.getpid()}", "-f", str(conf)]
+        self.base = [tmux, "-L", f"netdiag-test-{os.getpid()}-{tmp_path.name}", "-f", str(conf)]
         self.session = "netdiag"
         self.tmp_path = tmp_path
 
