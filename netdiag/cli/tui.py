@@ -27,8 +27,9 @@ def tui(screen: str, no_watch: bool, ascii_glyphs: bool, **params: Any) -> None:
     """Explore DNS and reachability interactively (read-only).
 
     Keys follow k9s: ':' commands (:resolve :matrix :policies :overview
-    :ns NAME :q), '/' filter, '?' help, 'esc' back, '0' all namespaces,
-    ctrl+s save, ctrl+p command palette. Remap keys in
+    :ns NAME :port 443/TCP :q; a unique prefix is enough, Tab completes),
+    '/' filter, '?' help, 'esc' back, '0' all namespaces, ctrl+s saves what
+    the screen shows, ctrl+p command palette. Remap keys in
     $XDG_CONFIG_HOME/netdiag/keymap.toml.
     """
     source = source_from(params)
