@@ -101,7 +101,7 @@ def test_matrix_cells_are_the_same_in_cli_export_and_tui(
 
     session = _session(cluster)
     engine_matrix = session.matrix(granularity=granularity, externals=("203.0.113.0/24",))
-    tui = matrix(session.snapshot, MatrixRequest(granularity=granularity))
+    tui = matrix(session, MatrixRequest(granularity=granularity))
     # The TUI's matrix has no --external; compare the nodes both have.
     cli_cells = _cells_from_document(cli)
     ids = [n.id for n in tui.rows]
@@ -129,7 +129,7 @@ def test_reach_verdicts_are_the_same_in_cli_and_tui(which: str, generated: str) 
 
     cluster = generated if which == "generated" else None
     session = _session(cluster)
-    tui = matrix(session.snapshot, MatrixRequest(granularity="pod"))
+    tui = matrix(session, MatrixRequest(granularity="pod"))
     pods = [i for i, n in enumerate(tui.rows) if n.kind == "pod"][:8]
     for i in pods:
         for j in pods:

@@ -27,8 +27,9 @@ def tui(screen: str, no_watch: bool, ascii_glyphs: bool, **params: Any) -> None:
     """Explore DNS and reachability interactively (read-only).
 
     Keys follow k9s: ':' commands (:resolve :matrix :policies :overview
-    :ns NAME :q), '/' filter, '?' help, 'esc' back, '0' all namespaces,
-    ctrl+s save, ctrl+p command palette. Remap keys in
+    :ns NAME :port 443/TCP :q; a unique prefix is enough, Tab completes),
+    '/' filter, '?' help, 'esc' back, '0' all namespaces, ctrl+s saves what
+    the screen shows, ctrl+p command palette. Remap keys in
     $XDG_CONFIG_HOME/netdiag/keymap.toml.
     """
     source = source_from(params)
@@ -41,6 +42,7 @@ def tui(screen: str, no_watch: bool, ascii_glyphs: bool, **params: Any) -> None:
 
     snapshot = load_snapshot(source, note=note, warn=warn)
     from netdiag_tui.app import NetdiagApp
+    from netdiag_tui.terminal import terminal_on_stderr
 
     app = NetdiagApp(
         snapshot,
@@ -49,4 +51,5 @@ def tui(screen: str, no_watch: bool, ascii_glyphs: bool, **params: Any) -> None:
         ascii_glyphs=ascii_glyphs,
         start_mode=screen,
     )
-    app.run()
+    with terminal_on_stderr():  # Textual draws on stderr: `2>/dev/null` must not blank it
+        app.run()

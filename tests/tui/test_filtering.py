@@ -28,6 +28,8 @@ def test_terms() -> None:
 def test_namespace_scope_and_indices() -> None:
     nodes = [WEB, DB, CIDR]
     assert filter_indices(nodes, "") == [0, 1, 2]
-    assert filter_indices(nodes, "", namespace="shop") == [0, 1]
+    # like `netdiag matrix -n shop`: the scope keeps the CIDR nodes (they have no namespace)
+    assert filter_indices(nodes, "", namespace="shop") == [0, 1, 2]
+    assert filter_indices(nodes, "", namespace="other") == [2]
     assert filter_indices(nodes, "app=db", namespace="shop") == [1]
     assert filter_indices(nodes, "!/") == []  # every id has a slash, CIDRs included

@@ -93,7 +93,10 @@ async def test_namespace_scope_and_zero(tmp_path: Path) -> None:
         await pilot.press("colon", *"ns default", "enter")
         await pilot.pause()
         assert grid.model is not None
-        assert {grid.model.rows[i].namespace for i in grid.row_index} == {"default"}
+        shown = [grid.model.rows[i] for i in grid.row_index]
+        # the namespace's pods, and the CIDR nodes `netdiag matrix -n default` keeps too
+        assert {n.namespace for n in shown if n.kind != "cidr"} == {"default"}
+        assert any(n.kind == "cidr" for n in shown)
         assert "Matrix(default)" in screen_text(app)
         await pilot.press("0")
         assert len(grid.row_index) == everything

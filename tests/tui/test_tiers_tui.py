@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable
-
 from netdiag.sources.manifests import load_manifests
 from netdiag_tui.app import NetdiagApp
+from netdiag_tui.widgets.row_list import RowList
 from tests.tui.conftest import screen_text, settle
+from tests.tui.test_other_screens import walk_to
 
 SIZE = (160, 48)
 MANIFESTS = """\
@@ -53,14 +53,13 @@ async def test_policies_screen_lists_tiers_and_unevaluated_kinds(tmp_path: Path)
     app = app_for(tmp_path, "policies")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        table = app.screen.query_one("#policies", DataTable)
-        first = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        table = app.screen.query_one("#policies", RowList)
+        first = [row[0] for row in table.data.cells]
         assert "Admin/10 ClusterNetworkPolicy deny-ingress" in first
         assert "⚠ NetworkPolicy.crd.antrea.io ×1" in first
-        table.move_cursor(row=first.index("⚠ NetworkPolicy.crd.antrea.io ×1"))
-        await settle(app, pilot)
-        table.move_cursor(row=first.index("Admin/10 ClusterNetworkPolicy deny-ingress"))
-        await settle(app, pilot)
+        keys = table.data.keys
+        await walk_to(pilot, table, keys[first.index("⚠ NetworkPolicy.crd.antrea.io ×1")])
+        await walk_to(pilot, table, keys[first.index("Admin/10 ClusterNetworkPolicy deny-ingress")])
         text = screen_text(app)
         assert "tier Admin, priority 10" in text and "ingress ingress[0]: Deny" in text
 
@@ -104,11 +103,10 @@ async def test_policies_screen_lists_calico_policies_with_their_rules(tmp_path: 
     )
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        table = app.screen.query_one("#policies", DataTable)
-        first = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        table = app.screen.query_one("#policies", RowList)
+        first = [row[0] for row in table.data.cells]
         label = "default/5 Calico GlobalNetworkPolicy deny-p1"
         assert label in first
-        table.move_cursor(row=first.index(label))
-        await settle(app, pilot)
+        await walk_to(pilot, table, table.data.keys[first.index(label)])
         text = screen_text(app)
         assert "spec.ingress[0]: Log" in text and "spec.ingress[1]: Deny" in text

@@ -24,7 +24,7 @@ class Tmux:
         # A private server socket and config: never touches the user's own tmux.
         conf = tmp_path / "tmux.conf"
         conf.write_text("set -g default-size 160x48\nset -g status off\n")
-        self.base = [tmux, "-L", f"netdiag-test-{os.getpid()}", "-f", str(conf)]
+        self.base = [tmux, "-L", f"netdiag-test-{os.getpid()}-{tmp_path.name}", "-f", str(conf)]
         self.session = "netdiag"
         self.tmp_path = tmp_path
 
@@ -118,3 +118,42 @@ def test_a_user_resolves_the_seed_name_and_sees_the_default_deny(tmux: Tmux) -> 
     tmux.wait_for(lambda s: ":resolve :matrix" in s, "the command prompt")
     tmux.keys("q", "Enter")
     tmux.wait_for(lambda s: "src \\ dst" not in s, "the app to quit")
+
+
+def test_a_new_user_types_baidu_com_and_gets_the_cli_answer(tmux: Tmux) -> None:
+    # stderr thrown away: Textual draws there, the app must still be visible
+    tmux.start(f"{shlex.quote(sys.executable)} -m netdiag tui 2>/dev/null")
+    tmux.wait_for(lambda s: "type a name to trace it" in s, "the resolve screen")
+    tmux.keys("baidu.com", literal=True)  # launch focus is not in the box: typing goes there
+    screen = tmux.wait_for(lambda s: "39.156.66.10" in s, "the answer netdiag resolve gives")
+    assert "✓ baidu.com. → 39.156.66.10" in screen
+    assert "EAI_NONAME" not in screen
+    # ':' and '?' are never part of a name: they open the prompt and the help
+    tmux.keys("?")
+    tmux.wait_for(lambda s: "closes this help" in s, "the help")
+    tmux.keys("Escape")
+    tmux.wait_for(lambda s: "closes this help" not in s, "the help to close")
+    tmux.keys(":")
+    tmux.wait_for(lambda s: ":resolve :matrix" in s, "the command prompt")
+    tmux.keys("q", "Enter")
+    tmux.wait_for(lambda s: "39.156.66.10" not in s, "the app to quit")
+
+
+def test_ns_rescopes_the_screens_of_every_mode(tmux: Tmux) -> None:
+    tmux.start(f"{shlex.quote(sys.executable)} -m netdiag tui")
+    tmux.wait_for(lambda s: "type a name to trace it" in s, "the resolve screen")
+    tmux.keys("F3")
+    tmux.wait_for(lambda s: "Matrix(all)" in s and "src \\ dst" in s, "the matrix")
+    tmux.keys("F5")
+    tmux.wait_for(lambda s: "Audit findings" in s, "the overview")
+    tmux.keys(":")
+    tmux.wait_for(lambda s: ":resolve :matrix" in s, "the command prompt")
+    tmux.keys("ns shop", literal=True)
+    tmux.keys("Enter")
+    tmux.wait_for(lambda s: "ns: shop" in s, "the status line to say ns: shop")
+    tmux.keys("F3")  # opened before :ns, in another mode: it must follow the scope too
+    screen = tmux.wait_for(lambda s: "Matrix(shop)" in s, "the matrix title to say shop")
+    assert "Matrix(all)" not in screen and "default/toolbox" not in screen
+    tmux.keys(":")
+    tmux.wait_for(lambda s: ":resolve :matrix" in s, "the command prompt")
+    tmux.keys("q", "Enter")

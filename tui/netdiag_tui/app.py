@@ -10,7 +10,7 @@ import asyncio
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import work
 from textual.app import App
@@ -19,20 +19,23 @@ from textual.worker import Worker, get_current_worker
 
 from netdiag.app.session import Session
 from netdiag.app.source import Source
-from netdiag_tui import engine
+from netdiag_tui import engine, exports
 from netdiag_tui.commands import NetdiagCommands
 from netdiag_tui.keymap import keymap_path, load_keymap
+from netdiag_tui.longlived import keep_long_lived, release_long_lived
 from netdiag_tui.screens.base import ModeScreen, report_worker_error
 from netdiag_tui.screens.export import ExportDialog, SaveRequest
 from netdiag_tui.screens.help import HelpScreen
 from netdiag_tui.screens.matrix import MatrixScreen
 from netdiag_tui.screens.overview import OverviewScreen
 from netdiag_tui.screens.policies import PoliciesScreen
-from netdiag_tui.screens.prompt import CommandPrompt
+from netdiag_tui.screens.prompt import CommandPrompt, expand_verb
 from netdiag_tui.screens.resolve import ResolveScreen
 
 if TYPE_CHECKING:
     from netdiag.cluster.model import ClusterSnapshot
+
+ModeT = TypeVar("ModeT", bound=ModeScreen)
 
 MODES_ORDER = ("resolve", "matrix", "policies", "overview")
 #: Seconds between manifest mtime polls (k9s' refresh floor is 2 s too).
@@ -100,6 +103,7 @@ class NetdiagApp(App[None]):
         elif keymap:
             self.set_keymap(keymap)
         self.sub_title = self.snapshot.source
+        keep_long_lived()
         self.set_interval(30, self._tick_status)
         self.switch_mode(self.start_mode)
         if self.watching and self.source is not None:
@@ -127,6 +131,7 @@ class NetdiagApp(App[None]):
         self.loaded_at = time.monotonic()
         self.stale = ""
         self.sub_title = snapshot.source
+        keep_long_lived()
         for screen in self.mode_screens():
             screen.maybe_sync(changed=True)
 
@@ -142,7 +147,7 @@ class NetdiagApp(App[None]):
 
     # ------------------------------------------------------------------ live sources
 
-    @work(exclusive=True, group="watch", exit_on_error=False)
+    @work(exclusive=True, group="watch", exit_on_error=False, description="watch")
     async def watch_files(self) -> None:
         """Poll manifest mtimes; reload when one changes (re-armed after each reload)."""
         assert self.source is not None
@@ -171,7 +176,7 @@ class NetdiagApp(App[None]):
             return
         self.set_snapshot(snapshot)
 
-    @work(exclusive=True, thread=True, group="watch", exit_on_error=False)
+    @work(exclusive=True, thread=True, group="watch", exit_on_error=False, description="watch")
     def watch_live(self) -> None:
         """Follow the live cluster; on a lost connection keep the last snapshot and retry."""
         assert self.source is not None
@@ -199,6 +204,9 @@ class NetdiagApp(App[None]):
                 self.call_from_thread(self.mark_stale, f"live watch lost: {message}")
             self.stop_watch.wait(RETRY_SECONDS)
 
+    def on_unmount(self) -> None:
+        release_long_lived()
+
     def exit(self, *args: Any, **kwargs: Any) -> None:
         self.stop_watch.set()  # ends the live watch thread (it blocks on the API server)
         super().exit(*args, **kwargs)
@@ -220,34 +228,37 @@ class NetdiagApp(App[None]):
             self.switch_mode(self.mode_history.pop())
 
     def action_command_prompt(self) -> None:
+        if isinstance(self.screen, CommandPrompt):
+            return
         names = tuple(ns.name for ns in self.snapshot.namespaces)
-        self.push_screen(CommandPrompt(names), self._prompt_done)
+        self.push_screen(CommandPrompt(names, engine.ports_in(self.snapshot)), self._prompt_done)
 
     def _prompt_done(self, command: str | None) -> None:
         if command:
             self.run_command(command)
 
     def run_command(self, command: str) -> None:
-        """Run a ``:`` command (k9s spelling): screens, ``ns NAME``, ``q``."""
+        """Run a ``:`` command (k9s spelling): screens, ``ns NAME``, ``port P``, ``q``.
+
+        A unique prefix is enough (``:mat`` → ``:matrix``), as the prompt suggests.
+        """
         words = command.strip().lstrip(":").split()
         if not words:
             return
-        verb, args = words[0].lower(), words[1:]
-        aliases = {
-            "r": "resolve",
-            "dns": "resolve",
-            "m": "matrix",
-            "np": "policies",
-            "netpol": "policies",
-            "pol": "policies",
-            "o": "overview",
-        }
-        verb = aliases.get(verb, verb)
-        if verb in MODES_ORDER:
+        verb, candidates = expand_verb(words[0])
+        args = words[1:]
+        if verb is None:
+            hint = (
+                f" (did you mean {', '.join(':' + c for c in candidates)}?)" if candidates else ""
+            )
+            self.notify(f"unknown command :{command}{hint}", severity="warning")
+        elif verb in MODES_ORDER:
             self.action_mode(verb)
-        elif verb in ("ns", "namespace"):
+        elif verb == "ns":
             self.set_namespace(args[0] if args and args[0] not in ("all", "-A") else None)
-        elif verb in ("q", "quit", "q!"):
+        elif verb == "port":
+            self.set_port(args[0] if args else None)
+        elif verb in ("q", "quit"):
             self.exit()
         elif verb == "help":
             self.action_help()
@@ -255,56 +266,122 @@ class NetdiagApp(App[None]):
             self.action_save()
         elif verb == "reload":
             self.action_reload()
-        else:
-            self.notify(f"unknown command :{command}", severity="warning")
+
+    def set_port(self, port: str | None) -> None:
+        """``:port 443/TCP`` (any port, even one no pod declares); ``:port`` alone: any port."""
+        self.action_mode("matrix")
+        screen = next((s for s in self.mode_screens() if isinstance(s, MatrixScreen)), None)
+        if screen is not None:
+            screen.set_port(port)
+
+    def action_help_quit(self) -> None:
+        # Textual's ctrl+c only says which key quits; say all the ways, and why ctrl+c
+        # does not (it copies the selection in an input).
+        self.notify(
+            "quit with :q or ctrl+q (ctrl+c copies the selection in an input)",
+            title="netdiag is still running",
+        )
 
     def set_namespace(self, namespace: str | None) -> None:
         if namespace is not None and self.snapshot.namespace(namespace) is None:
             self.notify(f"no namespace {namespace!r} in this snapshot", severity="warning")
             return
         self.namespace = namespace
+        # Only the current mode's screens are in the stack; the others apply the
+        # scope when they are shown again (ModeScreen.apply_scope on resume).
         for screen in self.mode_screens():
-            screen.scope_changed()
+            screen.apply_scope()
             screen.update_status()
 
     def action_all_namespaces(self) -> None:
         self.set_namespace(None)
 
     def action_help(self) -> None:
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.screen))
+        if isinstance(self.screen, HelpScreen | CommandPrompt):
+            return
+        self.push_screen(HelpScreen(self.screen))
 
     def action_reload(self) -> None:
         self.run_worker(self.reload_now(), group="reload", exclusive=True)
 
     def action_save(self) -> None:
-        stem = f"netdiag-{self.current_mode}"
-        self.push_screen(ExportDialog(engine.export_formats(), stem), self._save_done)
+        """``ctrl+s``: save what this screen shows (the trace, the graph, the policies)."""
+        if any(isinstance(s, ExportDialog) for s in self.screen_stack):
+            return
+        mode = self.current_mode
+        name = ""
+        if mode == "resolve":
+            screen = self._mode_screen(ResolveScreen)
+            question = screen.trace_request() if screen else None
+            name = question.name if question else ""
+        offered = exports.choices(mode, engine.export_formats())
+        if mode == "resolve" and not name:
+            offered = offered[-1:]  # no trace yet: only the screenshot
+        stems = {c.format: exports.default_stem(mode, c, name) for c in offered}
+        self.push_screen(
+            ExportDialog(offered, stems, title=f"Save the {mode} screen"), self._save_done
+        )
+
+    def _mode_screen(self, kind: type[ModeT]) -> ModeT | None:
+        return next((s for s in self.mode_screens() if isinstance(s, kind)), None)
 
     def _save_done(self, request: SaveRequest | None) -> None:
         if request is None:
             return
         if request.screenshot:
-            path = Path(request.path).expanduser()
+            path = Path(request.path)
             saved = self.save_screenshot(path.name, str(path.parent))
             self.notify(f"screenshot saved to {saved}")
             return
-        self._export(request)
+        mode = self.current_mode
+        if request.format in exports.TRACE_FORMATS:
+            screen = self._mode_screen(ResolveScreen)
+            trace = screen.trace_request() if screen else None
+            if trace is not None:
+                self._export_trace(request, trace)
+        elif request.format == exports.POLICIES_YAML:
+            policies = self._mode_screen(PoliciesScreen)
+            self._export_policies(request, policies.shown_policies() if policies else ())
+        elif mode == "matrix":
+            self._export(request)
 
-    @work(thread=True, group="export", exit_on_error=False)
+    def _export_failed(self, e: Exception) -> None:
+        message = getattr(e, "message", None) or getattr(e, "strerror", None) or str(e)
+        self.call_from_thread(self.notify, f"save failed: {message}", severity="error")
+
+    @work(thread=True, group="export", exit_on_error=False, description="export")
+    def _export_trace(self, request: SaveRequest, trace: exports.TraceRequest) -> None:
+        from netdiag.errors import NetdiagError
+
+        try:
+            done = exports.write_trace(self.session, trace, request.format, Path(request.path))
+        except (NetdiagError, OSError) as e:
+            self._export_failed(e)
+            return
+        self.call_from_thread(self.notify, done)
+
+    @work(thread=True, group="export", exit_on_error=False, description="export")
+    def _export_policies(self, request: SaveRequest, views: tuple[engine.PolicyView, ...]) -> None:
+        try:
+            done = exports.write_policies(views, Path(request.path))
+        except OSError as e:
+            self._export_failed(e)
+            return
+        self.call_from_thread(self.notify, done)
+
+    @work(thread=True, group="export", exit_on_error=False, description="export")
     def _export(self, request: SaveRequest) -> None:
         from netdiag.errors import NetdiagError
 
-        matrix_screen = next((s for s in self.mode_screens() if isinstance(s, MatrixScreen)), None)
+        matrix_screen = self._mode_screen(MatrixScreen)
         view = matrix_screen.request() if matrix_screen else engine.MatrixRequest()
         try:
             path, notes = engine.export(
                 self.snapshot, view, request.format, request.path, namespace=self.namespace
             )
         except (NetdiagError, engine.EngineMissing, OSError) as e:
-            message = getattr(e, "message", None) or str(e)
-            self.call_from_thread(self.notify, f"export failed: {message}", severity="error")
+            self._export_failed(e)
             return
         for note in notes:
             self.call_from_thread(self.notify, note, severity="information")
-        self.call_from_thread(self.notify, f"saved {request.format} to {path}")
+        self.call_from_thread(self.notify, f"saved the matrix as {request.format} to {path}")

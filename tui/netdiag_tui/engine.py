@@ -122,17 +122,23 @@ class Finding:
     severity: str
     code: str
     message: str
+    objects: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    fix: str = ""
 
 
-def audit(session: Session) -> tuple[Finding, ...]:
-    """``netdiag audit``'s findings (the same session call as the CLI's)."""
+def audit(session: Session, namespace: str | None = None) -> tuple[Finding, ...]:
+    """``netdiag audit [-n NS]``'s findings (the same session call as the CLI's)."""
     return tuple(
         Finding(
             severity=f.effective_severity.value,
             code=f.check.id,
             message=f.message,
+            objects=tuple(f.objects),
+            evidence=tuple(f.evidence),
+            fix=f.fix,
         )
-        for f in session.audit()
+        for f in session.audit(namespace=namespace)
     )
 
 

@@ -27,7 +27,9 @@ def _term_matches(node: MatrixNode, term: str) -> bool:
 
 
 def matches(node: MatrixNode, text: str, namespace: str | None = None) -> bool:
-    if namespace is not None and node.namespace != namespace:
+    # A namespace scope keeps the CIDR nodes, as ``netdiag matrix -n`` does: they
+    # are in no namespace, and they are what the scoped pods' policies talk to.
+    if namespace is not None and node.namespace != namespace and node.kind != "cidr":
         return False
     return all(_term_matches(node, t) for t in text.split())
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from netdiag.app.session import Session
     from netdiag.cluster.model import ClusterSnapshot
 
 
@@ -31,6 +32,9 @@ class MatrixNode:
     namespace: str
     name: str
     labels: tuple[tuple[str, str], ...] = ()
+    #: A pod expanded from a workload template with a made-up IP: no ipBlock matches
+    #: it (``netdiag matrix`` marks it ``*`` too).
+    synthetic: bool = False
 
 
 class MatrixModel(Protocol):
@@ -72,17 +76,18 @@ class Explanation:
     #: Both sides (egress of the source, ingress of the destination), per path.
     lines: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    #: The same cell before the last live reload or what-if, when its verdict changed.
+    before: Explanation | None = None
 
 
-def matrix(snapshot: ClusterSnapshot, request: MatrixRequest) -> MatrixModel:
-    """Compute the reachability matrix (heavy: call from a worker)."""
-    try:
-        from netdiag.policy.matrix import Matrix
-        from netdiag.policy.ports import parse_port_spec
-    except ImportError:
-        return _unknown_matrix(snapshot)
-    ports = parse_port_spec(request.port) if request.port else None
-    return PolicyMatrix(Matrix(snapshot, granularity=request.granularity, ports=ports), request)
+def matrix(session: Session, request: MatrixRequest) -> MatrixModel:
+    """``netdiag matrix``'s matrix, from the same session call (heavy: call from a worker).
+
+    The whole cluster: ``:ns`` narrows the rows shown (keeping the CIDR nodes, as
+    ``netdiag matrix -n`` does); a cell does not depend on which other rows exist.
+    """
+    ports = (request.port,) if request.port else ()
+    return PolicyMatrix(session.matrix(granularity=request.granularity, ports=ports), request)
 
 
 def matrix_inputs(snapshot: ClusterSnapshot, request: MatrixRequest) -> tuple[object, ...]:
@@ -144,6 +149,7 @@ def _node(n: Any) -> MatrixNode:
         namespace=n.namespace or "",
         name=n.name,
         labels=tuple(n.labels.items()),
+        synthetic=bool(getattr(n, "synthetic_ip", False)),
     )
 
 
@@ -168,26 +174,6 @@ def _explanation(
         lines=tuple(body),
         notes=tuple(notes),
     )
-
-
-def _unknown_matrix(snapshot: ClusterSnapshot) -> MatrixModel:
-    nodes = [
-        MatrixNode(
-            id=p.key, kind="pod", namespace=p.namespace, name=p.name, labels=tuple(p.labels.items())
-        )
-        for p in sorted(snapshot.pods, key=lambda p: p.key)
-    ]
-    return _ConstMatrix(rows=nodes, cols=nodes, verdict=Verdict.UNKNOWN)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _ConstMatrix:
-    rows: Sequence[MatrixNode]
-    cols: Sequence[MatrixNode]
-    verdict: Verdict
-
-    def cell(self, i: int, j: int) -> Verdict:
-        return self.verdict
 
 
 def explain(model: MatrixModel, source: MatrixNode, destination: MatrixNode) -> Explanation:

@@ -106,6 +106,11 @@ def _reach(session: Session, pod: str, name: str, resolver: str, family: str) ->
     return f"{word} from {pod}: blocked at {r.blocker}", False
 
 
+def _count(n: object, one: str, many: str = "") -> str:
+    """``1 round trip``, ``2 round trips`` (as ``netdiag resolve`` says it)."""
+    return f"{n} {one}" if n == 1 else f"{n} {many or one + 's'}"
+
+
 def _record_text(r: Any) -> str:
     if isinstance(r, str):
         return r
@@ -139,9 +144,10 @@ def trace_view(data: dict[str, Any], *, name: str, resolver: str, family: str) -
     target = data.get("target") or None
     cost = data.get("cost") or {}
     cost_text = (
-        f"{cost.get('queries', len(rows))} queries, {cost.get('nxdomains', 0)} NXDOMAIN, "
-        f"{cost.get('round_trips', 0)} round trips"
-        + (f", {cost['timeouts']} timeouts" if cost.get("timeouts") else "")
+        f"{_count(cost.get('queries', len(rows)), 'query', 'queries')}, "
+        f"{cost.get('nxdomains', 0)} NXDOMAIN, "
+        f"{_count(cost.get('round_trips', 0), 'round trip')}"
+        + (f", {_count(cost['timeouts'], 'timeout')}" if cost.get("timeouts") else "")
         if isinstance(cost, dict)
         else str(cost)
     )

@@ -20,8 +20,17 @@ if TYPE_CHECKING:
 class ModeScreen(Screen[None]):
     """A mode (resolve, matrix, policies, overview) that follows the app's snapshot."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        from netdiag_tui.screens.compositor import CutsSafeCompositor
+
+        self._compositor = CutsSafeCompositor()
+
     #: Snapshot generation this screen last rendered; -1 forces a first sync.
     seen_generation = -1
+    #: The namespace scope this screen last applied (``:ns``/``0`` change it app-wide,
+    #: also while this screen is not the current one: applied when it comes back).
+    seen_scope: str | None = None
 
     @property
     def netdiag(self) -> NetdiagApp:
@@ -43,13 +52,21 @@ class ModeScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.maybe_sync()
+        self.apply_scope()
         self.update_status()
+
+    def apply_scope(self) -> None:
+        """Follow the app's namespace scope if it changed since this screen last looked."""
+        if self.seen_scope != self.netdiag.namespace:
+            self.seen_scope = self.netdiag.namespace
+            self.scope_changed()
 
     def maybe_sync(self, *, changed: bool = False) -> None:
         """Re-render from the app's snapshot if it moved on since we last looked."""
         if self.seen_generation != self.netdiag.generation:
             first = self.seen_generation < 0
             self.seen_generation = self.netdiag.generation
+            self.seen_scope = self.netdiag.namespace
             self.sync(changed=changed and not first)
         self.update_status()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import ClassVar
 
 from rich.text import Text
@@ -14,9 +15,16 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from netdiag_tui import engine
 from netdiag_tui.filtering import filter_indices
+from netdiag_tui.longlived import keep_long_lived
 from netdiag_tui.screens.base import ModeScreen
 from netdiag_tui.widgets.explain_pane import ExplainPane
-from netdiag_tui.widgets.matrix_grid import GLYPHS, MatrixGrid
+from netdiag_tui.widgets.matrix_grid import (
+    ASCII_GLYPHS,
+    GLYPHS,
+    NOT_APPLICABLE,
+    SYNTHETIC_MARK,
+    MatrixGrid,
+)
 
 ANY_PORT = "any port"
 
@@ -26,6 +34,12 @@ class MatrixScreen(ModeScreen):
         Binding("slash", "filter", "Filter", id="matrix.filter"),
         Binding("t", "granularity", "Granularity", id="matrix.granularity"),
         Binding("p", "focus_port", "Port", id="matrix.port"),
+        Binding(
+            "J,shift+down", "scroll_explain(1)", "Scroll why", id="matrix.explain_down", show=False
+        ),
+        Binding(
+            "K,shift+up", "scroll_explain(-1)", "Scroll why up", id="matrix.explain_up", show=False
+        ),
     ]
 
     def __init__(self) -> None:
@@ -34,6 +48,8 @@ class MatrixScreen(ModeScreen):
         self.port: str | None = None
         self.filter_text = ""
         self.model: engine.MatrixModel | None = None
+        #: The matrix before the last live reload that changed it (the diff view).
+        self.before: engine.MatrixModel | None = None
         #: What the current model was computed from (request + the snapshot's matrix inputs).
         self._inputs: tuple[object, ...] = ()
         self.computing = False
@@ -46,7 +62,21 @@ class MatrixScreen(ModeScreen):
         yield Input(placeholder="filter: text, ns:NAME, key=value, !term", id="filter")
         yield Static("", id="matrix-cursor")
         yield MatrixGrid(id="grid", ascii=self.netdiag.ascii_glyphs)
+        yield Static(self.legend(), id="matrix-legend")
         yield ExplainPane(id="explain")
+
+    def legend(self) -> Text:
+        """The glyphs' meaning, as ``netdiag matrix`` prints it under its table."""
+        glyphs = ASCII_GLYPHS if self.netdiag.ascii_glyphs else GLYPHS
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"{glyphs[engine.Verdict.ALLOWED]} allowed  ")
+        text.append(f"{glyphs[engine.Verdict.DENIED]} denied  ")
+        text.append(f"{glyphs[engine.Verdict.UNKNOWN]} implementation-defined  ")
+        text.append(f"{NOT_APPLICABLE} external to external")
+        model = self.model
+        if model is not None and any(n.synthetic for n in model.rows):
+            text.append(f"  {SYNTHETIC_MARK} synthetic IP (no ipBlock matches it)")
+        return text
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -60,27 +90,50 @@ class MatrixScreen(ModeScreen):
         return engine.MatrixRequest(port=self.port, granularity=self.granularity)
 
     def sync(self, *, changed: bool) -> None:
-        ports = engine.ports_in(self.netdiag.snapshot)
+        self._port_options()
+        self.compute(highlight=changed)
+
+    def _port_options(self) -> None:
+        ports = list(engine.ports_in(self.netdiag.snapshot))
+        if self.port is not None and self.port not in ports:
+            ports.append(self.port)  # typed with :port, declared by no pod or service
         select = self.query_one("#port", Select)
         with self.prevent(Select.Changed):
             select.set_options([(ANY_PORT, ANY_PORT)] + [(p, p) for p in ports])
             select.value = self.port if self.port in ports else ANY_PORT
-        self.compute(highlight=changed)
+
+    def set_port(self, port: str | None) -> None:
+        """Any ``PORT/PROTO`` (``443``, ``53/UDP``, ``8000-8080/TCP``), in the list or not."""
+        if port is not None:
+            from netdiag.app.session import parse_ports
+            from netdiag.errors import UsageError
+
+            try:
+                parse_ports([port], flag=":port")  # the CLI's --port check
+            except UsageError as e:
+                self.notify(e.message, severity="warning")
+                return
+        if port != self.port:
+            self.port = port
+            self._port_options()
+            self.compute()
+        self.grid.focus()
 
     def compute(self, *, highlight: bool = False) -> None:
         self.computing = True
         self.update_title()
         self._compute(self.request(), highlight)
 
-    @work(exclusive=True, thread=True, group="matrix", exit_on_error=False)
+    @work(exclusive=True, thread=True, group="matrix", exit_on_error=False, description="matrix")
     def _compute(self, request: engine.MatrixRequest, highlight: bool) -> None:
-        snapshot = self.netdiag.snapshot
+        session = self.netdiag.session
+        snapshot = session.snapshot
         inputs = engine.matrix_inputs(snapshot, request)
         if self.model is not None and inputs == self._inputs:
             # Nothing the matrix reads changed (readiness, Service ports, …): keep it.
             self.app.call_from_thread(self._unchanged, request)
             return
-        model = engine.matrix(snapshot, request)
+        model = engine.matrix(session, request)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._apply, model, request, highlight, inputs)
 
@@ -98,11 +151,17 @@ class MatrixScreen(ModeScreen):
     ) -> None:
         if request != self.request():
             return
+        if highlight and self.model is not None:
+            self.before = self.model  # a reload: explanations say what changed
+        elif not highlight:
+            self.before = None  # another question (port, granularity): no "before"
         self.model = model
         self._inputs = inputs
+        keep_long_lived()
         self.computing = False
         rows, cols = self._indices(model)
         self.grid.set_model(model, rows, cols, highlight_changes=highlight)
+        self.query_one("#matrix-legend", Static).update(self.legend())
         self.update_title()
         self.update_cursor_line()
         pane = self.query_one(ExplainPane)
@@ -143,13 +202,17 @@ class MatrixScreen(ModeScreen):
     def update_cursor_line(self) -> None:
         nodes = self.grid.cursor_nodes()
         verdict = self.grid.cursor_verdict()
-        text = Text()
-        if nodes is None or verdict is None:
+        # The verdict first: on a narrow terminal the ids are what gets cut.
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if nodes is None:
             text.append("no cells (filter too narrow?)" if self.model else "", style="dim")
         else:
-            text.append(f"{nodes[0].id} → {nodes[1].id}: ")
-            text.append(f"{GLYPHS[verdict]} {verdict.value}", style="bold")
-            text.append("  (enter: explain)", style="dim")
+            if verdict is None or verdict is engine.Verdict.NONE:
+                text.append(f"{NOT_APPLICABLE} external to external", style="bold")
+            else:
+                text.append(f"{GLYPHS[verdict]} {verdict.value}", style="bold")
+            text.append(f"  {nodes[0].id} → {nodes[1].id}")
+            text.append("  (enter: why)", style="dim")
         self.query_one("#matrix-cursor", Static).update(text, layout=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -161,24 +224,44 @@ class MatrixScreen(ModeScreen):
     @on(MatrixGrid.CursorMoved)
     def _cursor_moved(self) -> None:
         self.update_cursor_line()
+        if self.query_one(ExplainPane).shown:
+            self._explain_cursor()  # the explanation follows the cursor
 
     @on(MatrixGrid.CellSelected)
     def _cell_selected(self, event: MatrixGrid.CellSelected) -> None:
         self._explain(event.source, event.destination)
+
+    def _show_explanation(self, result: engine.Explanation) -> None:
+        pane = self.query_one(ExplainPane)
+        opening = not pane.shown
+        pane.show(result)
+        if opening:
+            # The pane takes rows from the grid: keep the cursor's row in view.
+            self.call_after_refresh(self.grid.scroll_to_cursor)
+
+    def action_scroll_explain(self, direction: int) -> None:
+        pane = self.query_one(ExplainPane)
+        if pane.shown:
+            pane.scroll_relative(y=direction * 3, animate=False)
 
     def _explain_cursor(self) -> None:
         nodes = self.grid.cursor_nodes()
         if nodes is not None:
             self._explain(nodes[0], nodes[1])
 
-    @work(exclusive=True, thread=True, group="explain", exit_on_error=False)
+    @work(exclusive=True, thread=True, group="explain", exit_on_error=False, description="explain")
     def _explain(self, source: engine.MatrixNode, dest: engine.MatrixNode) -> None:
         model = self.model
         if model is None:
             return
         result = engine.explain(model, source, dest)
+        before = self.before
+        if before is not None and before is not model:
+            old = engine.explain(before, source, dest)
+            if old.verdict is not result.verdict and old.lines:
+                result = dataclasses.replace(result, before=old)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self.query_one(ExplainPane).show, result)
+            self.app.call_from_thread(self._show_explanation, result)
 
     @on(Select.Changed, "#port")
     def _port_changed(self, event: Select.Changed) -> None:
@@ -188,6 +271,7 @@ class MatrixScreen(ModeScreen):
             return  # Select posts Changed once mounted too: the matrix is already right
         self.port = port
         self.compute()
+        self.grid.focus()  # chosen: back to the cells, not left on the picker
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.syntax import Syntax
 from rich.text import Text
@@ -10,13 +11,18 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import Input, Label, Static
 from textual.worker import get_current_worker
 
 from netdiag_tui import engine
 from netdiag_tui.cni_policy import cni_counts, cni_label, cni_text
 from netdiag_tui.filtering import matches
+from netdiag_tui.longlived import keep_long_lived
 from netdiag_tui.screens.base import ModeScreen
+from netdiag_tui.widgets.row_list import RowList, Rows, prepare
+
+if TYPE_CHECKING:
+    from netdiag.cluster.model import ClusterSnapshot
 
 
 def policy_text(view: engine.PolicyView) -> Text:
@@ -35,6 +41,90 @@ def policy_text(view: engine.PolicyView) -> Text:
     return text
 
 
+@dataclass(frozen=True, slots=True)
+class Described:
+    """One snapshot's policies, and how many of them select each pod (by pod key)."""
+
+    snapshot: object
+    views: tuple[engine.PolicyView, ...]
+    by_key: dict[str, engine.PolicyView]
+    counts: dict[str, int]
+    pods: tuple[engine.MatrixNode, ...]
+
+
+def describe(snapshot: ClusterSnapshot) -> Described:
+    """Every policy's selection and rules: O(policies x pods), so call it in a worker."""
+    views = engine.policies(snapshot)
+    counts: dict[str, int] = {}
+    for v in views:
+        for key in v.selected:
+            counts[key] = counts.get(key, 0) + 1
+    pods = tuple(
+        engine.MatrixNode(
+            id=p.key, kind="pod", namespace=p.namespace, name=p.name, labels=tuple(p.labels.items())
+        )
+        for p in sorted(snapshot.pods, key=lambda p: p.key)
+    )
+    return Described(snapshot, views, {v.key: v for v in views}, counts, pods)
+
+
+def filtered_rows(d: Described, namespace: str | None, text: str) -> tuple[Rows, Rows]:
+    """The policy and pod rows a scope and filter leave (a worker's job at 2,000 pods)."""
+    flt = text.lower()
+    shown = [v for v in d.views if (namespace is None or v.namespace == namespace)]
+    shown = [v for v in shown if flt in v.key.lower()]
+    keys = [v.key for v in shown]
+    cells: list[tuple[str, ...]] = [
+        (
+            v.key,
+            "/".join(t[0] for t in v.policy_types),
+            str(len(v.selected)),
+            str(len(v.ingress)),
+            str(len(v.egress)),
+        )
+        for v in shown
+    ]
+    more_keys, more_cells = layer_rows(d.snapshot, namespace, flt)  # type: ignore[arg-type]
+    policies = prepare(POLICY_HEADER, keys + more_keys, cells + more_cells)
+    pods = [n for n in d.pods if matches(n, flt, namespace)]
+    pod_rows = prepare(
+        POD_HEADER, [n.id for n in pods], [(n.id, str(d.counts.get(n.id, 0))) for n in pods]
+    )
+    return policies, pod_rows
+
+
+def layer_rows(
+    snapshot: ClusterSnapshot, namespace: str | None, flt: str
+) -> tuple[list[str], list[tuple[str, ...]]]:
+    """Rows of the other policy layers: tiered policies in evaluation order (tier,
+    priority), the Calico/Cilium policies the CNI enforces, and a ⚠ row per kind
+    that no verdict takes into account (a layer is never silently left out)."""
+    keys: list[str] = []
+    cells: list[tuple[str, ...]] = []
+    for tp in snapshot.cluster_network_policies:
+        if flt in tp.name.lower():
+            keys.append(f"tier:{tp.kind}/{tp.name}")
+            label = f"{tp.tier.value}/{tp.priority} {tp.kind} {tp.name}"
+            cells.append((label, "tier", "-", str(len(tp.ingress)), str(len(tp.egress))))
+    unevaluated = {(u.group, u.kind) for u in snapshot.unevaluated_layers}
+    for fp in snapshot.foreign_policies:
+        if fp.model is None or fp.group_kind in unevaluated or flt not in fp.key.lower():
+            continue
+        if namespace is not None and fp.namespace not in ("", namespace):
+            continue
+        n_in, n_eg = cni_counts(fp)
+        keys.append(f"cni:{fp.group}/{fp.kind}/{fp.key}")
+        cells.append((cni_label(fp), fp.group, "-", n_in, n_eg))
+    for layer in snapshot.unevaluated_layers:
+        keys.append(f"unevaluated:{layer.display}")
+        cells.append((f"⚠ {layer.display} ×{layer.count}", "NOT evaluated", "-", "-", "-"))
+    return keys, cells
+
+
+POLICY_HEADER = ("policy", "types", "pods", "in", "eg")
+POD_HEADER = ("pod", "policies")
+
+
 class PoliciesScreen(ModeScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="policies.filter"),
@@ -43,110 +133,101 @@ class PoliciesScreen(ModeScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.views: tuple[engine.PolicyView, ...] = ()
+        self.described: Described | None = None
         self.filter_text = ""
+        self.loading = True
+
+    @property
+    def views(self) -> tuple[engine.PolicyView, ...]:
+        return self.described.views if self.described else ()
 
     def compose(self) -> ComposeResult:
         yield from self.compose_chrome()
-        yield Input(placeholder="filter policies and pods", id="filter")
         with Horizontal():
             with Vertical(id="policy-lists"):
-                yield Label("Policies", classes="section")
-                yield DataTable(id="policies", cursor_type="row")
-                yield Label("Pods", classes="section")
-                yield DataTable(id="pods", cursor_type="row")
+                yield Input(placeholder="filter policies and pods", id="filter")
+                yield Label("Policies", classes="section", id="policies-title")
+                yield RowList(POLICY_HEADER, id="policies")
+                yield Label("Pods", classes="section", id="pods-title")
+                yield RowList(POD_HEADER, id="pods")
             with VerticalScroll(id="policy-detail"):
-                yield Static("", id="detail")
+                yield Static(Text("loading policies…", style="italic"), id="detail")
                 yield Static("", id="yaml")
 
     def on_mount(self) -> None:
-        self.query_one("#policies", DataTable).add_columns("policy", "types", "pods", "in", "eg")
-        self.query_one("#pods", DataTable).add_columns("pod", "policies")
         super().on_mount()
-        self.query_one("#policies", DataTable).focus()
+        self.query_one("#policies", RowList).focus()
 
     def sync(self, *, changed: bool) -> None:
         self._describe(self.netdiag.snapshot)
 
-    @work(exclusive=True, thread=True, group="policies", exit_on_error=False)
-    def _describe(self, snapshot: object) -> None:
+    # Every @work here names its description: without one Textual builds it from
+    # repr() of the arguments, on the event loop (a 10,000-pod snapshot: 1.5 s).
+    @work(
+        exclusive=True, thread=True, group="policies", exit_on_error=False, description="policies"
+    )
+    def _describe(self, snapshot: ClusterSnapshot) -> None:
         # Selecting pods for every policy is O(policies x pods): off the event loop.
-        views = engine.policies(snapshot)  # type: ignore[arg-type]
+        described = describe(snapshot)
+        rows = filtered_rows(described, self.netdiag.namespace, self.filter_text)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._described, views)
+            self.app.call_from_thread(self._described, described, rows)
 
-    def _described(self, views: tuple[engine.PolicyView, ...]) -> None:
-        self.views = views
-        self.fill()
+    def _described(self, described: Described, rows: tuple[Rows, Rows]) -> None:
+        self.described = described
+        keep_long_lived()
+        self._show_rows(rows)
 
     def scope_changed(self) -> None:
         self.fill()
 
     def fill(self) -> None:
-        ns, flt = self.netdiag.namespace, self.filter_text.lower()
-        table = self.query_one("#policies", DataTable)
-        keep = table.cursor_row
-        table.clear()
-        for v in self.views:
-            if (ns is None or v.namespace == ns) and flt in v.key.lower():
-                types = "/".join(t[0] for t in v.policy_types)
-                table.add_row(
-                    v.key,
-                    types,
-                    str(len(v.selected)),
-                    str(len(v.ingress)),
-                    str(len(v.egress)),
-                    key=v.key,
-                )
-        snapshot = self.netdiag.snapshot
-        # Tiered policies after the namespaced ones, in evaluation order (tier, priority).
-        for tp in getattr(snapshot, "cluster_network_policies", ()):
-            if flt in tp.name.lower():
-                label = f"{tp.tier.value}/{tp.priority} {tp.kind} {tp.name}"
-                n_in, n_eg = str(len(tp.ingress)), str(len(tp.egress))
-                table.add_row(label, "tier", "-", n_in, n_eg, key=f"tier:{tp.kind}/{tp.name}")
-        # Calico and Cilium policies the CNI enforces (the others are listed as not evaluated).
-        unevaluated = {(u.group, u.kind) for u in getattr(snapshot, "unevaluated_layers", ())}
-        for fp in getattr(snapshot, "foreign_policies", ()):
-            if fp.model is None or fp.group_kind in unevaluated or flt not in fp.key.lower():
-                continue
-            if ns is not None and fp.namespace not in ("", ns):
-                continue
-            n_in, n_eg = cni_counts(fp)
-            key = f"cni:{fp.group}/{fp.kind}/{fp.key}"
-            table.add_row(cni_label(fp), fp.group, "-", n_in, n_eg, key=key)
-        for layer in getattr(snapshot, "unevaluated_layers", ()):
-            table.add_row(f"⚠ {layer.display} ×{layer.count}", "NOT evaluated", "-", "-", "-")
-        table.move_cursor(row=min(keep, max(table.row_count - 1, 0)))
-        pods = self.query_one("#pods", DataTable)
-        keep = pods.cursor_row
-        pods.clear()
-        for pod in sorted(self.netdiag.snapshot.pods, key=lambda p: p.key):
-            node = engine.MatrixNode(
-                id=pod.key,
-                kind="pod",
-                namespace=pod.namespace,
-                name=pod.name,
-                labels=tuple(pod.labels.items()),
-            )
-            if matches(node, flt, ns):
-                n = len(engine.policies_for_pod(self.views, pod.key))
-                pods.add_row(pod.key, str(n), key=pod.key)
-        pods.move_cursor(row=min(keep, max(pods.row_count - 1, 0)))
+        """Re-filter in a worker; the lists swap in the result (never a per-row loop here)."""
+        if self.described is not None:
+            self._fill(self.described, self.netdiag.namespace, self.filter_text)
 
-    @on(DataTable.RowHighlighted, "#policies")
-    def _policy_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        view = next((v for v in self.views if v.key == event.row_key.value), None)
+    @work(
+        exclusive=True,
+        thread=True,
+        group="policies-fill",
+        exit_on_error=False,
+        description="policies-fill",
+    )
+    def _fill(self, described: Described, namespace: str | None, text: str) -> None:
+        rows = filtered_rows(described, namespace, text)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_rows, rows)
+
+    def _show_rows(self, rows: tuple[Rows, Rows]) -> None:
+        self.loading = False
+        policies, pods = self.query_one("#policies", RowList), self.query_one("#pods", RowList)
+        # The cursor follows the policy (and pod) by key across reloads and filters.
+        policies.set_rows(rows[0])
+        pods.set_rows(rows[1])
+        total = len(self.views)
+        self.query_one("#policies-title", Label).update(
+            Text(f"Policies[{policies.row_count}/{total}]")
+        )
+        self.query_one("#pods-title", Label).update(Text(f"Pods[{pods.row_count}]"))
+        self._show_focused()
+
+    def _show_focused(self) -> None:
+        """The detail pane shows the highlighted row of the list that has focus."""
+        pods = self.query_one("#pods", RowList)
+        if pods.has_focus and pods.cursor_key is not None:
+            self.show_pod(pods.cursor_key)
+            return
+        key = self.query_one("#policies", RowList).cursor_key
+        view = self.described.by_key.get(key) if self.described and key else None
         if view is not None:
             self.show_policy(view)
-        elif str(event.row_key.value).startswith("tier:"):
-            self.show_tiered(str(event.row_key.value)[len("tier:") :])
-        elif str(event.row_key.value).startswith("cni:"):
-            key = str(event.row_key.value)[len("cni:") :]
-            for fp in self.netdiag.snapshot.foreign_policies:
-                if f"{fp.group}/{fp.kind}/{fp.key}" == key:
-                    self.query_one("#detail", Static).update(cni_text(fp))
-                    self.query_one("#yaml", Static).update("")
+        elif key is not None and key.startswith("tier:"):
+            self.show_tiered(key[len("tier:") :])
+        elif key is not None and key.startswith("cni:"):
+            self.show_cni(key[len("cni:") :])
+        else:
+            self.query_one("#detail", Static).update(Text("no policy shown", style="dim"))
+            self.query_one("#yaml", Static).update("")
 
     def show_tiered(self, key: str) -> None:
         """A tiered policy's rules in evaluation order (first match decides)."""
@@ -162,14 +243,38 @@ class PoliciesScreen(ModeScreen):
                 self.query_one("#detail", Static).update(text)
                 self.query_one("#yaml", Static).update("")
 
+    def show_cni(self, key: str) -> None:
+        """A Calico or Cilium policy's rules, as the CNI evaluates them."""
+        for fp in self.netdiag.snapshot.foreign_policies:
+            if f"{fp.group}/{fp.kind}/{fp.key}" == key:
+                self.query_one("#detail", Static).update(cni_text(fp))
+                self.query_one("#yaml", Static).update("")
+
+    @on(RowList.Highlighted)
+    def _highlighted(self, event: RowList.Highlighted) -> None:
+        if event.rows.has_focus or (event.rows.id == "policies" and not self._pods_focused()):
+            self._show_focused()
+
+    def _pods_focused(self) -> bool:
+        return self.query_one("#pods", RowList).has_focus
+
+    def highlighted_policy(self) -> engine.PolicyView | None:
+        key = self.query_one("#policies", RowList).cursor_key
+        return self.described.by_key.get(key) if self.described and key else None
+
+    def shown_policies(self) -> tuple[engine.PolicyView, ...]:
+        """The policies the list shows (scope and filter applied), in order."""
+        if self.described is None:
+            return ()
+        keys = self.query_one("#policies", RowList).data.keys
+        return tuple(self.described.by_key[k] for k in keys if k in self.described.by_key)
+
     def show_policy(self, view: engine.PolicyView) -> None:
         self.query_one("#detail", Static).update(policy_text(view))
         yaml = engine.policy_yaml(view)
         self.query_one("#yaml", Static).update(Syntax(yaml, "yaml", theme="ansi_dark"))
 
-    @on(DataTable.RowHighlighted, "#pods")
-    def _pod_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        key = str(event.row_key.value)
+    def show_pod(self, key: str) -> None:
         applying = engine.policies_for_pod(self.views, key)
         text = Text()
         text.append(f"Pod {key}\n", style="bold")
@@ -192,7 +297,7 @@ class PoliciesScreen(ModeScreen):
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
         self.query_one("#filter", Input).remove_class("-shown")
-        self.query_one("#policies", DataTable).focus()
+        self.query_one("#policies", RowList).focus()
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -200,14 +305,15 @@ class PoliciesScreen(ModeScreen):
         box.focus()
 
     def action_switch_table(self) -> None:
-        policies = self.query_one("#policies", DataTable)
-        (self.query_one("#pods", DataTable) if policies.has_focus else policies).focus()
+        policies = self.query_one("#policies", RowList)
+        (self.query_one("#pods", RowList) if policies.has_focus else policies).focus()
+        self._show_focused()
 
     def back(self) -> bool:
         box = self.query_one("#filter", Input)
         if box.has_class("-shown") or self.filter_text:
             box.value = ""
             box.remove_class("-shown")
-            self.query_one("#policies", DataTable).focus()
+            self.query_one("#policies", RowList).focus()
             return True
         return False

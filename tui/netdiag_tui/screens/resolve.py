@@ -4,30 +4,34 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, Select
 from textual.worker import get_current_worker
 
-from netdiag_tui import engine
+from netdiag_tui import engine, exports
 from netdiag_tui.screens.base import ModeScreen
+from netdiag_tui.widgets.name_input import NameInput
 from netdiag_tui.widgets.trace_panel import TracePanel
 
 NO_POD = "(namespace only)"
 
 
 class ResolveScreen(ModeScreen):
+    last_trace: engine.TraceView | None = None
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_name", "Name", id="resolve.focus_name"),
         Binding("ctrl+t", "cycle_resolver", "Resolver", id="resolve.cycle_resolver"),
         Binding("ctrl+f", "cycle_family", "Family", id="resolve.cycle_family"),
+        Binding("ctrl+u", "clear_name", "Clear", id="resolve.clear", show=False),
     ]
 
     def compose(self) -> ComposeResult:
         yield from self.compose_chrome()
-        yield Input(placeholder="name to resolve, e.g. tke-six-six-six", id="name")
+        yield NameInput(placeholder="type a name to resolve, e.g. tke-six-six-six", id="name")
         with Horizontal(id="resolve-options"):
             namespaces = sorted(ns.name for ns in self.netdiag.snapshot.namespaces) or ["default"]
             yield Select[str](
@@ -50,7 +54,20 @@ class ResolveScreen(ModeScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#name", Input).focus()
+        # k9s habit: the first key is a command (':', '?', '0', F3…), not typing. Any
+        # other printable key starts typing the name (on_key), so typing still works.
+        self.query_one("#trace-queries").focus()
+
+    def on_key(self, event: events.Key) -> None:
+        name = self.query_one("#name", Input)
+        if name.has_focus or not event.is_printable or event.character is None:
+            return
+        if event.key in self.active_bindings or isinstance(self.focused, Input):
+            return
+        name.focus()
+        name.insert_text_at_cursor(event.character)
+        event.stop()
+        event.prevent_default()
 
     def sync(self, *, changed: bool) -> None:
         snap = self.netdiag.snapshot
@@ -106,12 +123,36 @@ class ResolveScreen(ModeScreen):
             "family": value("family") or "unspec",
         }
 
+    def trace_request(self) -> exports.TraceRequest | None:
+        """The question the screen shows the answer to (None before a name is typed)."""
+        name = self.query_one("#name", Input).value.strip()
+        if not name:
+            return None
+        r = self.request()
+        return exports.TraceRequest(
+            name=name,
+            namespace=r["namespace"] or "default",
+            pod=r["pod"],
+            resolver=r["resolver"] or "glibc",
+            family=r["family"] or "unspec",
+        )
+
     def run_trace(self) -> None:
         name = self.query_one("#name", Input).value.strip()
         if name:
             self._trace(name, **self.request())
+        else:
+            # An emptied box (ctrl+u, backspace) shows no trace rather than the last one.
+            self.workers.cancel_group(self, "trace")
+            self.query_one(TracePanel).clear()
+            self.last_trace = None
 
-    @work(exclusive=True, thread=True, group="trace", exit_on_error=False)
+    def action_clear_name(self) -> None:
+        name = self.query_one("#name", Input)
+        name.value = ""
+        name.focus()
+
+    @work(exclusive=True, thread=True, group="trace", exit_on_error=False, description="trace")
     def _trace(
         self,
         name: str,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from netdiag_tui.matrix_view import Explanation, Verdict
@@ -17,6 +19,16 @@ VERDICT_STYLE = {
 
 
 def explanation_text(e: Explanation) -> Text:
+    text = _explanation_text(e)
+    if e.before is not None:
+        # The diff view: a reload changed this cell; say what it was and why.
+        text.append("\nbefore the last reload: ", style="bold reverse")
+        text.append("\n")
+        text.append_text(_explanation_text(e.before))
+    return text
+
+
+def _explanation_text(e: Explanation) -> Text:
     text = Text()
     text.append(f"{e.source} → {e.destination}", style="bold")
     text.append(f"  port {e.port}\n")
@@ -38,8 +50,12 @@ def explanation_text(e: Explanation) -> Text:
     return text
 
 
-class ExplainPane(Static):
-    """Hidden until a cell is selected; ``esc`` hides it again."""
+class ExplainPane(VerticalScroll, can_focus=False):
+    """Hidden until a cell is selected; ``esc`` hides it again.
+
+    A scroll container (not a bare ``Static``, which cannot scroll): the matrix
+    screen scrolls it with ``J``/``K`` while the grid keeps the focus.
+    """
 
     DEFAULT_CSS = """
     ExplainPane {
@@ -49,18 +65,21 @@ class ExplainPane(Static):
         border-top: solid $accent;
         background: $panel;
         display: none;
-        overflow-y: auto;
     }
     ExplainPane.-shown { display: block; }
+    ExplainPane > Static { height: auto; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("", id=id)
+        super().__init__(id=id)
         self.explanation: Explanation | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="explain-text")
 
     def show(self, explanation: Explanation) -> None:
         self.explanation = explanation
-        self.update(explanation_text(explanation))
+        self.query_one("#explain-text", Static).update(explanation_text(explanation))
         self.add_class("-shown")
 
     def hide(self) -> bool:

@@ -11,6 +11,9 @@ from rich.text import Text
 from textual.screen import Screen
 from textual.widgets import Static
 
+#: Binding ids always listed first.
+FIRST = frozenset({"app.command", "app.help"})
+
 
 class KeyHints(Static):
     DEFAULT_CSS = """
@@ -31,7 +34,13 @@ class KeyHints(Static):
     def refresh_hints(self) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
         seen: set[str] = set()
-        for active in self.screen.active_bindings.values():
+        # k9s puts the ways out first (':' command, '?' help): on a narrow terminal
+        # the line is cut at the end, never there.
+        actives = sorted(
+            self.screen.active_bindings.values(),
+            key=lambda a: a.binding.id not in FIRST,
+        )
+        for active in actives:
             binding = active.binding
             if not binding.show or not binding.description or binding.action in seen:
                 continue

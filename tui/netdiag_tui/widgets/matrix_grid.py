@@ -25,6 +25,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from netdiag_tui.matrix_view import MatrixModel, MatrixNode, Verdict
+from netdiag_tui.widgets.row_list import printable
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult  # noqa: F401
@@ -42,6 +43,10 @@ ASCII_GLYPHS: dict[Verdict, str] = {
     Verdict.UNKNOWN: "?",
     Verdict.NONE: "-",
 }
+#: The synthetic-IP label marker, and external to external, as ``netdiag matrix``
+#: prints them (``netdiag.policy.render``).
+NOT_APPLICABLE = GLYPHS[Verdict.NONE]
+SYNTHETIC_MARK = "*"
 #: How long a cell that changed with a new snapshot stays highlighted.
 HIGHLIGHT_SECONDS = 3.0
 MAX_LABEL = 44
@@ -120,6 +125,7 @@ class MatrixGrid(ScrollView, can_focus=True):
         self._cell_width = 3
         self._previous: tuple[MatrixModel, dict[str, int], dict[str, int]] | None = None
         self._changed_until = 0.0
+        self._base: Style | None = None
 
     # ------------------------------------------------------------------ data
 
@@ -138,6 +144,7 @@ class MatrixGrid(ScrollView, can_focus=True):
         model glow for a few seconds.
         """
         keep = self.cursor_ids()
+        where = self._cursor_namespaces()
         old = self.model
         if highlight_changes and old is not None:
             self._previous = (
@@ -151,15 +158,20 @@ class MatrixGrid(ScrollView, can_focus=True):
         self.row_index = list(range(len(model.rows)) if row_index is None else row_index)
         self.col_index = list(range(len(model.cols)) if col_index is None else col_index)
         self._relayout()
-        self._restore(keep)
+        self._restore(keep, where)
 
     def set_view(self, row_index: Sequence[int], col_index: Sequence[int]) -> None:
         """Narrow (filter) the rows/cols shown without recomputing the model."""
         keep = self.cursor_ids()
+        where = self._cursor_namespaces()
         self.row_index = list(row_index)
         self.col_index = list(col_index)
         self._relayout()
-        self._restore(keep)
+        self._restore(keep, where)
+
+    def _cursor_namespaces(self) -> tuple[str, str] | None:
+        cell = self.cursor_nodes()
+        return (cell[0].namespace, cell[1].namespace) if cell else None
 
     def cursor_ids(self) -> tuple[str, str] | None:
         cell = self.cursor_nodes()
@@ -173,6 +185,7 @@ class MatrixGrid(ScrollView, can_focus=True):
         return self.model.rows[self.row_index[r]], self.model.cols[self.col_index[c]]
 
     def cursor_verdict(self) -> Verdict | None:
+        """The verdict under the cursor (``NONE`` for external→external); None: no cells."""
         if self.model is None or not self.row_index or not self.col_index:
             return None
         return self.model.cell(self.row_index[self.cursor_row], self.col_index[self.cursor_col])
@@ -190,12 +203,21 @@ class MatrixGrid(ScrollView, can_focus=True):
         self._set_cursor(r, c)
         return True
 
-    def _restore(self, keep: tuple[str, str] | None) -> None:
-        if keep is None or not self.move_to_ids(*keep):
-            rows, cols = len(self.row_index), len(self.col_index)
-            self._set_cursor(
-                min(self.cursor_row, max(rows - 1, 0)), min(self.cursor_col, max(cols - 1, 0))
+    def _restore(self, keep: tuple[str, str] | None, namespaces: tuple[str, str] | None) -> None:
+        """Back to the same cell by id; else (granularity changed: ids differ) to the
+        first row/column of the same namespaces; else the top-left cell."""
+        if keep is not None and self.move_to_ids(*keep):
+            return
+        r = c = 0
+        if namespaces is not None and self.model is not None:
+            rows, cols = self.model.rows, self.model.cols
+            r = next(
+                (k for k, i in enumerate(self.row_index) if rows[i].namespace == namespaces[0]), 0
             )
+            c = next(
+                (k for k, j in enumerate(self.col_index) if cols[j].namespace == namespaces[1]), 0
+            )
+        self._set_cursor(r, c)
 
     def _relayout(self) -> None:
         self.generation += 1
@@ -203,7 +225,9 @@ class MatrixGrid(ScrollView, can_focus=True):
         model = self.model
         if model is None:
             return
-        longest = max((len(model.rows[i].id) for i in self.row_index), default=4)
+        longest = max(
+            (len(model.rows[i].id) + model.rows[i].synthetic for i in self.row_index), default=4
+        )
         digits = len(str(max(len(self.row_index), len(self.col_index), 1)))
         self._label_width = min(MAX_LABEL, longest) + digits + 2
         self._cell_width = max(3, len(str(len(self.col_index))) + 1)
@@ -249,7 +273,14 @@ class MatrixGrid(ScrollView, can_focus=True):
         self.refresh(Region(0, 0, self.size.width, 1))
         self.post_message(self.CursorMoved(self))
 
+    def scroll_to_cursor(self) -> None:
+        """Bring the cursor cell into view (after the grid got smaller, say)."""
+        self._scroll_to_cursor()
+        self.refresh()
+
     def _scroll_to_cursor(self) -> None:
+        if not self.size.height:
+            return  # before the first layout: see RowList._scroll_to_cursor
         h = max(1, self.view_size.height - 1)
         y = self.scroll_y
         if self.cursor_row < y:
@@ -306,6 +337,14 @@ class MatrixGrid(ScrollView, can_focus=True):
         super().notify_style_update()
         self._styles.clear()
         self._cache.clear()
+        self._base = None
+
+    @property
+    def base_style(self) -> Style:
+        """``rich_style`` walks every ancestor's styles: once per style change, not per line."""
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
 
     def _style(self, name: str) -> Style:
         style = self._styles.get(name)
@@ -319,13 +358,13 @@ class MatrixGrid(ScrollView, can_focus=True):
         col0 = int(self.scroll_x) // self._cell_width
         ncols = min(self._visible_cols(), max(len(self.col_index) - col0, 0))
         if self.model is None:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self.base_style)
         if y == 0:
             key: tuple[object, ...] = ("h", self.generation, col0, ncols, width, self.cursor_col)
             return self._cached(key, lambda: self._header(col0, ncols, width))
         r = int(self.scroll_y) + y - 1
         if r >= len(self.row_index):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self.base_style)
         cursor = self.cursor_col if r == self.cursor_row else -1
         glow = self._previous is not None
         key = ("r", self.generation, r, col0, ncols, width, cursor, glow)
@@ -340,7 +379,7 @@ class MatrixGrid(ScrollView, can_focus=True):
         return strip
 
     def _header(self, col0: int, ncols: int, width: int) -> Strip:
-        base = self.rich_style
+        base = self.base_style
         head = self._style("header")
         axis = head + self._style("cursor-axis")
         label = "src \\ dst".ljust(self._label_width)[: self._label_width]
@@ -352,28 +391,50 @@ class MatrixGrid(ScrollView, can_focus=True):
         return Strip(segments).extend_cell_length(width, base).crop(0, width)
 
     def _row(self, r: int, col0: int, ncols: int, width: int, cursor: int) -> Strip:
+        """One matrix row: the label, then one run of text per run of equal styles.
+
+        Every character is one cell wide (ids are DNS names and CIDRs, shown through
+        ``printable``), so the strip's length is known without measuring it.
+        """
         assert self.model is not None
-        base = self.rich_style
+        base = self.base_style
         i = self.row_index[r]
         node = self.model.rows[i]
         digits = len(str(max(len(self.row_index), 1)))
-        name = node.id if len(node.id) <= MAX_LABEL else "…" + node.id[-MAX_LABEL + 1 :]
-        label = f"{r + 1:>{digits}} {name}".ljust(self._label_width)[: self._label_width]
-        label_style = self._style("label") + (
-            self._style("cursor-axis") if cursor >= 0 else Style()
-        )
-        segments = [Segment(label, base + label_style)]
+        name = printable(node.id) + (SYNTHETIC_MARK if node.synthetic else "")
+        name = name if len(name) <= MAX_LABEL else "…" + name[-MAX_LABEL + 1 :]
+        lw = self._label_width
+        label = f"{r + 1:>{digits}} {name}".ljust(lw)[:lw]
+        label_style = base + self._style("label")
+        if cursor >= 0:
+            label_style += self._style("cursor-axis")
+        segments = [Segment(label, label_style)]
         pad = " " * (self._cell_width - 1)
         styles = {v: base + self._style(v.value) for v in Verdict}
-        cursor_style = self._style("cursor")
+        cells = {v: pad + self.glyphs[v] for v in Verdict}
         changed_style = self._style("changed")
         cell = self.model.cell
+        col_index = self.col_index
+        glow = self._previous is not None
+        run: list[str] = []
+        run_style: Style | None = None
         for c in range(col0, col0 + ncols):
-            verdict = cell(i, self.col_index[c])
-            style = styles[verdict]
-            if c == cursor:
-                style = style + cursor_style
-            elif self._previous is not None and self.changed(r, c):
+            verdict = cell(i, col_index[c])
+            text, style = cells[verdict], styles[verdict]
+            if glow and c != cursor and self.changed(r, c):
                 style = style + changed_style
-            segments.append(Segment(pad + self.glyphs[verdict], style))
-        return Strip(segments).extend_cell_length(width, base).crop(0, width)
+            if c == cursor:
+                style = style + self._style("cursor")
+            if style is not run_style and style != run_style:
+                if run:
+                    segments.append(Segment("".join(run), run_style))
+                run, run_style = [], style
+            run.append(text)
+        if run:
+            segments.append(Segment("".join(run), run_style))
+        used = lw + ncols * self._cell_width
+        if used < width:
+            segments.append(Segment(" " * (width - used), base))
+            used = width
+        strip = Strip(segments, used)
+        return strip if used == width else strip.crop(0, width)

@@ -79,6 +79,13 @@ class TracePanel(Vertical):
         table.add_columns("#", "query", "type", "outcome", "answers")
         yield table
 
+    def clear(self) -> None:
+        self.trace = None
+        self.query_one("#trace-summary", Static).update(
+            Text("type a name to trace it", style="dim")
+        )
+        self.query_one("#trace-queries", DataTable).clear()
+
     def show(self, t: TraceView) -> None:
         self.trace = t
         if t.error and not t.queries:
@@ -90,6 +97,9 @@ class TracePanel(Vertical):
         for n, q in enumerate(t.queries, 1):
             rcode = Text(q.rcode, style=RCODE_STYLE.get(q.rcode, ""))
             answers = Text(", ".join(q.answers))
+            if not q.answers and q.rcode == "NOERROR":
+                # RFC 2308 NODATA: the name exists, not this type (netdiag resolve's word)
+                answers = Text("NODATA", style="yellow")
             if q.truncated:
                 then = "taken empty" if t.resolver == "musl" else "repeated over TCP"
                 answers = Text(f"TC: too big for UDP, {then}", style="yellow")
