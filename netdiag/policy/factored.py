@@ -27,9 +27,9 @@ nodes of one namespace through that namespace's classes.
 
 from __future__ import annotations
 
+import typing
 from array import array
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
 
 from netdiag.cluster.meta import Protocol
 from netdiag.policy.cells import Cell, CellTable, _combine, _indices, _Ports
@@ -38,8 +38,13 @@ from netdiag.policy.compile import CompiledPeer, CompiledPolicy, CompiledRule
 from netdiag.policy.ports import EMPTY, PortSet
 from netdiag.policy.verdict import Verdict
 
-if TYPE_CHECKING:
-    from netdiag.policy.matrix import Node
+
+class Row(typing.Protocol):
+    """What the factoring reads of a matrix row (:class:`netdiag.policy.matrix.Node`)."""
+
+    @property
+    def members(self) -> tuple[int, ...]: ...
+
 
 #: Above this many classes, group granularities use the factored form.
 FACTOR_ABOVE = 500
@@ -62,7 +67,7 @@ class FactoredGroups:
         cls: Classes,
         policies: Sequence[CompiledPolicy],
         query: PortSet,
-        nodes: Sequence[Node] | None,
+        nodes: Sequence[Row] | None,
     ) -> None:
         """``nodes`` None: pod granularity, cells by :meth:`class_cell` only."""
         self.table = CellTable(cells=[], codes=[], _index={})
@@ -227,7 +232,7 @@ class FactoredGroups:
     # -- groups ------------------------------------------------------------------
 
     def _group(
-        self, nodes: Sequence[Node], coarse: Sequence[int], members: Sequence[Member]
+        self, nodes: Sequence[Row], coarse: Sequence[int], members: Sequence[Member]
     ) -> None:
         groups: list[dict[int, int]] = []
         self.ns: list[str | None] = []

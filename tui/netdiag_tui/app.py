@@ -21,6 +21,7 @@ from netdiag.app.session import Session
 from netdiag.app.source import Source
 from netdiag_tui import engine, exports
 from netdiag_tui.commands import NetdiagCommands
+from netdiag_tui.describe import PolicyView
 from netdiag_tui.keymap import keymap_path, load_keymap
 from netdiag_tui.longlived import keep_long_lived, release_long_lived
 from netdiag_tui.screens.base import ModeScreen, report_worker_error
@@ -361,7 +362,7 @@ class NetdiagApp(App[None]):
         self.call_from_thread(self.notify, done)
 
     @work(thread=True, group="export", exit_on_error=False, description="export")
-    def _export_policies(self, request: SaveRequest, views: tuple[engine.PolicyView, ...]) -> None:
+    def _export_policies(self, request: SaveRequest, views: tuple[PolicyView, ...]) -> None:
         try:
             done = exports.write_policies(views, Path(request.path))
         except OSError as e:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, cast
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 if TYPE_CHECKING:
-    from netdiag_tui.app import NetdiagApp
+    from netdiag_tui.host import Host
 
 #: palette title -> (``:`` command, help)
 PALETTE = (
@@ -26,7 +26,7 @@ PALETTE = (
 
 class NetdiagCommands(Provider):
     def _run(self, command: str) -> Callable[[], None]:
-        app = cast("NetdiagApp", self.app)
+        app = cast("Host", self.app)
         return partial(app.run_command, command)
 
     async def discover(self) -> Hits:
@@ -35,7 +35,7 @@ class NetdiagCommands(Provider):
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        app = cast("NetdiagApp", self.app)
+        app = cast("Host", self.app)
         entries = list(PALETTE) + [
             (f"Namespace {ns.name}", f"ns {ns.name}", "limit every screen to this namespace")
             for ns in app.snapshot.namespaces

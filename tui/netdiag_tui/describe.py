@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from netdiag_tui.engine import PolicyView
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from netdiag.cluster.model import ClusterSnapshot, Pod
@@ -15,6 +14,19 @@ if TYPE_CHECKING:
         NetworkPolicyRule,
     )
     from netdiag.cluster.selectors import LabelSelector
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PolicyView:
+    key: str
+    namespace: str
+    name: str
+    policy_types: tuple[str, ...]
+    selected: tuple[str, ...]
+    ingress: tuple[str, ...]
+    egress: tuple[str, ...]
+    #: The policy itself, for its YAML (rendered on demand: ``policy_yaml``).
+    policy: Any = None
 
 
 def describe_policy(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from netdiag.dns.resolver.search import FAMILIES, RESOLVERS
 from netdiag.policy.matrix import GRANULARITIES
+from netdiag_tui.describe import PolicyView, describe_policy
 from netdiag_tui.matrix_view import (
     Explanation,
     ListMatrix,
@@ -79,19 +80,6 @@ class EngineMissing(Exception):
 # --------------------------------------------------------------------------- policies
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PolicyView:
-    key: str
-    namespace: str
-    name: str
-    policy_types: tuple[str, ...]
-    selected: tuple[str, ...]
-    ingress: tuple[str, ...]
-    egress: tuple[str, ...]
-    #: The policy itself, for its YAML (rendered on demand: ``policy_yaml``).
-    policy: Any = None
-
-
 def policy_yaml(view: PolicyView) -> str:
     from netdiag_tui.describe import policy_yaml as render
 
@@ -99,8 +87,6 @@ def policy_yaml(view: PolicyView) -> str:
 
 
 def policies(snapshot: ClusterSnapshot) -> tuple[PolicyView, ...]:
-    from netdiag_tui.describe import describe_policy
-
     by_ns: dict[str, list[Any]] = {}
     for pod in snapshot.pods:
         by_ns.setdefault(pod.namespace, []).append(pod)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from netdiag.app.session import Session
     from netdiag.cluster.model import ClusterSnapshot
     from netdiag.dns.resolver.trace import Trace
-    from netdiag_tui.engine import PolicyView
+    from netdiag_tui.describe import PolicyView
 
 SCREENSHOT = "screenshot (svg)"
 TRACE_FORMATS = ("trace text", "trace json", "trace pcap")

@@ -14,7 +14,7 @@ from netdiag_tui.widgets.key_hints import KeyHints
 from netdiag_tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
-    from netdiag_tui.app import NetdiagApp
+    from netdiag_tui.host import Host
 
 
 class ModeScreen(Screen[None]):
@@ -33,8 +33,8 @@ class ModeScreen(Screen[None]):
     seen_scope: str | None = None
 
     @property
-    def netdiag(self) -> NetdiagApp:
-        return cast("NetdiagApp", self.app)
+    def netdiag(self) -> Host:
+        return cast("Host", self.app)
 
     def compose_chrome(self) -> ComposeResult:
         from textual.containers import Vertical

@@ -16,6 +16,7 @@ from textual.worker import get_current_worker
 
 from netdiag_tui import engine
 from netdiag_tui.cni_policy import cni_counts, cni_label, cni_text
+from netdiag_tui.describe import PolicyView
 from netdiag_tui.filtering import matches
 from netdiag_tui.longlived import keep_long_lived
 from netdiag_tui.screens.base import ModeScreen
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from netdiag.cluster.model import ClusterSnapshot
 
 
-def policy_text(view: engine.PolicyView) -> Text:
+def policy_text(view: PolicyView) -> Text:
     text = Text()
     text.append(f"NetworkPolicy {view.key}\n", style="bold")
     text.append("policyTypes: " + ", ".join(view.policy_types) + "\n")
@@ -46,8 +47,8 @@ class Described:
     """One snapshot's policies, and how many of them select each pod (by pod key)."""
 
     snapshot: object
-    views: tuple[engine.PolicyView, ...]
-    by_key: dict[str, engine.PolicyView]
+    views: tuple[PolicyView, ...]
+    by_key: dict[str, PolicyView]
     counts: dict[str, int]
     pods: tuple[engine.MatrixNode, ...]
 
@@ -138,7 +139,7 @@ class PoliciesScreen(ModeScreen):
         self.loading = True
 
     @property
-    def views(self) -> tuple[engine.PolicyView, ...]:
+    def views(self) -> tuple[PolicyView, ...]:
         return self.described.views if self.described else ()
 
     def compose(self) -> ComposeResult:
@@ -258,18 +259,18 @@ class PoliciesScreen(ModeScreen):
     def _pods_focused(self) -> bool:
         return self.query_one("#pods", RowList).has_focus
 
-    def highlighted_policy(self) -> engine.PolicyView | None:
+    def highlighted_policy(self) -> PolicyView | None:
         key = self.query_one("#policies", RowList).cursor_key
         return self.described.by_key.get(key) if self.described and key else None
 
-    def shown_policies(self) -> tuple[engine.PolicyView, ...]:
+    def shown_policies(self) -> tuple[PolicyView, ...]:
         """The policies the list shows (scope and filter applied), in order."""
         if self.described is None:
             return ()
         keys = self.query_one("#policies", RowList).data.keys
         return tuple(self.described.by_key[k] for k in keys if k in self.described.by_key)
 
-    def show_policy(self, view: engine.PolicyView) -> None:
+    def show_policy(self, view: PolicyView) -> None:
         self.query_one("#detail", Static).update(policy_text(view))
         yaml = engine.policy_yaml(view)
         self.query_one("#yaml", Static).update(Syntax(yaml, "yaml", theme="ansi_dark"))
