@@ -12,7 +12,6 @@ ENGINE = [
     "compile",
     "endpoints",
     "verdict",
-    "side",
     "evaluate",
     "classes",
     "cells",
