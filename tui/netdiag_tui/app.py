@@ -197,9 +197,6 @@ class NetdiagApp(App[None]):
                             self.call_from_thread(
                                 self.notify, f"live: {changes} object(s) changed", timeout=3
                             )
-            except engine.EngineMissing as e:
-                self.call_from_thread(self.notify, str(e), severity="warning")
-                return
             except Exception as e:  # lost connection, RBAC, …: keep the last good snapshot
                 message = getattr(e, "message", None) or str(e) or type(e).__name__
                 self.call_from_thread(self.mark_stale, f"live watch lost: {message}")
@@ -380,7 +377,7 @@ class NetdiagApp(App[None]):
             path, notes = engine.export(
                 self.snapshot, view, request.format, request.path, namespace=self.namespace
             )
-        except (NetdiagError, engine.EngineMissing, OSError) as e:
+        except (NetdiagError, OSError) as e:
             self._export_failed(e)
             return
         for note in notes:

@@ -4,9 +4,9 @@ Every screen and widget consumes the small view values defined here or in the
 modules it re-exports (:mod:`netdiag_tui.trace_view` for the resolve screen,
 :mod:`netdiag_tui.matrix_view` for the matrix); the functions translate the
 engines' results (``netdiag.dns.resolver.trace``, ``netdiag.policy.matrix``/``evaluate``,
-``netdiag.export``, ``netdiag.audit``, ``netdiag.sources.watch``) into them. No
-engine logic lives in the TUI: when an engine is missing, the adapter says so
-instead of guessing. Screens call ``engine.<name>`` through this module, so a
+``netdiag.export``, ``netdiag.audit``, ``netdiag.sources.watch``), asked through the
+application layer (:class:`netdiag.app.session.Session`), into them. No engine
+logic lives in the TUI. Screens call ``engine.<name>`` through this module, so a
 test can replace one adapter (``monkeypatch.setattr(engine, "matrix", …)``).
 """
 
@@ -43,7 +43,6 @@ __all__ = [
     "FAMILIES",
     "GRANULARITIES",
     "RESOLVERS",
-    "EngineMissing",
     "Explanation",
     "Finding",
     "ListMatrix",
@@ -71,10 +70,6 @@ __all__ = [
     "trace_view",
     "watch",
 ]
-
-
-class EngineMissing(Exception):
-    """An engine module this view needs is not part of this build (yet)."""
 
 
 # --------------------------------------------------------------------------- policies
@@ -132,11 +127,9 @@ def audit(session: Session, namespace: str | None = None) -> tuple[Finding, ...]
 
 
 def export_formats() -> tuple[str, ...]:
-    """Format names ``netdiag export`` knows; empty when the export engine is absent."""
-    try:
-        from netdiag.export.formats import FORMATS
-    except ImportError:
-        return ()
+    """Format names ``netdiag export`` knows."""
+    from netdiag.export.formats import FORMATS
+
     return tuple(FORMATS)
 
 
@@ -197,10 +190,8 @@ def watch(
     ``stop`` (a ``threading.Event``) ends the stream; ``warn`` receives the
     watcher's warnings (never stderr: the terminal belongs to the TUI).
     """
-    try:
-        from netdiag.sources.watch import watch_snapshots
-    except ImportError as e:
-        raise EngineMissing("live watch not available in this build") from e
+    from netdiag.sources.watch import watch_snapshots
+
     for update in watch_snapshots(
         context=source.context,
         kubeconfig=source.kubeconfig,

@@ -94,10 +94,8 @@ def matrix_inputs(snapshot: ClusterSnapshot, request: MatrixRequest) -> tuple[ob
     """What the matrix of ``request`` reads from ``snapshot``: equal inputs, equal matrix
     (``netdiag.policy.matrixdiff.matrix_inputs``), so a live update that changes
     only readiness, Service ports or EndpointSlices keeps the computed matrix."""
-    try:
-        from netdiag.policy.matrixdiff import matrix_inputs as engine_inputs
-    except ImportError:
-        return (request, snapshot)
+    from netdiag.policy.matrixdiff import matrix_inputs as engine_inputs
+
     return (request, engine_inputs(snapshot))
 
 
