@@ -30,10 +30,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from netdiag.cli.dns_capture import _detect_all  # noqa: E402
 from netdiag.dns.capture.chains import ChainBuilder  # noqa: E402
 from netdiag.dns.capture.pcap import Stats, read_dns  # noqa: E402
 from netdiag.dns.capture.pcapwrite import _frame, _wire  # noqa: E402
+from netdiag.dns.capture.pipeline import detect_all as _detect_all  # noqa: E402
 from netdiag.dns.capture.report import build_report  # noqa: E402
 from netdiag.dns.records import Rcode, Record  # noqa: E402
 

@@ -2,29 +2,25 @@
 
 Offline (``-r FILE``) the lean reader in :mod:`netdiag.dns.capture.pcap` streams the
 file; live (``-i IFACE``, optionally saved with ``-w FILE``) is
-:mod:`netdiag.cli.dns_capture_live`.
+:mod:`netdiag.dns.capture.live`; the steps are :mod:`netdiag.dns.capture.pipeline`.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from netdiag.app.inputs import read_resolv_conf
 from netdiag.cli.dns_capture_text import render_text
 from netdiag.cli.options import open_session, snapshot_options
-from netdiag.dns.capture.chains import Chain, ChainBuilder
-from netdiag.dns.capture.pcap import Stats, read_dns
-from netdiag.dns.capture.profile import Detection, detect, infer_search
+from netdiag.dns.capture.chains import ChainBuilder
+from netdiag.dns.capture.pcap import Stats
+from netdiag.dns.capture.pipeline import counters, detect_all, feed_file, feed_live, pod_map
 from netdiag.dns.capture.report import build_report
-from netdiag.errors import InputError, UsageError
+from netdiag.errors import UsageError
 from netdiag.visible import visible_lines
-
-if TYPE_CHECKING:
-    from netdiag.dns.resolver.resolvconf import ResolvConf
 
 
 @click.command()
@@ -76,18 +72,25 @@ def capture(
     _check_usage(read_file, iface, write_file, write_format)
     conf = read_resolv_conf(resolv_conf) if resolv_conf else None
     # The snapshot first: a bad manifest must not throw away a live capture.
-    pods, confs = _pod_map(snapshot) if _has_source(snapshot) else ({}, {})
+    pods, confs = pod_map(open_session(snapshot).snapshot) if _has_source(snapshot) else ({}, {})
     all_ports = frozenset((53, *ports))
     stats = Stats()
     from netdiag.limits import current
 
     builder = ChainBuilder(ports=all_ports, max_chains=current().capture_chains)
     if read_file is not None:
-        source, error = _feed_file(builder, read_file, all_ports, stats)
+        source, error = feed_file(builder, read_file, all_ports, stats)
     else:
         assert iface is not None
         live = (duration, count, write_file, write_format)
-        source, error = _feed_live(builder, iface, all_ports, stats, live)
+        source, error = feed_live(builder, iface, all_ports, stats, live)
+        written = source.get("written")
+        if written:
+            click.echo(
+                f"note: wrote {written['packets']} packets to {written['file']} "
+                f"({written['format']})",
+                err=True,
+            )
     chains = builder.finish()
     if builder.dropped_chains:
         click.echo(
@@ -98,9 +101,9 @@ def capture(
         )
     report = build_report(
         chains,
-        _detect_all(chains, conf, confs),
+        detect_all(chains, conf, confs),
         source=source,
-        counters=_counters(stats, builder),
+        counters=counters(stats, builder),
         pods=pods,
     )
     if output == "json":
@@ -109,42 +112,6 @@ def capture(
         click.echo(visible_lines(render_text(report)), nl=False)
     if error is not None:
         raise error
-
-
-Fed = tuple[dict[str, Any], InputError | None]
-
-
-def _feed_file(builder: ChainBuilder, path: str, ports: frozenset[int], stats: Stats) -> Fed:
-    """Chains from a file; a damaged file reports what was complete, then the error."""
-    try:
-        for pkt in read_dns(path, ports, stats):
-            builder.feed(pkt)
-    except InputError as e:
-        return {"file": path}, e
-    return {"file": path}, None
-
-
-def _feed_live(
-    builder: ChainBuilder,
-    iface: str,
-    ports: frozenset[int],
-    stats: Stats,
-    live: tuple[float | None, int | None, str | None, str | None],
-) -> Fed:
-    """Chains from a live capture (saved to -w FILE as it arrives)."""
-    from netdiag.cli.dns_capture_live import Output, live_packets
-    from netdiag.dns.capture.pcapwrite import format_for
-
-    duration, count, write_file, write_format = live
-    source: dict[str, Any] = {"interface": iface, "ports": sorted(ports)}
-    out = Output(write_file, format_for(write_file, write_format)) if write_file else None
-    for pkt in live_packets(iface, ports, duration, count, stats, out):
-        builder.feed(pkt)
-    if out is None:
-        return source, None
-    source["written"] = {"file": out.path, "format": out.fmt, "packets": out.packets}
-    click.echo(f"note: wrote {out.packets} packets to {out.path} ({out.fmt})", err=True)
-    return source, out.error_or_none()
 
 
 def _check_usage(
@@ -161,60 +128,5 @@ def _check_usage(
         raise UsageError("--write-format needs -w FILE")
 
 
-def _counters(stats: Stats, builder: ChainBuilder) -> dict[str, int]:
-    return {
-        "total": stats.packets,
-        "dns": stats.dns,
-        "not_dns": stats.not_dns,
-        "malformed": stats.malformed,
-        "other": stats.other,
-        "tcp_gaps": stats.tcp_gaps,
-        "orphan_responses": builder.orphan_responses,
-        "dropped_chains": builder.dropped_chains,
-        "dropped_queries": builder.dropped_queries,
-    }
-
-
 def _has_source(snapshot: dict[str, Any]) -> bool:
     return bool(snapshot.get("cluster") or snapshot.get("context") or snapshot.get("live"))
-
-
-def _pod_map(snapshot: dict[str, Any]) -> tuple[dict[str, str], dict[str, ResolvConf]]:
-    """Pod IP → ``ns/pod`` and the resolv.conf kubelet gives that pod.
-
-    Synthetic IPs (pods expanded from templates) never match a captured
-    address; hostNetwork pods share the node's IP, so they are not mapped.
-    """
-    from netdiag.dns.resolver.kubelet import pod_resolv_conf
-
-    snap = open_session(snapshot).snapshot
-    names: dict[str, str] = {}
-    confs: dict[str, ResolvConf] = {}
-    for pod in snap.pods:
-        if pod.synthetic_ip or pod.host_network:
-            continue
-        conf = pod_resolv_conf(snap, pod).resolv_conf
-        for ip in pod.ips:
-            names[ip], confs[ip] = pod.key, conf
-    return names, confs
-
-
-def _detect_all(
-    chains: list[Chain], conf: ResolvConf | None, confs: dict[str, ResolvConf]
-) -> list[Detection]:
-    """Detect each chain's resolver; the search list comes from --resolv-conf,
-    the pod's kubelet resolv.conf, or the client's longest observed walk."""
-    from netdiag.dns.capture.explain import explain
-    from netdiag.dns.capture.predict import predict
-
-    inferred = infer_search(chains)
-    out = []
-    for chain in chains:
-        known = conf or confs.get(chain.client)
-        search = known.search if known else inferred.get(chain.client)
-        ndots = known.ndots if known else None
-        found = detect(chain, search=search, ndots=ndots, predict=predict)
-        why = explain(chain, found, search=search, ndots=ndots, predict=predict)
-        chain.asked = found.base
-        out.append(replace(found, explanation=why))
-    return out

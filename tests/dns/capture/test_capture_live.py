@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from netdiag.cli.dns_capture_live import Output
+from netdiag.dns.capture.live import Output
 from netdiag.dns.capture.pcap import read_frames
 from netdiag.errors import InputError, UsageError
 from tests.helpers import run_cli

@@ -1,4 +1,4 @@
-"""Live capture for ``netdiag dns capture -i IFACE [-w FILE]`` (scapy + libpcap).
+"""Live capture for ``netdiag dns capture -i IFACE [-w FILE]`` (edge: scapy + libpcap).
 
 scapy captures through libpcap with a BPF filter on the DNS ports; the capture
 thread only copies raw frames — and, with ``-w``, appends each one to the file
@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO
-
-import click
 
 from netdiag.dns.capture.pcap import DnsExtractor, Stats
 from netdiag.dns.capture.wire import DnsPacket
@@ -95,6 +94,13 @@ class Output:
         )
 
 
+def _say(line: str) -> None:
+    """Progress of a live capture, on stderr (stdout carries the report)."""
+    from netdiag.visible import visible_lines
+
+    print(visible_lines(line), file=sys.stderr, flush=True)
+
+
 def live_packets(
     iface: str,
     ports: frozenset[int],
@@ -131,7 +137,7 @@ def _sniff(
         if output is not None:
             output.close(started=True)
     if drops:
-        click.echo(f"warning: the kernel dropped {drops} packets: the report is a sample", err=True)
+        _say(f"warning: the kernel dropped {drops} packets: the report is a sample")
     return frames
 
 
@@ -232,7 +238,7 @@ def _wait(
     # Also when started with SIGINT ignored (a background job inherits SIG_IGN).
     previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     into = f", writing {output.path}" if output is not None else ""
-    click.echo(f"listening on {iface} ({bpf}){into}; Ctrl-C to stop", err=True)
+    _say(f"listening on {iface} ({bpf}){into}; Ctrl-C to stop")
     deadline = time.monotonic() + duration if duration else float("inf")
     try:
         while sniffer.running and time.monotonic() < deadline:
