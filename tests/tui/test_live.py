@@ -16,7 +16,7 @@ from netdiag.app.source import Source
 from netdiag.errors import ClusterError
 from netdiag.sources import demo
 from netdiag.sources.manifests import load_manifests
-from netdiag_tui import engine
+from netdiag_tui import engine, matrix_view
 from netdiag_tui.app import NetdiagApp
 from netdiag_tui.matrix_view import Verdict
 from netdiag_tui.widgets.matrix_grid import MatrixGrid
@@ -104,8 +104,8 @@ async def test_a_change_the_matrix_does_not_read_keeps_the_matrix(
     screen keeps its matrix (a new node would not do: DaemonSet pods follow it)."""
     monkeypatch.setattr(app_module, "POLL_SECONDS", 0.1)
     computed: list[object] = []
-    real = engine.matrix
-    monkeypatch.setattr(engine, "matrix", lambda *a: computed.append(a) or real(*a))
+    real = matrix_view.matrix
+    monkeypatch.setattr(matrix_view, "matrix", lambda *a: computed.append(a) or real(*a))
     app = NetdiagApp(
         load_manifests([str(manifests)]),
         source=Source(cluster=(str(manifests),)),

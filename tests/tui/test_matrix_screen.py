@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Select
 
-from netdiag_tui import engine
+from netdiag_tui import matrix_view
 from netdiag_tui.matrix_view import Verdict
 from netdiag_tui.screens.export import ExportDialog
 from netdiag_tui.widgets.explain_pane import ExplainPane
@@ -169,21 +169,21 @@ async def test_opening_the_matrix_computes_it_once(
 ) -> None:
     # Select posts Changed after it mounts; that used to start a second, identical
     # 2,000-pod computation and layout while the screen first painted (issue 6).
-    computed: list[engine.MatrixRequest] = []
-    real = engine.matrix
+    computed: list[matrix_view.MatrixRequest] = []
+    real = matrix_view.matrix
 
-    def counting(snapshot: object, request: engine.MatrixRequest) -> engine.MatrixModel:
+    def counting(snapshot: object, request: matrix_view.MatrixRequest) -> matrix_view.MatrixModel:
         computed.append(request)
         return real(snapshot, request)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(engine, "matrix", counting)
+    monkeypatch.setattr(matrix_view, "matrix", counting)
     app = demo_app(tmp_path, start_mode="overview")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("f3")
         await settle(app, pilot)
         assert app.screen.query_one(MatrixGrid).model is not None
-        assert computed == [engine.MatrixRequest()]
+        assert computed == [matrix_view.MatrixRequest()]
         app.screen.query_one("#port", Select).value = "8080/TCP"
         await settle(app, pilot)
-        assert computed[-1] == engine.MatrixRequest(port="8080/TCP")
+        assert computed[-1] == matrix_view.MatrixRequest(port="8080/TCP")

@@ -19,7 +19,7 @@ from textual.worker import Worker, get_current_worker
 
 from netdiag.app.session import Session
 from netdiag.app.source import Source
-from netdiag_tui import engine, exports
+from netdiag_tui import engine, exports, matrix_view
 from netdiag_tui.commands import NetdiagCommands
 from netdiag_tui.describe import PolicyView
 from netdiag_tui.keymap import keymap_path, load_keymap
@@ -229,7 +229,9 @@ class NetdiagApp(App[None]):
         if isinstance(self.screen, CommandPrompt):
             return
         names = tuple(ns.name for ns in self.snapshot.namespaces)
-        self.push_screen(CommandPrompt(names, engine.ports_in(self.snapshot)), self._prompt_done)
+        self.push_screen(
+            CommandPrompt(names, matrix_view.ports_in(self.snapshot)), self._prompt_done
+        )
 
     def _prompt_done(self, command: str | None) -> None:
         if command:
@@ -372,7 +374,7 @@ class NetdiagApp(App[None]):
         from netdiag.errors import NetdiagError
 
         matrix_screen = self._mode_screen(MatrixScreen)
-        view = matrix_screen.request() if matrix_screen else engine.MatrixRequest()
+        view = matrix_screen.request() if matrix_screen else matrix_view.MatrixRequest()
         try:
             path, notes = engine.export(
                 self.snapshot, view, request.format, request.path, namespace=self.namespace

@@ -1,8 +1,8 @@
 """The one place the TUI talks to netdiag's engines.
 
-Every screen and widget consumes the small view values defined here or in the
-modules it re-exports (:mod:`netdiag_tui.trace_view` for the resolve screen,
-:mod:`netdiag_tui.matrix_view` for the matrix); the functions translate the
+Screens consume the small view values defined here (policies, findings, export,
+loading and watching) and in :mod:`netdiag_tui.trace_view` (the resolve screen) and
+:mod:`netdiag_tui.matrix_view` (the matrix); the functions translate the
 engines' results (``netdiag.dns.resolver.trace``, ``netdiag.policy.matrix``/``evaluate``,
 ``netdiag.export``, ``netdiag.audit``, ``netdiag.sources.watch``), asked through the
 application layer (:class:`netdiag.app.session.Session`), into them. No engine
@@ -16,60 +16,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from netdiag.dns.resolver.search import FAMILIES, RESOLVERS
-from netdiag.policy.matrix import GRANULARITIES
 from netdiag_tui.describe import PolicyView, describe_policy
 from netdiag_tui.matrix_view import (
-    Explanation,
-    ListMatrix,
-    MatrixModel,
-    MatrixNode,
     MatrixRequest,
-    PolicyMatrix,
-    Verdict,
-    explain,
-    matrix,
-    matrix_inputs,
-    ports_in,
 )
-from netdiag_tui.trace_view import QueryRow, TraceView, trace, trace_view
 
 if TYPE_CHECKING:
     from netdiag.app.session import Session
     from netdiag.app.source import Source
     from netdiag.cluster.model import ClusterSnapshot
-
-__all__ = [
-    "FAMILIES",
-    "GRANULARITIES",
-    "RESOLVERS",
-    "Explanation",
-    "Finding",
-    "ListMatrix",
-    "MatrixModel",
-    "MatrixNode",
-    "MatrixRequest",
-    "PolicyMatrix",
-    "PolicyView",
-    "QueryRow",
-    "TraceView",
-    "Verdict",
-    "audit",
-    "explain",
-    "export",
-    "export_formats",
-    "load",
-    "manifest_mtimes",
-    "matrix",
-    "matrix_inputs",
-    "policies",
-    "policies_for_pod",
-    "policy_yaml",
-    "ports_in",
-    "trace",
-    "trace_view",
-    "watch",
-]
 
 
 # --------------------------------------------------------------------------- policies

@@ -13,7 +13,8 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from netdiag_tui import engine
+from netdiag.policy.matrix import GRANULARITIES
+from netdiag_tui import matrix_view
 from netdiag_tui.filtering import filter_indices
 from netdiag_tui.longlived import keep_long_lived
 from netdiag_tui.screens.base import ModeScreen
@@ -47,9 +48,9 @@ class MatrixScreen(ModeScreen):
         self.granularity = "pod"
         self.port: str | None = None
         self.filter_text = ""
-        self.model: engine.MatrixModel | None = None
+        self.model: matrix_view.MatrixModel | None = None
         #: The matrix before the last live reload that changed it (the diff view).
-        self.before: engine.MatrixModel | None = None
+        self.before: matrix_view.MatrixModel | None = None
         #: What the current model was computed from (request + the snapshot's matrix inputs).
         self._inputs: tuple[object, ...] = ()
         self.computing = False
@@ -69,9 +70,9 @@ class MatrixScreen(ModeScreen):
         """The glyphs' meaning, as ``netdiag matrix`` prints it under its table."""
         glyphs = ASCII_GLYPHS if self.netdiag.ascii_glyphs else GLYPHS
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"{glyphs[engine.Verdict.ALLOWED]} allowed  ")
-        text.append(f"{glyphs[engine.Verdict.DENIED]} denied  ")
-        text.append(f"{glyphs[engine.Verdict.UNKNOWN]} implementation-defined  ")
+        text.append(f"{glyphs[matrix_view.Verdict.ALLOWED]} allowed  ")
+        text.append(f"{glyphs[matrix_view.Verdict.DENIED]} denied  ")
+        text.append(f"{glyphs[matrix_view.Verdict.UNKNOWN]} implementation-defined  ")
         text.append(f"{NOT_APPLICABLE} external to external")
         model = self.model
         if model is not None and any(n.synthetic for n in model.rows):
@@ -86,15 +87,15 @@ class MatrixScreen(ModeScreen):
     def grid(self) -> MatrixGrid:
         return self.query_one(MatrixGrid)
 
-    def request(self) -> engine.MatrixRequest:
-        return engine.MatrixRequest(port=self.port, granularity=self.granularity)
+    def request(self) -> matrix_view.MatrixRequest:
+        return matrix_view.MatrixRequest(port=self.port, granularity=self.granularity)
 
     def sync(self, *, changed: bool) -> None:
         self._port_options()
         self.compute(highlight=changed)
 
     def _port_options(self) -> None:
-        ports = list(engine.ports_in(self.netdiag.snapshot))
+        ports = list(matrix_view.ports_in(self.netdiag.snapshot))
         if self.port is not None and self.port not in ports:
             ports.append(self.port)  # typed with :port, declared by no pod or service
         select = self.query_one("#port", Select)
@@ -125,27 +126,27 @@ class MatrixScreen(ModeScreen):
         self._compute(self.request(), highlight)
 
     @work(exclusive=True, thread=True, group="matrix", exit_on_error=False, description="matrix")
-    def _compute(self, request: engine.MatrixRequest, highlight: bool) -> None:
+    def _compute(self, request: matrix_view.MatrixRequest, highlight: bool) -> None:
         session = self.netdiag.session
         snapshot = session.snapshot
-        inputs = engine.matrix_inputs(snapshot, request)
+        inputs = matrix_view.matrix_inputs(snapshot, request)
         if self.model is not None and inputs == self._inputs:
             # Nothing the matrix reads changed (readiness, Service ports, …): keep it.
             self.app.call_from_thread(self._unchanged, request)
             return
-        model = engine.matrix(session, request)
+        model = matrix_view.matrix(session, request)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._apply, model, request, highlight, inputs)
 
-    def _unchanged(self, request: engine.MatrixRequest) -> None:
+    def _unchanged(self, request: matrix_view.MatrixRequest) -> None:
         if request == self.request():
             self.computing = False
             self.update_title()
 
     def _apply(
         self,
-        model: engine.MatrixModel,
-        request: engine.MatrixRequest,
+        model: matrix_view.MatrixModel,
+        request: matrix_view.MatrixRequest,
         highlight: bool,
         inputs: tuple[object, ...] = (),
     ) -> None:
@@ -168,7 +169,7 @@ class MatrixScreen(ModeScreen):
         if pane.shown:
             self._explain_cursor()
 
-    def _indices(self, model: engine.MatrixModel) -> tuple[list[int], list[int]]:
+    def _indices(self, model: matrix_view.MatrixModel) -> tuple[list[int], list[int]]:
         ns = self.netdiag.namespace
         rows = filter_indices(model.rows, self.filter_text, ns)
         cols = filter_indices(model.cols, self.filter_text, ns)
@@ -207,7 +208,7 @@ class MatrixScreen(ModeScreen):
         if nodes is None:
             text.append("no cells (filter too narrow?)" if self.model else "", style="dim")
         else:
-            if verdict is None or verdict is engine.Verdict.NONE:
+            if verdict is None or verdict is matrix_view.Verdict.NONE:
                 text.append(f"{NOT_APPLICABLE} external to external", style="bold")
             else:
                 text.append(f"{GLYPHS[verdict]} {verdict.value}", style="bold")
@@ -231,7 +232,7 @@ class MatrixScreen(ModeScreen):
     def _cell_selected(self, event: MatrixGrid.CellSelected) -> None:
         self._explain(event.source, event.destination)
 
-    def _show_explanation(self, result: engine.Explanation) -> None:
+    def _show_explanation(self, result: matrix_view.Explanation) -> None:
         pane = self.query_one(ExplainPane)
         opening = not pane.shown
         pane.show(result)
@@ -250,14 +251,14 @@ class MatrixScreen(ModeScreen):
             self._explain(nodes[0], nodes[1])
 
     @work(exclusive=True, thread=True, group="explain", exit_on_error=False, description="explain")
-    def _explain(self, source: engine.MatrixNode, dest: engine.MatrixNode) -> None:
+    def _explain(self, source: matrix_view.MatrixNode, dest: matrix_view.MatrixNode) -> None:
         model = self.model
         if model is None:
             return
-        result = engine.explain(model, source, dest)
+        result = matrix_view.explain(model, source, dest)
         before = self.before
         if before is not None and before is not model:
-            old = engine.explain(before, source, dest)
+            old = matrix_view.explain(before, source, dest)
             if old.verdict is not result.verdict and old.lines:
                 result = dataclasses.replace(result, before=old)
         if not get_current_worker().is_cancelled:
@@ -292,7 +293,7 @@ class MatrixScreen(ModeScreen):
         self.query_one("#port", Select).focus()
 
     def action_granularity(self) -> None:
-        order = engine.GRANULARITIES
+        order = GRANULARITIES
         self.granularity = order[(order.index(self.granularity) + 1) % len(order)]
         self.compute()
 

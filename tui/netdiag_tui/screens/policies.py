@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, Static
 from textual.worker import get_current_worker
 
-from netdiag_tui import engine
+from netdiag_tui import engine, matrix_view
 from netdiag_tui.cni_policy import cni_counts, cni_label, cni_text
 from netdiag_tui.describe import PolicyView
 from netdiag_tui.filtering import matches
@@ -50,7 +50,7 @@ class Described:
     views: tuple[PolicyView, ...]
     by_key: dict[str, PolicyView]
     counts: dict[str, int]
-    pods: tuple[engine.MatrixNode, ...]
+    pods: tuple[matrix_view.MatrixNode, ...]
 
 
 def describe(snapshot: ClusterSnapshot) -> Described:
@@ -61,7 +61,7 @@ def describe(snapshot: ClusterSnapshot) -> Described:
         for key in v.selected:
             counts[key] = counts.get(key, 0) + 1
     pods = tuple(
-        engine.MatrixNode(
+        matrix_view.MatrixNode(
             id=p.key, kind="pod", namespace=p.namespace, name=p.name, labels=tuple(p.labels.items())
         )
         for p in sorted(snapshot.pods, key=lambda p: p.key)

@@ -11,7 +11,8 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Select
 from textual.worker import get_current_worker
 
-from netdiag_tui import engine, exports
+from netdiag.dns.resolver.search import FAMILIES, RESOLVERS
+from netdiag_tui import exports, trace_view
 from netdiag_tui.screens.base import ModeScreen
 from netdiag_tui.widgets.name_input import NameInput
 from netdiag_tui.widgets.trace_panel import TracePanel
@@ -20,7 +21,7 @@ NO_POD = "(namespace only)"
 
 
 class ResolveScreen(ModeScreen):
-    last_trace: engine.TraceView | None = None
+    last_trace: trace_view.TraceView | None = None
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_name", "Name", id="resolve.focus_name"),
@@ -39,13 +40,13 @@ class ResolveScreen(ModeScreen):
             )
             yield Select[str]([(NO_POD, NO_POD)], value=NO_POD, allow_blank=False, id="pod")
             yield Select[str](
-                [(f"resolver {r}", r) for r in engine.RESOLVERS],
+                [(f"resolver {r}", r) for r in RESOLVERS],
                 value="glibc",
                 allow_blank=False,
                 id="resolver",
             )
             yield Select[str](
-                [(f"family {f}", f) for f in engine.FAMILIES],
+                [(f"family {f}", f) for f in FAMILIES],
                 value="unspec",
                 allow_blank=False,
                 id="family",
@@ -164,7 +165,7 @@ class ResolveScreen(ModeScreen):
     ) -> None:
         # Exclusive: a new keystroke cancels the previous run; a cancelled run's
         # result is dropped rather than painted over a newer one.
-        result = engine.trace(
+        result = trace_view.trace(
             self.netdiag.session,
             name,
             namespace=namespace or "default",
@@ -175,7 +176,7 @@ class ResolveScreen(ModeScreen):
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show, result)
 
-    def _show(self, result: engine.TraceView) -> None:
+    def _show(self, result: trace_view.TraceView) -> None:
         if result.name == self.query_one("#name", Input).value.strip():
             self.query_one(TracePanel).show(result)
             self.last_trace = result
@@ -189,10 +190,10 @@ class ResolveScreen(ModeScreen):
         select.value = values[(values.index(current) + 1) % len(values)]
 
     def action_cycle_resolver(self) -> None:
-        self._cycle("resolver", engine.RESOLVERS)
+        self._cycle("resolver", RESOLVERS)
 
     def action_cycle_family(self) -> None:
-        self._cycle("family", engine.FAMILIES)
+        self._cycle("family", FAMILIES)
 
     def back(self) -> bool:
         # k9s: esc leaves typing mode; the trace stays, and ':' '?' work again.
